@@ -1,0 +1,11 @@
+import { defineCommand } from "citty";
+import { RunFailedError } from "../../core/errors.ts";
+
+// Registered now; behaviour lands with its issue.
+export default defineCommand({
+  meta: { name: "session", description: "(not implemented yet)" },
+  args: {},
+  run() {
+    throw new RunFailedError("session is not implemented yet.");
+  },
+});

@@ -1,0 +1,62 @@
+import { UsageError } from "./errors.ts";
+
+/** Where a task id came from; named in the error message (SPEC §3.2). */
+export type TaskIdSource = "--task" | "MCP_RUNNER_TASK_ID" | "manifest task_id" | "--session";
+
+export const DEFAULT_TASK_ID = "0101";
+const RUN_ID_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-[0-9a-f]{8}$/;
+
+/** The reason a task id is invalid, or null when it is valid. */
+export function taskIdProblem(value: unknown): string | null {
+  if (typeof value !== "string" || value.length === 0) return "value must be a non-empty string";
+  if (!/^[A-Za-z0-9]/.test(value)) return "must start with a letter or digit";
+  if (!/^[A-Za-z0-9._-]*$/.test(value)) return "only letters, digits, '.', '_' and '-' are allowed";
+  if (value.length > 128) return "must be at most 128 characters";
+  if (value.includes("..")) return "must not contain '..'";
+  return null;
+}
+
+export function validateTaskId(value: unknown, source: TaskIdSource): string {
+  const problem = taskIdProblem(value);
+  if (problem !== null) throw new UsageError(`Invalid task ID "${String(value)}" from ${source}: ${problem}.`);
+  return value as string;
+}
+
+/** Task id from the environment: unset or empty → `0101`. */
+export function taskIdFromEnv(env: Record<string, string | undefined>): string {
+  const raw = env.MCP_RUNNER_TASK_ID;
+  if (raw === undefined || raw === "") return DEFAULT_TASK_ID;
+  return validateTaskId(raw, "MCP_RUNNER_TASK_ID");
+}
+
+export function isRunId(value: string): boolean {
+  return RUN_ID_PATTERN.test(value);
+}
+
+export function validateRunId(value: string): string {
+  if (!isRunId(value)) throw new UsageError(`Invalid run ID "${value}": expected YYYY-MM-DDTHH-MM-SS-mmmZ-xxxxxxxx.`);
+  return value;
+}
+
+/** `<ISO with ':' and '.' → '-'>-<8 hex>` (SPEC §3.3). */
+export function newRunId(now: Date = new Date(), random: () => Uint8Array = () => crypto.getRandomValues(new Uint8Array(4))): string {
+  const stamp = now.toISOString().replace(/[:.]/g, "-");
+  const hex = Array.from(random().subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${stamp}-${hex}`;
+}
+
+/** Stage id → file slug (SPEC §7.1). */
+export function stageSlug(stageId: string): string {
+  const slug = stageId
+    .trim()
+    .replace(/[^A-Za-z0-9]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 80);
+  return slug === "" ? "command" : slug;
+}
+
+/** `NN-<slug>` for stage index (1-based). */
+export function stageFileStem(index: number, stageId: string): string {
+  return `${String(index).padStart(2, "0")}-${stageSlug(stageId)}`;
+}

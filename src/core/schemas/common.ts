@@ -1,0 +1,61 @@
+import * as v from "valibot";
+
+/** ISO-8601 UTC timestamp as produced by `Date.prototype.toISOString`. */
+export const IsoTimestamp = v.pipe(
+  v.string(),
+  v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, "expected an ISO timestamp YYYY-MM-DDTHH:MM:SS.mmmZ"),
+);
+export const NullableIso = v.nullable(IsoTimestamp);
+
+export const RunIdString = v.pipe(
+  v.string(),
+  v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-[0-9a-f]{8}$/, "expected a run id"),
+);
+
+export const RunStatus = v.picklist(["queued", "in_progress", "succeeded", "failed", "cancelled"]);
+export type RunStatus = v.InferOutput<typeof RunStatus>;
+
+export const CommandStatus = v.picklist(["pending", "running", "succeeded", "failed", "skipped", "cancelled"]);
+export type CommandStatus = v.InferOutput<typeof CommandStatus>;
+
+/**
+ * State of the sandbox for an attempt (SPEC §16.2, §14.5): `sandboxed` only when a sandbox is really in force,
+ * `unsandboxed` when none is available or `danger-full-access` was asked for.
+ */
+export const SandboxState = v.picklist(["sandboxed", "escalated", "failed", "unsandboxed"]);
+export type SandboxState = v.InferOutput<typeof SandboxState>;
+
+export const SandboxMode = v.picklist(["read-only", "workspace-write", "danger-full-access"]);
+export type SandboxMode = v.InferOutput<typeof SandboxMode>;
+
+export const ApprovalPolicy = v.picklist(["untrusted", "on-failure", "on-request", "never"]);
+export type ApprovalPolicy = v.InferOutput<typeof ApprovalPolicy>;
+
+export const ApprovalSource = v.picklist(["not-required", "cache", "prompt"]);
+export type ApprovalSource = v.InferOutput<typeof ApprovalSource>;
+
+export const ToolStatus = v.picklist(["succeeded", "failed"]);
+export type ToolStatus = v.InferOutput<typeof ToolStatus>;
+
+export const NonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
+export const PositiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+
+export const LatencyMs = v.object({
+  p50: v.nullable(NonNegativeInt),
+  p95: v.nullable(NonNegativeInt),
+  max: v.nullable(NonNegativeInt),
+});
+
+export const RunMetrics = v.looseObject({
+  approvalReuse: v.nullable(NonNegativeInt),
+  commandLatencyMs: LatencyMs,
+});
+export type RunMetrics = v.InferOutput<typeof RunMetrics>;
+
+export const NotificationFailure = v.looseObject({ target: v.string(), error: v.string() });
+export const NotificationsRecord = v.looseObject({
+  targets: v.array(v.string()),
+  delivered: v.array(v.string()),
+  failures: v.array(NotificationFailure),
+});
+export type NotificationsRecord = v.InferOutput<typeof NotificationsRecord>;

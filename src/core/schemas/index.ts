@@ -1,0 +1,5 @@
+export * from "./common.ts";
+export * from "./events.ts";
+export * from "./manifest.ts";
+export * from "./records.ts";
+export * from "./tool-run.ts";

@@ -1,0 +1,103 @@
+import * as v from "valibot";
+import {
+  CommandStatus,
+  IsoTimestamp,
+  NonNegativeInt,
+  NotificationsRecord,
+  NullableIso,
+  PositiveInt,
+  RunMetrics,
+  RunStatus,
+} from "./common.ts";
+import { ToolRunRecord } from "./tool-run.ts";
+
+/** One `commands[]` entry (SPEC §8.2). */
+export const CommandEntry = v.looseObject({
+  index: PositiveInt,
+  id: v.string(),
+  title: v.string(),
+  command: v.nullable(v.string()),
+  kind: v.picklist(["command", "subpipeline"]),
+  status: CommandStatus,
+  started_at: NullableIso,
+  completed_at: NullableIso,
+  exit_code: v.nullable(v.pipe(v.number(), v.integer())),
+  summary: v.nullable(v.string()),
+  log_path: v.nullable(v.string()),
+  error_file: v.nullable(v.string()),
+  sub_run_id: v.nullable(v.string()),
+  /** Session of a stage (additive): id, whether persisted and reused. */
+  session: v.optional(
+    v.nullable(v.looseObject({ id: v.string(), persisted: v.boolean(), reused: v.boolean() })),
+  ),
+});
+export type CommandEntry = v.InferOutput<typeof CommandEntry>;
+
+export const ChildRun = v.looseObject({
+  run_id: v.string(),
+  pipeline_id: v.string(),
+  status: RunStatus,
+  manifest: v.string(),
+});
+export type ChildRun = v.InferOutput<typeof ChildRun>;
+
+export const ResumeEvent = v.looseObject({
+  actor: v.string(),
+  reason: v.string(),
+  outcome: v.picklist(["accepted", "blocked"]),
+  timestamp: IsoTimestamp,
+  detail: v.optional(v.nullable(v.string())),
+});
+export type ResumeEvent = v.InferOutput<typeof ResumeEvent>;
+
+export const ApprovalRecord = v.looseObject({
+  actor: v.string(),
+  timestamp: v.string(),
+  reason: v.optional(v.string()),
+});
+
+export const InstructionsRecord = v.looseObject({
+  hash: v.nullable(v.string()),
+  sources: v.array(v.looseObject({ path: v.string(), bytes: NonNegativeInt })),
+});
+export type InstructionsRecord = v.InferOutput<typeof InstructionsRecord>;
+
+/** The run manifest `<rundir>/manifest.json` (SPEC §8.1); keys in the order they are written. */
+export const Manifest = v.looseObject({
+  version: v.literal(1),
+  task_id: v.string(),
+  task_slug: v.nullable(v.string()),
+  run_id: v.string(),
+  parent_run_id: v.nullable(v.string()),
+  pipeline_id: v.string(),
+  pipeline_title: v.string(),
+  runner: v.literal("codex-cli"),
+  approval_policy: v.nullable(v.string()),
+  status: RunStatus,
+  status_detail: v.nullable(v.string()),
+  started_at: IsoTimestamp,
+  completed_at: NullableIso,
+  updated_at: IsoTimestamp,
+  heartbeat_at: NullableIso,
+  heartbeat_interval_seconds: PositiveInt,
+  heartbeat_stale_after_seconds: PositiveInt,
+  artifact_root: v.string(),
+  compat_path: v.string(),
+  log_path: v.string(),
+  summary: v.nullable(v.string()),
+  metrics_recorded: v.boolean(),
+  resume_token: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex characters")),
+  resume_events: v.array(ResumeEvent),
+  approvals: v.array(ApprovalRecord),
+  commands: v.array(CommandEntry),
+  child_runs: v.array(ChildRun),
+  run_summary_path: v.nullable(v.string()),
+  instructions_hash: v.nullable(v.string()),
+  instructions_sources: v.array(v.string()),
+  schema_version: v.literal(1),
+  instructions: InstructionsRecord,
+  toolRuns: v.array(ToolRunRecord),
+  metrics: v.nullable(RunMetrics),
+  notifications: v.nullable(NotificationsRecord),
+});
+export type Manifest = v.InferOutput<typeof Manifest>;
