@@ -1,0 +1,41 @@
+import { EVENT_SCHEMA_VERSION, type EventPayload, type EventType, type OrchestratorEvent } from "./schemas/events.ts";
+
+export type EventSubscriber = (event: OrchestratorEvent) => void | Promise<void>;
+
+/**
+ * The one typed event stream of an invocation (ARCHITECTURE "The one idea"). It stamps each event with the envelope
+ * (`type, timestamp, v, seq, payload`) and hands it to every subscriber in order; `emit` resolves when all
+ * subscribers have taken it, which is how a slow sink (a full stdout pipe) applies back-pressure to the producer.
+ */
+export class EventStream {
+  private seq = 0;
+  private readonly subscribers: EventSubscriber[] = [];
+  constructor(private readonly clock: () => Date = () => new Date()) {}
+
+  subscribe(subscriber: EventSubscriber): () => void {
+    this.subscribers.push(subscriber);
+    return () => {
+      const i = this.subscribers.indexOf(subscriber);
+      if (i !== -1) this.subscribers.splice(i, 1);
+    };
+  }
+
+  /** Builds the envelope (without dispatching): used where an event must exist before it is printed (run:summary). */
+  envelope<T extends EventType>(type: T, payload: EventPayload<T>, at: Date = this.clock()): OrchestratorEvent {
+    this.seq += 1;
+    return { type, timestamp: at.toISOString(), v: EVENT_SCHEMA_VERSION, seq: this.seq, payload } as OrchestratorEvent;
+  }
+
+  async dispatch(event: OrchestratorEvent): Promise<void> {
+    for (const subscriber of this.subscribers) {
+      const result = subscriber(event);
+      if (result !== undefined) await result;
+    }
+  }
+
+  async emit<T extends EventType>(type: T, payload: EventPayload<T>, at?: Date): Promise<OrchestratorEvent> {
+    const event = this.envelope(type, payload, at);
+    await this.dispatch(event);
+    return event;
+  }
+}
