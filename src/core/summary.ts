@@ -1,0 +1,96 @@
+/** Summary text rules (SPEC §10.1, §10.2, §14.2). Pure functions. */
+
+const EXCERPT_LIMIT = 240;
+
+/** Retained text trimmed, cut to 240 characters + `…` when longer. */
+export function excerpt(text: string): string {
+  const trimmed = text.trim();
+  return trimmed.length > EXCERPT_LIMIT ? `${trimmed.slice(0, EXCERPT_LIMIT)}…` : trimmed;
+}
+
+export type StageOutcome = {
+  summaryHint?: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+};
+
+/** The first rule of §10.1 that applies. `exitCode` is the raw code (null when signalled). */
+export function stageSummary(outcome: StageOutcome): string {
+  if (outcome.summaryHint) return outcome.summaryHint;
+  const err = excerpt(outcome.stderr);
+  if (outcome.signal) return `Terminated with signal ${outcome.signal}${err ? ` — ${err}` : ""}`;
+  if (outcome.exitCode !== null && outcome.exitCode !== 0) {
+    return `Exited with code ${outcome.exitCode}${err ? ` — ${err}` : ""}`;
+  }
+  const out = excerpt(outcome.stdout);
+  if (out) return out;
+  if (err) return err;
+  return `Command completed with code ${outcome.exitCode ?? 0}`;
+}
+
+/** appendSummary (§10.2): ignore empty; set when null; skip when already contained; else append on a new line. */
+export function appendSummary(summary: string | null, line: string): string | null {
+  if (line === "") return summary;
+  if (summary === null) return line;
+  if (summary.includes(line)) return summary;
+  return `${summary}\n${line}`;
+}
+
+/** Removes exact lines (and lines matched by a predicate) from a summary; null when nothing is left. */
+export function removeSummaryLines(summary: string | null, remove: (line: string) => boolean): string | null {
+  if (summary === null) return null;
+  const kept = summary.split("\n").filter((line) => !remove(line));
+  const joined = kept.join("\n").trim();
+  return joined === "" ? null : joined;
+}
+
+const SAFE_TOKEN = /^[A-Za-z0-9_/.:=-]+$/;
+
+/** Display string of an argv (§14.2): safe tokens as is, `''` for empty, others single-quoted. */
+export function displayString(argv: readonly string[]): string {
+  return argv
+    .map((token) => {
+      if (token === "") return "''";
+      if (SAFE_TOKEN.test(token)) return token;
+      return `'${token.replace(/'/g, "'\\''")}'`;
+    })
+    .join(" ");
+}
+
+export const GUARDRAIL_MISSING =
+  "Guardrail command missing; run scripts/run-mcp-diagnostics.sh --no-watch to capture reviewer diagnostics.";
+export const GUARDRAIL_FAILED =
+  "Guardrail command failed; re-run scripts/run-mcp-diagnostics.sh --no-watch to gather failure artifacts.";
+
+export type GuardrailCounts = { total: number; passed: number; failed: number; skipped: number; pending: number };
+
+/** The recommendation line, or null when every guardrail command succeeded (§10.2). */
+export function guardrailRecommendation(counts: GuardrailCounts): string | null {
+  if (counts.total === 0) return GUARDRAIL_MISSING;
+  if (counts.passed < counts.total) return GUARDRAIL_FAILED;
+  return null;
+}
+
+/** The `Guardrails: …` line (§10.2). */
+export function guardrailLine(counts: GuardrailCounts): string {
+  const { total, passed, failed, skipped, pending } = counts;
+  if (total === 0) return "Guardrails: spec-guard command not found.";
+  if (failed > 0) return `Guardrails: spec-guard failed (${failed}/${total} failed).`;
+  if (passed === total) return `Guardrails: spec-guard succeeded (${total} passed).`;
+  if (skipped === total) return `Guardrails: spec-guard skipped (all ${total} skipped).`;
+  const parts = [
+    passed ? `${passed} passed` : "",
+    skipped ? `${skipped} skipped` : "",
+    pending ? `${pending} pending` : "",
+  ].filter(Boolean);
+  return `Guardrails: spec-guard partial (${parts.join(", ")} of ${total}).`;
+}
+
+/** Upserts the guardrail line: drop lines starting (case-insensitively) with `guardrails:`, append, trim. */
+export function upsertGuardrailLine(summary: string | null, line: string): string {
+  const kept = (summary ?? "").split("\n").filter((l) => !l.toLowerCase().startsWith("guardrails:"));
+  kept.push(line);
+  return kept.join("\n").trim();
+}

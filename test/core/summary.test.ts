@@ -1,0 +1,50 @@
+import { expect, test } from "bun:test";
+import {
+  appendSummary,
+  displayString,
+  excerpt,
+  guardrailLine,
+  stageSummary,
+  upsertGuardrailLine,
+} from "../../src/core/summary.ts";
+
+const base = { exitCode: 0, signal: null, stdout: "", stderr: "" };
+
+test("stage summary rules in order", () => {
+  expect(stageSummary({ ...base, summaryHint: "hint!", exitCode: 3 })).toBe("hint!");
+  expect(stageSummary({ ...base, exitCode: null, signal: "SIGKILL" })).toBe("Terminated with signal SIGKILL");
+  expect(stageSummary({ ...base, exitCode: 7, stdout: "hello\n", stderr: "oops\n" })).toBe("Exited with code 7 — oops");
+  expect(stageSummary({ ...base, stdout: " ok \n", stderr: "warn" })).toBe("ok");
+  expect(stageSummary({ ...base, stderr: "warn\n" })).toBe("warn");
+  expect(stageSummary(base)).toBe("Command completed with code 0");
+});
+
+test("excerpt cuts at 240 characters plus ellipsis", () => {
+  const s = stageSummary({ ...base, exitCode: 1, stderr: "e".repeat(70000) });
+  expect(s).toHaveLength(262);
+  expect(s.endsWith("…")).toBe(true);
+  expect(excerpt("x".repeat(240))).toHaveLength(240);
+});
+
+test("appendSummary", () => {
+  expect(appendSummary(null, "a")).toBe("a");
+  expect(appendSummary("a", "")).toBe("a");
+  expect(appendSummary("abc", "b")).toBe("abc");
+  expect(appendSummary("a", "b")).toBe("a\nb");
+});
+
+test("display string", () => {
+  expect(displayString(["echo", "a b", "it's", "x=1"])).toBe("echo 'a b' 'it'\\''s' x=1");
+  expect(displayString(["sh", "-c", "echo hello; echo oops >&2; exit 7"])).toBe("sh -c 'echo hello; echo oops >&2; exit 7'");
+  expect(displayString(["printf", ""])).toBe("printf ''");
+});
+
+test("guardrail lines", () => {
+  const c = { total: 0, passed: 0, failed: 0, skipped: 0, pending: 0 };
+  expect(guardrailLine(c)).toBe("Guardrails: spec-guard command not found.");
+  expect(guardrailLine({ ...c, total: 2, failed: 1, passed: 1 })).toBe("Guardrails: spec-guard failed (1/2 failed).");
+  expect(guardrailLine({ ...c, total: 1, passed: 1 })).toBe("Guardrails: spec-guard succeeded (1 passed).");
+  expect(guardrailLine({ ...c, total: 2, skipped: 2 })).toBe("Guardrails: spec-guard skipped (all 2 skipped).");
+  expect(guardrailLine({ ...c, total: 3, passed: 1, pending: 2 })).toBe("Guardrails: spec-guard partial (1 passed, 2 pending of 3).");
+  expect(upsertGuardrailLine("x\nguardrails: old", "Guardrails: new")).toBe("x\nGuardrails: new");
+});
