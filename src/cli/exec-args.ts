@@ -1,0 +1,148 @@
+import { UsageError } from "../core/errors.ts";
+import { validateTaskId } from "../core/ids.ts";
+import { missingValueMessage } from "./args.ts";
+
+export type ExecOutputMode = "interactive" | "json" | "jsonl";
+
+export type ExecArgs = {
+  argv: string[];
+  mode: ExecOutputMode | null;
+  jsonStyle: "pretty" | "compact";
+  notify: string[];
+  otelEndpoint?: string;
+  cwd?: string;
+  task?: string;
+  tty: boolean;
+  session?: string;
+  sandbox?: string;
+  approvalPolicy?: string;
+  requireApproval: boolean;
+  timeoutSeconds?: number;
+  outputSchema?: string;
+  quiet: boolean;
+};
+
+const STRING_OPTIONS = new Set([
+  "notify",
+  "otel-endpoint",
+  "cwd",
+  "task",
+  "session",
+  "sandbox",
+  "approval-policy",
+  "timeout",
+  "output-schema",
+]);
+const BOOLEAN_OPTIONS = new Set(["jsonl", "tty", "quiet", "require-approval"]);
+const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"];
+
+/**
+ * `exec` parsing (SPEC §5.5): left to right; after a bare `--` everything belongs to the command; an argument not
+ * starting with `--` is a command argument; options are recognised anywhere before `--`.
+ */
+export function parseExecArgs(raw: readonly string[]): ExecArgs {
+  const out: ExecArgs = { argv: [], mode: null, jsonStyle: "pretty", notify: [], tty: false, requireApproval: false, quiet: false };
+  const setMode = (mode: "json" | "jsonl") => {
+    if (out.mode !== null && out.mode !== mode) throw new UsageError(`Cannot combine --${mode} with other output modes.`);
+    out.mode = mode;
+  };
+  let i = 0;
+  while (i < raw.length) {
+    const arg = raw[i] as string;
+    i++;
+    if (arg === "--") {
+      out.argv.push(...raw.slice(i));
+      break;
+    }
+    if (!arg.startsWith("--")) {
+      out.argv.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (name === "json") {
+      setMode("json");
+      if (inline !== undefined) {
+        if (inline !== "compact" && inline !== "pretty") {
+          throw new UsageError(`Invalid value for --json: ${inline} (expected compact or pretty).`);
+        }
+        out.jsonStyle = inline;
+      } else if (raw[i] === "compact" || raw[i] === "pretty") {
+        out.jsonStyle = raw[i] as "compact" | "pretty";
+        i++;
+      }
+      continue;
+    }
+    if (BOOLEAN_OPTIONS.has(name)) {
+      let value = true;
+      if (inline === "false") value = false;
+      else if (inline !== undefined && inline !== "true") {
+        throw new UsageError(`Invalid value for --${name}: ${inline} (expected true or false).`);
+      }
+      if (name === "jsonl") {
+        if (value) setMode("jsonl");
+      } else if (name === "tty") out.tty = value;
+      else if (name === "quiet") out.quiet = value;
+      else out.requireApproval = value;
+      continue;
+    }
+    if (!STRING_OPTIONS.has(name)) throw new UsageError(`Unknown exec option: --${name}`);
+    let value = inline;
+    if (value === undefined) {
+      const next = raw[i];
+      if (next !== undefined && !next.startsWith("--")) {
+        value = next;
+        i++;
+      }
+    }
+    if (value === undefined || value === "") throw new UsageError(missingValueMessage(name));
+    applyStringOption(out, name, value);
+  }
+  if (out.argv.length === 0) throw new UsageError("exec requires a command to run.");
+  return out;
+}
+
+function applyStringOption(out: ExecArgs, name: string, value: string): void {
+  switch (name) {
+    case "notify":
+      for (const part of value.split(",")) {
+        const target = part.trim();
+        if (target !== "") out.notify.push(target);
+      }
+      return;
+    case "otel-endpoint":
+      out.otelEndpoint = value;
+      return;
+    case "cwd":
+      out.cwd = value;
+      return;
+    case "task":
+      out.task = validateTaskId(value, "--task");
+      return;
+    case "session":
+      out.session = validateTaskId(value, "--session");
+      out.tty = true;
+      return;
+    case "sandbox":
+      if (!SANDBOX_MODES.includes(value)) {
+        throw new UsageError(`Invalid value for --sandbox: ${value} (expected read-only, workspace-write or danger-full-access).`);
+      }
+      out.sandbox = value;
+      return;
+    case "approval-policy":
+      out.approvalPolicy = value;
+      return;
+    case "timeout": {
+      const seconds = Number(value);
+      if (!Number.isFinite(seconds) || seconds <= 0) {
+        throw new UsageError(`Invalid value for --timeout: ${value} (expected a positive number of seconds).`);
+      }
+      out.timeoutSeconds = seconds;
+      return;
+    }
+    case "output-schema":
+      out.outputSchema = value;
+      return;
+  }
+}
