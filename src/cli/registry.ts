@@ -17,6 +17,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "review", summary: "Hand the newest (or a given) run manifest to a reviewer.", load: async () => (await import("./commands/review.ts")).default },
   { name: "session", summary: "Manage live PTY shell sessions: start, list, exec, write, kill.", load: async () => (await import("./commands/session.ts")).default },
   { name: "approvals", summary: "Manage the global approval cache: list, grant <key>, revoke <key>.", load: async () => (await import("./commands/approvals.ts")).default },
+  { name: "schema", summary: "Print the JSON Schema of the run manifest (or another published shape).", load: async () => (await import("./commands/schema.ts")).default },
 ];
 
 /** Reserved names (SPEC §4.1, §5.8) not yet implemented: dispatching to them is an unknown command. */
