@@ -1,5 +1,5 @@
-import type { ArgsDef, CommandDef } from "citty";
-import { COMMANDS } from "./registry.ts";
+import type { ArgsDef } from "citty";
+import { type AnyCommand, COMMANDS } from "./registry.ts";
 
 /** Top-level help (SPEC §4.1): starts with the usage line, lists every command and its options. */
 export async function renderHelp(): Promise<string> {
@@ -33,9 +33,9 @@ export async function renderHelp(): Promise<string> {
 }
 
 /** `<command> --help`: its usage line, description and options. */
-export async function renderCommandUsage(name: string, def: CommandDef<ArgsDef>): Promise<string> {
+export async function renderCommandUsage(name: string, def: AnyCommand): Promise<string> {
   const meta = typeof def.meta === "function" ? await def.meta() : await def.meta;
-  const args = (typeof def.args === "function" ? await def.args() : await def.args) ?? {};
+  const args: ArgsDef = (typeof def.args === "function" ? await def.args() : await def.args) ?? {};
   const positionals = Object.entries(args)
     .filter(([, a]) => a.type === "positional")
     .map(([key, a]) => (a.required ? `<${key}>` : `[${key}]`));

@@ -1,10 +1,14 @@
-import type { ArgsDef, CommandDef } from "citty";
+import type { CommandDef } from "citty";
+
+/** Any command regardless of its args declaration (citty's types are invariant in the args shape). */
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds commands of every args shape
+export type AnyCommand = CommandDef<any>;
 
 /** A CLI command: citty's declaration plus how `main.ts` should load it (lazily, to keep start-up fast). */
 export type CommandEntry = {
   name: string;
   summary: string;
-  load: () => Promise<CommandDef<ArgsDef>>;
+  load: () => Promise<AnyCommand>;
 };
 
 export const COMMANDS: CommandEntry[] = [
