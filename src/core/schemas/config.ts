@@ -1,0 +1,166 @@
+import * as v from "valibot";
+
+/**
+ * `codex.orchestrator.json` (SPEC §6.1, plus the optional keys of the autonomy and observability issues). Unknown keys
+ * are ignored (loose objects). Messages are the `<problem>` part of `Invalid config <path>: <pointer>: <problem>`.
+ */
+
+/** What a required key must hold, for the "missing key" message (valibot reports it with the object's message). */
+const REQUIRED_HINT: Record<string, string> = {
+  id: "a non-empty string",
+  title: "a string",
+  stages: "an array",
+  kind: '"command" or "subpipeline"',
+  command: "a non-empty string",
+  pipeline: "a non-empty string",
+  target: "a non-empty string",
+};
+
+function objectMessage(issue: v.BaseIssue<unknown>): string {
+  // A missing required key is reported on the object schema with `expected` = the quoted key name.
+  const match = /^"(.*)"$/.exec(issue.expected ?? "");
+  if (match && issue.input === undefined) {
+    const hint = REQUIRED_HINT[match[1] as string];
+    return hint === undefined ? "is required" : `is required (expected ${hint})`;
+  }
+  return "expected an object";
+}
+
+/** A loose object that also refuses arrays (valibot's object schemas accept them when every key is optional). */
+function looseObject<const E extends v.ObjectEntries>(entries: E) {
+  return v.pipe(
+    v.custom<Record<string, unknown>>(
+      (input) => typeof input === "object" && input !== null && !Array.isArray(input),
+      "expected an object",
+    ),
+    v.looseObject(entries, objectMessage),
+  );
+}
+
+const nonEmptyString = (what = "a non-empty string") =>
+  v.pipe(v.string(`expected ${what}`), v.minLength(1, `expected ${what}`));
+const aString = v.string("expected a string");
+const aBoolean = v.boolean("expected a boolean");
+const stringArray = v.array(aString, "expected an array of strings");
+const stringRecord = v.record(v.string(), aString, "expected an object of strings");
+
+export const ConfigSandboxMode = v.picklist(
+  ["read-only", "workspace-write", "danger-full-access"],
+  'expected "read-only", "workspace-write" or "danger-full-access"',
+);
+export const ConfigApprovalPolicy = v.picklist(
+  ["untrusted", "on-failure", "on-request", "never"],
+  'expected "untrusted", "on-failure", "on-request" or "never"',
+);
+
+/** `http://…`, `https://…` or `cmd:<program>` (SPEC §19). */
+export const NOTIFICATION_TARGET = /^(https?:\/\/\S+|cmd:\S.*)$/;
+const NotificationTargetString = v.pipe(
+  v.string("expected a notification target string"),
+  v.check(
+    (s) => s.trim() === "" || NOTIFICATION_TARGET.test(s.trim()),
+    (issue) => `invalid notification target "${String(issue.input)}" (expected http://…, https://… or cmd:<program>)`,
+  ),
+);
+
+/** A notification target: a URI string, or (additive, lenient) `{target, events?}` for per-target event filters. */
+export const ConfigNotification = v.union(
+  [
+    NotificationTargetString,
+    looseObject({
+      target: NotificationTargetString,
+      events: v.optional(stringArray),
+    }),
+  ],
+  (issue) =>
+    typeof issue.input === "string"
+      ? `invalid notification target "${issue.input}" (expected http://…, https://… or cmd:<program>)`
+      : "expected a notification target string",
+);
+
+export const StageSession = looseObject({
+  id: v.optional(nonEmptyString()),
+  reuse: v.optional(aBoolean),
+  persist: v.optional(aBoolean),
+});
+export type StageSession = v.InferOutput<typeof StageSession>;
+
+export const StageApproval = looseObject({
+  required: v.optional(aBoolean),
+  key: v.optional(nonEmptyString()),
+});
+
+const positiveSeconds = v.pipe(
+  v.number("expected a positive number of seconds"),
+  v.gtValue(0, "expected a positive number of seconds"),
+);
+
+const stageCommon = {
+  id: nonEmptyString(),
+  title: aString,
+};
+
+export const CommandStage = v.looseObject(
+  {
+    kind: v.literal("command"),
+    ...stageCommon,
+    command: nonEmptyString(),
+    cwd: v.optional(aString),
+    env: v.optional(stringRecord),
+    allowFailure: v.optional(aBoolean, false),
+    summaryHint: v.optional(aString),
+    session: v.optional(StageSession),
+    timeout: v.optional(positiveSeconds),
+    approval: v.optional(StageApproval),
+    sandbox: v.optional(ConfigSandboxMode),
+  },
+  objectMessage,
+);
+export type CommandStage = v.InferOutput<typeof CommandStage>;
+
+export const SubpipelineStage = v.looseObject(
+  {
+    kind: v.literal("subpipeline"),
+    ...stageCommon,
+    pipeline: nonEmptyString(),
+    optional: v.optional(aBoolean, false),
+  },
+  objectMessage,
+);
+export type SubpipelineStage = v.InferOutput<typeof SubpipelineStage>;
+
+export const STAGE_KINDS = ["command", "subpipeline"] as const;
+
+export const Stage = v.variant("kind", [CommandStage, SubpipelineStage], (issue) => {
+  if (issue.input === undefined) return `is required (expected ${REQUIRED_HINT.kind})`;
+  if (typeof issue.input === "string") return `unknown stage kind "${issue.input}" (expected ${REQUIRED_HINT.kind})`;
+  if (issue.path?.at(-1)?.key === "kind") return `expected ${REQUIRED_HINT.kind}`;
+  return "expected an object";
+});
+export type Stage = v.InferOutput<typeof Stage>;
+
+export const PipelineDefinition = looseObject({
+  id: nonEmptyString(),
+  title: aString,
+  description: v.optional(aString),
+  tags: v.optional(stringArray),
+  stages: v.array(Stage, "expected an array"),
+  approvalPolicy: v.optional(ConfigApprovalPolicy),
+  sandbox: v.optional(ConfigSandboxMode),
+});
+export type PipelineDefinition = v.InferOutput<typeof PipelineDefinition>;
+
+export const TelemetryConfig = looseObject({
+  endpoint: v.optional(nonEmptyString("a URL")),
+  headers: v.optional(stringRecord),
+});
+
+export const OrchestratorConfig = looseObject({
+  defaultPipeline: v.optional(nonEmptyString()),
+  notifications: v.optional(v.array(ConfigNotification, "expected an array of notification targets")),
+  pipelines: v.optional(v.array(PipelineDefinition, "expected an array"), []),
+  approvalPolicy: v.optional(ConfigApprovalPolicy),
+  sandbox: v.optional(ConfigSandboxMode),
+  telemetry: v.optional(TelemetryConfig),
+});
+export type OrchestratorConfig = v.InferOutput<typeof OrchestratorConfig>;

@@ -1,0 +1,75 @@
+import type { OrchestratorConfig } from "../core/schemas/config.ts";
+import { BUILTIN_PIPELINE_IDS } from "./builtin.ts";
+
+/** A rule the schema cannot express, broken at `pointer`. */
+export type BrokenRule = { pointer: string; problem: string };
+
+/**
+ * Cross-field rules checked before anything runs (issue 3): unique stage ids per pipeline, no sub-pipeline cycle, a
+ * `defaultPipeline` that names a pipeline. Existence of a sub-pipeline's target is NOT checked here: SPEC §6.1 leaves
+ * it to run time (a missing child fails the parent run, §9.6).
+ */
+export function checkConfigRules(config: OrchestratorConfig): BrokenRule | null {
+  const pipelines = config.pipelines ?? [];
+
+  for (const [p, pipeline] of pipelines.entries()) {
+    const seen = new Map<string, number>();
+    for (const [s, stage] of pipeline.stages.entries()) {
+      const first = seen.get(stage.id);
+      if (first !== undefined) {
+        return {
+          pointer: `/pipelines/${p}/stages/${s}/id`,
+          problem: `duplicate stage id "${stage.id}" (first used at /pipelines/${p}/stages/${first}/id)`,
+        };
+      }
+      seen.set(stage.id, s);
+    }
+  }
+
+  // The first pipeline with a given id wins (§6.1); later ones are never resolved, so only the winners form the graph.
+  const effective = new Map<string, number>();
+  for (const [p, pipeline] of pipelines.entries()) if (!effective.has(pipeline.id)) effective.set(pipeline.id, p);
+
+  const cycle = findCycle(config, effective);
+  if (cycle !== null) return cycle;
+
+  const wanted = config.defaultPipeline;
+  if (wanted !== undefined && !effective.has(wanted) && !BUILTIN_PIPELINE_IDS.includes(wanted)) {
+    return {
+      pointer: "/defaultPipeline",
+      problem: `pipeline "${wanted}" is not defined (expected the id of a pipeline in /pipelines or "diagnostics")`,
+    };
+  }
+  return null;
+}
+
+function findCycle(config: OrchestratorConfig, effective: Map<string, number>): BrokenRule | null {
+  const pipelines = config.pipelines ?? [];
+  const done = new Set<string>();
+  const stack: string[] = [];
+
+  const visit = (id: string): BrokenRule | null => {
+    const p = effective.get(id);
+    if (p === undefined || done.has(id)) return null;
+    stack.push(id);
+    for (const [s, stage] of (pipelines[p]?.stages ?? []).entries()) {
+      if (stage.kind !== "subpipeline") continue;
+      const at = stack.indexOf(stage.pipeline);
+      if (at !== -1) {
+        const path = [...stack.slice(at), stage.pipeline].join(" → ");
+        return { pointer: `/pipelines/${p}/stages/${s}/pipeline`, problem: `sub-pipeline cycle ${path}` };
+      }
+      const found = visit(stage.pipeline);
+      if (found !== null) return found;
+    }
+    stack.pop();
+    done.add(id);
+    return null;
+  };
+
+  for (const id of effective.keys()) {
+    const found = visit(id);
+    if (found !== null) return found;
+  }
+  return null;
+}

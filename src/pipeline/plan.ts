@@ -1,0 +1,80 @@
+import type { PipelineDefinition } from "../core/schemas/config.ts";
+import type { ResolvedPipeline } from "./resolve.ts";
+
+export type PlanItem = { id: string; description: string; requires_cloud: false };
+
+export type PlanStage =
+  | {
+      index: number;
+      id: string;
+      title: string;
+      kind: "command";
+      command: string;
+      cwd: string | null;
+      env: Record<string, string> | null;
+      allowFailure: boolean;
+      summaryHint: string | null;
+    }
+  | { index: number; id: string; title: string; kind: "subpipeline"; pipeline: string; optional: boolean };
+
+/** The `plan --format json` document (SPEC §5.2); key order is the printed order. */
+export type PlanDocument = {
+  pipeline: { id: string; title: string; description: string | null; source: "default" | "user" };
+  stages: PlanStage[];
+  plan: { items: PlanItem[]; notes?: string };
+};
+
+/** Plan items of a run (SPEC §9.1 step 2): one per stage, `<pipelineId>:<stageId>`. */
+export function planItems(pipeline: PipelineDefinition): PlanItem[] {
+  return pipeline.stages.map((s) => ({ id: `${pipeline.id}:${s.id}`, description: s.title, requires_cloud: false }));
+}
+
+export function describePlan({ pipeline, source }: ResolvedPipeline): PlanDocument {
+  const stages = pipeline.stages.map((stage, i): PlanStage => {
+    const base = { index: i + 1, id: stage.id, title: stage.title };
+    if (stage.kind === "subpipeline") {
+      return { ...base, kind: "subpipeline", pipeline: stage.pipeline, optional: stage.optional ?? false };
+    }
+    return {
+      ...base,
+      kind: "command",
+      command: stage.command,
+      cwd: stage.cwd ?? null,
+      env: stage.env ?? null,
+      allowFailure: stage.allowFailure ?? false,
+      summaryHint: stage.summaryHint ?? null,
+    };
+  });
+  const plan: PlanDocument["plan"] = { items: planItems(pipeline) };
+  if (pipeline.description !== undefined) plan.notes = pipeline.description;
+  return {
+    pipeline: { id: pipeline.id, title: pipeline.title, description: pipeline.description ?? null, source },
+    stages,
+    plan,
+  };
+}
+
+/** The text form of `plan` (SPEC §5.2), one string per line. */
+export function formatPlanText(doc: PlanDocument): string[] {
+  const { pipeline } = doc;
+  const lines = [`Pipeline: ${pipeline.id} — ${pipeline.title} [${pipeline.source}]`];
+  if (pipeline.description !== null) lines.push(`Description: ${pipeline.description}`);
+  lines.push("Stages:");
+  if (doc.stages.length === 0) lines.push("  (none)");
+  for (const stage of doc.stages) {
+    lines.push(`  ${stage.index}. [${stage.kind}] ${stage.title} (${stage.id})`);
+    if (stage.kind === "subpipeline") {
+      lines.push(`     pipeline: ${stage.pipeline}`);
+      if (stage.optional) lines.push("     optional: true");
+      continue;
+    }
+    lines.push(`     command: ${stage.command}`);
+    if (stage.cwd !== null) lines.push(`     cwd: ${stage.cwd}`);
+    const env = Object.entries(stage.env ?? {});
+    if (env.length > 0) lines.push(`     env: ${env.map(([k, val]) => `${k}=${val}`).join(", ")}`);
+    if (stage.allowFailure) lines.push("     allowFailure: true");
+    if (stage.summaryHint !== null) lines.push(`     summaryHint: ${stage.summaryHint}`);
+  }
+  if (doc.plan.notes !== undefined) lines.push(`Notes: ${doc.plan.notes}`);
+  return lines;
+}
