@@ -1,0 +1,136 @@
+import { mkdir, open, readFile, stat, unlink } from "node:fs/promises";
+import { dirname } from "node:path";
+import { RunFailedError } from "../core/errors.ts";
+
+/** The lock stayed held by a live, recent holder through every attempt (SPEC §7.3). */
+export class LockBusyError extends RunFailedError {}
+
+export type LockOptions = {
+  /** Exact message of the error thrown after the last attempt. */
+  busyMessage: string;
+  attempts?: number;
+  /** Age after which a lock is stale whatever its pid says. */
+  staleAfterMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  isAlive?: (pid: number) => boolean;
+  pid?: number;
+};
+
+const DEFAULT_ATTEMPTS = 5;
+const DEFAULT_STALE_MS = 30_000;
+/** Bounds how many stale locks one acquisition may break, so a peer that keeps leaving stale locks cannot spin us. */
+const MAX_STALE_BREAKS = 32;
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function pidIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Sleep before attempt n+1 (n ≥ 1): 100, 200, 400, 800 ms (×2, capped at 1000 ms). */
+export function lockBackoffMs(failedAttempts: number): number {
+  return Math.min(100 * 2 ** (failedAttempts - 1), 1000);
+}
+
+type Observation = { ino: number; mtimeMs: number; content: string };
+
+async function observe(path: string): Promise<Observation | null> {
+  try {
+    const [info, content] = await Promise.all([stat(path), readFile(path, "utf8")]);
+    return { ino: info.ino, mtimeMs: info.mtimeMs, content };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+function isStale(seen: Observation, now: number, staleAfterMs: number, isAlive: (pid: number) => boolean): boolean {
+  if (now - seen.mtimeMs > staleAfterMs) return true;
+  // Only a complete `<pid>\n` is trusted: an empty or partial file may belong to a holder still writing its pid.
+  const match = /^(\d+)\n$/.exec(seen.content);
+  if (match === null) return false;
+  const pid = Number(match[1]);
+  return pid > 0 && !isAlive(pid);
+}
+
+/** A held lock; `release()` removes the file (only if it is still ours). */
+export type HeldLock = { path: string; release: () => Promise<void> };
+
+/**
+ * Acquires an exclusive lock file holding `<pid>\n`. A stale lock (dead pid or mtime older than 30 s) is removed and
+ * creation retried at once without counting an attempt; it is re-read just before removal so that a lock replaced
+ * meanwhile by a live holder is left alone (SPEC §24.10).
+ */
+export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
+  const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_MS;
+  const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
+  const isAlive = options.isAlive ?? pidIsAlive;
+  const pid = options.pid ?? process.pid;
+  await mkdir(dirname(path), { recursive: true });
+
+  let failed = 0;
+  let staleBreaks = 0;
+  for (;;) {
+    try {
+      const handle = await open(path, "wx", 0o644);
+      let ino: number;
+      try {
+        await handle.write(`${pid}\n`);
+        ino = (await handle.stat()).ino;
+      } finally {
+        await handle.close();
+      }
+      return { path, release: () => releaseLock(path, ino) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const seen = await observe(path);
+    if (seen === null) continue; // released between our open and our read: retry at once
+    if (staleBreaks < MAX_STALE_BREAKS && isStale(seen, now(), staleAfterMs, isAlive)) {
+      const again = await observe(path);
+      if (again !== null && again.ino === seen.ino && again.mtimeMs === seen.mtimeMs && again.content === seen.content) {
+        await unlink(path).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== "ENOENT") throw error;
+        });
+      }
+      staleBreaks += 1;
+      continue;
+    }
+    failed += 1;
+    if (failed >= attempts) throw new LockBusyError(options.busyMessage);
+    await sleep(lockBackoffMs(failed));
+  }
+}
+
+async function releaseLock(path: string, ino: number): Promise<void> {
+  try {
+    // Someone may have judged our lock stale (e.g. after a 30 s stall) and replaced it: never remove theirs.
+    if ((await stat(path)).ino !== ino) return;
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
+/** Runs `fn` while holding the lock; the lock is removed afterwards, also when `fn` throws. */
+export async function withLock<T>(path: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
+  const lock = await acquireLock(path, options);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
+
+export const taskStateLockMessage = (taskId: string) =>
+  `Failed to acquire task state lock for ${taskId} after 5 attempts`;
+export const metricsLockMessage = (taskId: string) => `Failed to acquire metrics lock for ${taskId} after 5 attempts`;

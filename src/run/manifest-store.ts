@@ -1,0 +1,181 @@
+import { randomBytes as nodeRandomBytes } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import * as v from "valibot";
+import { RunFailedError, errorMessage } from "../core/errors.ts";
+import { type CommandEntry, Manifest } from "../core/schemas/manifest.ts";
+import { writeFileAtomic, writeJsonAtomic } from "./atomic-write.ts";
+import { instructionFields, type LoadedInstructions } from "./instructions.ts";
+import { orderManifest } from "./manifest-order.ts";
+import { rel, runDir, type RunFiles, runFiles, type StoreRoots } from "./paths.ts";
+
+export const HEARTBEAT_INTERVAL_SECONDS = 5;
+export const HEARTBEAT_STALE_AFTER_SECONDS = 30;
+
+/** A stage as the manifest needs it at creation (§8.2). */
+export type ManifestStageInput = { id: string; title: string; command: string | null; kind: "command" | "subpipeline" };
+
+export type CreateManifestInput = {
+  roots: StoreRoots;
+  taskId: string;
+  runId: string;
+  taskSlug: string | null;
+  parentRunId: string | null;
+  pipelineId: string;
+  pipelineTitle: string;
+  approvalPolicy: string | null;
+  /** `queued` for pipeline runs, `in_progress` for exec (§8.1). */
+  status: "queued" | "in_progress";
+  stages: readonly ManifestStageInput[];
+  instructions: LoadedInstructions;
+};
+
+export type StoreEffects = { now?: () => Date; randomBytes?: (size: number) => Uint8Array };
+
+const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+/** A fresh `commands[]` entry: `pending`, every time, code, summary and path null (§8.2). */
+export function pendingEntry(stage: ManifestStageInput, index: number): CommandEntry {
+  return {
+    index,
+    id: stage.id,
+    title: stage.title,
+    command: stage.command,
+    kind: stage.kind,
+    status: "pending",
+    started_at: null,
+    completed_at: null,
+    exit_code: null,
+    summary: null,
+    log_path: null,
+    error_file: null,
+    sub_run_id: null,
+  };
+}
+
+/** The manifest of a new run (§8.1), fields in the documented order. */
+export function newManifest(input: CreateManifestInput, now: Date, resumeToken: string): Manifest {
+  const dir = runDir(input.roots, input.taskId, input.runId);
+  const files = runFiles(dir);
+  const iso = now.toISOString();
+  const artifactRoot = rel(input.roots, dir);
+  const instructions = instructionFields(input.instructions);
+  return {
+    version: 1,
+    task_id: input.taskId,
+    task_slug: input.taskSlug,
+    run_id: input.runId,
+    parent_run_id: input.parentRunId,
+    pipeline_id: input.pipelineId,
+    pipeline_title: input.pipelineTitle,
+    runner: "codex-cli",
+    approval_policy: input.approvalPolicy,
+    status: input.status,
+    status_detail: null,
+    started_at: iso,
+    completed_at: null,
+    updated_at: iso,
+    heartbeat_at: iso,
+    heartbeat_interval_seconds: HEARTBEAT_INTERVAL_SECONDS,
+    heartbeat_stale_after_seconds: HEARTBEAT_STALE_AFTER_SECONDS,
+    artifact_root: artifactRoot,
+    compat_path: artifactRoot,
+    log_path: rel(input.roots, files.runnerLog),
+    summary: null,
+    metrics_recorded: false,
+    resume_token: resumeToken,
+    resume_events: [],
+    approvals: [],
+    commands: input.stages.map((stage, i) => pendingEntry(stage, i + 1)),
+    child_runs: [],
+    run_summary_path: null,
+    instructions_hash: instructions.instructions_hash,
+    instructions_sources: instructions.instructions_sources,
+    schema_version: 1,
+    instructions: instructions.instructions,
+    toolRuns: [],
+    metrics: null,
+    notifications: null,
+  };
+}
+
+function problemOf(issue: v.BaseIssue<unknown>): string {
+  const keys = (issue.path ?? []).map((item) => String(item.key).replace(/~/g, "~0").replace(/\//g, "~1"));
+  return keys.length === 0 ? issue.message : `/${keys.join("/")}: ${issue.message}`;
+}
+
+/** Reads and validates a manifest; any problem → RunFailedError `Invalid manifest <abs path>: <problem>` (exit 1). */
+export async function loadManifest(path: string): Promise<Manifest> {
+  const abs = resolve(path);
+  const fail = (problem: string, cause: unknown) => new RunFailedError(`Invalid manifest ${abs}: ${problem}`, { cause });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(abs, "utf8"));
+  } catch (error) {
+    throw fail(errorMessage(error), error);
+  }
+  const result = v.safeParse(Manifest, parsed);
+  if (!result.success) throw fail(problemOf(result.issues[0]), result.issues);
+  // The parsed input, not `result.output`: unknown keys and their order survive a load/save round trip.
+  return parsed as Manifest;
+}
+
+/**
+ * The manifest of one run and its saves. `manifest` is mutated in place by the executor; `save()` writes it
+ * atomically with `updated_at = now`. Saves are serialised; a save requested while another is still queued joins
+ * it (the queued write serialises the latest state when it starts).
+ */
+export class ManifestStore {
+  private tail: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | null = null;
+  private readonly now: () => Date;
+
+  private constructor(
+    readonly manifest: Manifest,
+    readonly files: RunFiles,
+    effects: StoreEffects,
+  ) {
+    this.now = effects.now ?? (() => new Date());
+  }
+
+  /**
+   * Creates the run directory with `errors/`, saves the new manifest, then writes `.resume-token` (once, here).
+   */
+  static async create(input: CreateManifestInput, effects: StoreEffects = {}): Promise<ManifestStore> {
+    const now = (effects.now ?? (() => new Date()))();
+    const random = effects.randomBytes ?? ((size: number) => new Uint8Array(nodeRandomBytes(size)));
+    const token = toHex(random(32));
+    const manifest = newManifest(input, now, token);
+    const files = runFiles(runDir(input.roots, input.taskId, input.runId));
+    await mkdir(files.errorsDir, { recursive: true });
+    const store = new ManifestStore(manifest, files, effects);
+    await writeJsonAtomic(files.manifest, orderManifest(manifest));
+    await writeFileAtomic(files.resumeToken, `${token}\n`);
+    return store;
+  }
+
+  /** Opens an existing run (resume): loads and validates `<rundir>/manifest.json`. */
+  static async open(manifestPath: string, effects: StoreEffects = {}): Promise<ManifestStore> {
+    const abs = resolve(manifestPath);
+    return new ManifestStore(await loadManifest(abs), runFiles(dirname(abs)), effects);
+  }
+
+  save(): Promise<void> {
+    if (this.queued !== null) return this.queued;
+    const write = this.tail
+      .catch(() => {})
+      .then(() => {
+        this.queued = null;
+        this.manifest.updated_at = this.now().toISOString();
+        return writeJsonAtomic(this.files.manifest, orderManifest(this.manifest));
+      });
+    this.queued = write;
+    this.tail = write;
+    return write;
+  }
+
+  /** Resolves when every requested save has finished (successfully or not). */
+  async idle(): Promise<void> {
+    await this.tail.catch(() => {});
+  }
+}
