@@ -1,11 +1,29 @@
-import { defineCommand } from "citty";
-import { RunFailedError } from "../../core/errors.ts";
+import { type ArgsDef, defineCommand } from "citty";
+import { ExitSignal, RunFailedError, UsageError, errorMessage } from "../../core/errors.ts";
+import { runReview } from "../../guardrails/review.ts";
+import { parseStrict, stringOption } from "../args.ts";
 
-// Registered now; behaviour lands with its issue.
+const args = {
+  manifest: { type: "string", description: "Manifest to review (relative to the cwd); default: the newest run.", valueHint: "path" },
+  task: { type: "string", description: "Only look for the newest run of this task.", valueHint: "id" },
+} satisfies ArgsDef;
+
 export default defineCommand({
-  meta: { name: "review", description: "(not implemented yet)" },
-  args: {},
-  run() {
-    throw new RunFailedError("review is not implemented yet.");
+  meta: {
+    name: "review",
+    description:
+      "Hands a run manifest to `codex review`, or prints its summary for a local review (asks for an outcome on a terminal). Writes nothing.",
+  },
+  args,
+  async run({ rawArgs }) {
+    const parsed = parseStrict("review", args, rawArgs);
+    const manifest = stringOption(parsed, "manifest");
+    const task = stringOption(parsed, "task");
+    try {
+      await runReview({ ...(manifest === undefined ? {} : { manifest }), ...(task === undefined ? {} : { task }) });
+    } catch (error) {
+      if (error instanceof UsageError || error instanceof ExitSignal) throw error;
+      throw new RunFailedError(`[run-review] failed: ${errorMessage(error)}`, { cause: error });
+    }
   },
 });

@@ -1,11 +1,45 @@
-import { defineCommand } from "citty";
-import { RunFailedError } from "../../core/errors.ts";
+import { type ArgsDef, type CommandDef, defineCommand } from "citty";
+import { ExitSignal, UsageError } from "../../core/errors.ts";
+import { repoRoot } from "../../guardrails/roots.ts";
+import { renderSpecGuardReport, runSpecGuard } from "../../guardrails/spec-guard.ts";
+import { renderCommandUsage } from "../help.ts";
 
-// Registered now; behaviour lands with its issue.
+const args = {
+  "dry-run": { type: "boolean", description: "Report failures but exit 0." },
+  help: { type: "boolean", description: "Show this usage (also -h)." },
+} satisfies ArgsDef;
+
+// `usage` is read by help.ts (citty's CommandMeta has no such key, hence the separate constant).
+const meta = {
+  name: "spec-guard",
+  usage: "Usage: codex-orchestrator spec-guard [--dry-run]",
+  description: [
+    "Checks the changes since the base ($BASE_SHA, else origin/main, else the root commit of HEAD):",
+    "  1. code or migrations changed (src/, app/, server/, migrations/, db/migrations/, prisma/migrations/) need a",
+    "     spec update under tasks/specs/ or tasks/index.json;",
+    "  2. every tasks/specs/*.md carries a last_review: YYYY-MM-DD at most 30 days old;",
+    "  and every [x] item of tasks/tasks-*.md cites .runs/<task>/cli/<run-id>/manifest.json with the same state in",
+    "  docs/TASKS.md and .agent/task/<id>-<slug>.md. Exit 0 OK, 1 failures, 2 bad option, 128 no git base.",
+  ].join("\n  "),
+};
+
 export default defineCommand({
-  meta: { name: "spec-guard", description: "(not implemented yet)" },
-  args: {},
-  run() {
-    throw new RunFailedError("spec-guard is not implemented yet.");
+  meta,
+  args,
+  async run({ rawArgs, cmd }) {
+    let dryRun = false;
+    for (const arg of rawArgs) {
+      // SPEC §5.6: only --dry-run (booleans also take =true|=false, §4.2); anything else is followed by the usage.
+      if (arg === "--dry-run" || arg === "--dry-run=true") dryRun = true;
+      else if (arg === "--dry-run=false") dryRun = false;
+      else {
+        const usage = await renderCommandUsage("spec-guard", cmd as CommandDef<ArgsDef>);
+        throw new UsageError(`Unknown option: ${arg}\n${usage}`);
+      }
+    }
+    const { failures } = runSpecGuard({ repo: repoRoot() });
+    const report = renderSpecGuardReport(failures, dryRun);
+    process.stdout.write(report.text);
+    if (report.exitCode !== 0) throw new ExitSignal(report.exitCode);
   },
 });
