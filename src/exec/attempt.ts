@@ -1,0 +1,77 @@
+import { constants } from "node:os";
+import type { OutputChunk } from "./chunker.ts";
+import type { SpawnError } from "./spawn-error.ts";
+
+/**
+ * The contract of ONE attempt of a command, shared by the pipe runner (`process-runner.ts`) and the one-shot PTY
+ * runner (`pty-once.ts`). `exec` and pipeline command stages both go through it.
+ */
+export type AttemptSpec = {
+  /** Spawned directly, no shell (stages pass `["/bin/sh", "-c", command]`). */
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Run on a fresh pseudo-terminal; stdout and stderr are then one stream reported as "stdout". */
+  tty?: { cols: number; rows: number };
+  /** Past it: SIGTERM to the process group, SIGKILL after `graceMs`; `timedOut` is then true. */
+  timeoutMs?: number;
+  /** Delay between the first signal (timeout or cancel) and SIGKILL. */
+  graceMs?: number;
+};
+
+export type AttemptResult = {
+  /** The real exit code; null when killed by a signal; 127/126/1 after a spawn failure. */
+  exitCode: number | null;
+  /** Signal name of the death ("SIGKILL"), else null. */
+  signal: string | null;
+  durationMs: number;
+  /** Retained text: the last 65 536 bytes of each stream (SPEC §14.4). */
+  stdout: string;
+  stderr: string;
+  /** Bytes each stream produced in total. */
+  stdoutBytes: number;
+  stderrBytes: number;
+  timedOut: boolean;
+  /** The signal `cancel` was called with, if it was called while the attempt ran. */
+  cancelledBy: "SIGINT" | "SIGTERM" | null;
+  spawnError: SpawnError | null;
+};
+
+export type ChunkHandler = (chunk: OutputChunk) => void | Promise<void>;
+
+export interface RunningAttempt {
+  /** Null after a spawn failure. */
+  readonly pid: number | null;
+  /** Never rejects. Resolves after the last `onChunk` call has settled. */
+  readonly result: Promise<AttemptResult>;
+  /** Sends `signal` to the whole process group, then SIGKILL after the grace period if any member remains. */
+  cancel(signal: "SIGINT" | "SIGTERM"): void;
+}
+
+export const DEFAULT_GRACE_MS = 5000;
+/** How long output may still arrive after the process exited (a descendant may hold the pipes). SPEC §9.3. */
+export const DRAIN_AFTER_EXIT_MS = 500;
+
+/** The result of an attempt that never started. */
+export function spawnFailedResult(error: SpawnError, startedAt: number): AttemptResult {
+  return {
+    exitCode: error.exitCode,
+    signal: null,
+    durationMs: Math.max(0, Math.round(performance.now() - startedAt)),
+    stdout: "",
+    stderr: "",
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    timedOut: false,
+    cancelledBy: null,
+    spawnError: error,
+  };
+}
+
+/** Bun reports a signal death by name or number; results always carry the name ("SIGKILL"). */
+export function signalName(code: string | number | null | undefined): string | null {
+  if (code === null || code === undefined) return null;
+  if (typeof code === "string") return code;
+  const entry = Object.entries(constants.signals).find(([, n]) => n === code);
+  return entry === undefined ? `SIG${code}` : entry[0];
+}

@@ -1,0 +1,131 @@
+import {
+  type AttemptResult,
+  type AttemptSpec,
+  type ChunkHandler,
+  DEFAULT_GRACE_MS,
+  DRAIN_AFTER_EXIT_MS,
+  type RunningAttempt,
+  signalName,
+  spawnFailedResult,
+} from "./attempt.ts";
+import { OutputSink } from "./output-sink.ts";
+import { ProcessGroup } from "./process-group.ts";
+import { startPtyAttempt } from "./pty-once.ts";
+import { checkWorkingDirectory, classifySpawnError, type SpawnError } from "./spawn-error.ts";
+
+export type { AttemptResult, AttemptSpec, ChunkHandler, RunningAttempt } from "./attempt.ts";
+
+/**
+ * Runs ONE attempt of a command (SPEC §9.3, §14): its own process group, stdin /dev/null, stdout/stderr piped and
+ * cut into chunks handed to `onChunk` (awaited: a slow consumer slows the reads), bounded tails, timeout and
+ * cancellation of the whole group. With `spec.tty` the command runs on a fresh PTY instead (`pty-once.ts`).
+ * Never throws: a command that cannot start gives a result with `spawnError`.
+ */
+export function startAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAttempt {
+  if (spec.tty !== undefined) return startPtyAttempt(spec, onChunk);
+  return startPipeAttempt(spec, onChunk);
+}
+
+function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAttempt {
+  const startedAt = performance.now();
+  const failed = (error: SpawnError): RunningAttempt => ({
+    pid: null,
+    result: Promise.resolve(spawnFailedResult(error, startedAt)),
+    cancel() {},
+  });
+
+  const cwdError = checkWorkingDirectory(spec.cwd);
+  if (cwdError !== null) return failed(cwdError);
+
+  let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  try {
+    proc = Bun.spawn(spec.argv, {
+      cwd: spec.cwd,
+      env: spec.env,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      // setsid(): a new session and process group, so signals reach every descendant via -pid.
+      detached: true,
+      // Without `lazy`, Bun reads the pipes eagerly into an unbounded buffer until the stream is touched.
+      lazy: true,
+    });
+  } catch (error) {
+    return failed(classifySpawnError(error, spec.argv[0] ?? ""));
+  }
+
+  const group = new ProcessGroup(proc.pid);
+  const graceMs = spec.graceMs ?? DEFAULT_GRACE_MS;
+  let ended = false;
+  let timedOut = false;
+  let cancelledBy: "SIGINT" | "SIGTERM" | null = null;
+
+  const timeout =
+    spec.timeoutMs === undefined
+      ? null
+      : setTimeout(() => {
+          timedOut = true;
+          group.terminate("SIGTERM", graceMs);
+        }, spec.timeoutMs);
+
+  const stdout = new OutputSink("stdout", onChunk);
+  const stderr = new OutputSink("stderr", onChunk);
+  const stdoutReader = proc.stdout.getReader();
+  const stderrReader = proc.stderr.getReader();
+  const pumps = Promise.all([pump(stdoutReader, stdout), pump(stderrReader, stderr)]);
+
+  const result = (async (): Promise<AttemptResult> => {
+    await proc.exited;
+    if (timeout !== null) clearTimeout(timeout);
+    // Both streams at EOF, or give up on them DRAIN_AFTER_EXIT_MS after the exit: cancelling the readers makes the
+    // pumps finish what they already read and stop; later output is dropped.
+    let drainTimer: ReturnType<typeof setTimeout> | undefined;
+    const drainDeadline = new Promise<void>((resolve) => {
+      drainTimer = setTimeout(resolve, DRAIN_AFTER_EXIT_MS);
+    });
+    const drained = await Promise.race([pumps.then(() => true), drainDeadline.then(() => false)]);
+    clearTimeout(drainTimer);
+    if (!drained) {
+      await Promise.all([stdoutReader.cancel().catch(() => {}), stderrReader.cancel().catch(() => {})]);
+      await pumps;
+    }
+    await group.settle();
+    ended = true;
+    return {
+      exitCode: proc.exitCode,
+      signal: signalName(proc.signalCode),
+      durationMs: Math.round(performance.now() - startedAt),
+      stdout: stdout.tail.text(),
+      stderr: stderr.tail.text(),
+      stdoutBytes: stdout.tail.totalBytes,
+      stderrBytes: stderr.tail.totalBytes,
+      timedOut,
+      cancelledBy,
+      spawnError: null,
+    };
+  })();
+
+  return {
+    pid: proc.pid,
+    result,
+    cancel(signal) {
+      if (ended) return;
+      cancelledBy ??= signal;
+      group.terminate(signal, graceMs);
+    },
+  };
+}
+
+/** Reads one stream to its end (or until its reader is cancelled), one read at a time after the sink took the last. */
+async function pump(reader: ReadableStreamDefaultReader<Uint8Array>, sink: OutputSink): Promise<void> {
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      await sink.write(value);
+    }
+  } catch {
+    // A read error ends the stream like EOF.
+  }
+  await sink.end();
+}
