@@ -12,3 +12,5 @@ export * from "./run-log.ts";
 export * from "./run-summary-file.ts";
 export * from "./task-metadata.ts";
 export * from "./task-state.ts";
+export * from "./activity.ts";
+export * from "./run-lookup.ts";
