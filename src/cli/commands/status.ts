@@ -1,13 +1,61 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { defineCommand } from "citty";
-import { RunFailedError } from "../../core/errors.ts";
-import { parseStrict } from "../args.ts";
+import { UsageError } from "../../core/errors.ts";
+import { validateTaskId } from "../../core/ids.ts";
+import { TERMINAL_STATUSES, formatStatusText, statusReport } from "../../pipeline/status-report.ts";
+import { resolveStoreRoots } from "../../run/paths.ts";
+import { findRun, reloadRun } from "../../run/run-lookup.ts";
+import { type ParsedArgs, booleanOption, formatOption, parseStrict, stringOption } from "../args.ts";
+import { stdoutStream } from "../output-stream.ts";
 
-// Registered now; behaviour lands with the pipelines issue.
+const LOG_PREFIX = "[Codex-Orchestrator] ";
+
+const args = {
+  "run-id": { type: "positional", required: false, description: "run id (or --run)" },
+  run: { type: "string", description: "run id", valueHint: "run-id" },
+  task: { type: "string", description: "look only in this task", valueHint: "id" },
+  watch: { type: "boolean", description: "repeat until the run ends" },
+  interval: { type: "string", description: "seconds between --watch updates (default 10)", valueHint: "seconds" },
+  format: { type: "string", description: "json or text (default text)", valueHint: "json|text" },
+} as const;
+
+/** `--interval`: a positive number of seconds (SPEC §4.2). */
+export function intervalOption(parsed: ParsedArgs): number {
+  const raw = stringOption(parsed, "interval");
+  if (raw === undefined) return 10;
+  const seconds = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`Invalid value for --interval: ${raw} (expected a positive number of seconds).`);
+  }
+  return seconds;
+}
+
+/** `status [--run] <run-id>` (SPEC §5.3). */
 export default defineCommand({
-  meta: { name: "status", description: "(not implemented yet)" },
-  args: {},
-  run({ rawArgs }) {
-    parseStrict("status", {}, rawArgs);
-    throw new RunFailedError("status is not implemented yet.");
+  meta: { name: "status", description: "Show the status of a run (--watch to follow it)." },
+  args,
+  async run({ rawArgs }) {
+    const parsed = parseStrict("status", args, rawArgs);
+    const format = formatOption(parsed);
+    const interval = intervalOption(parsed);
+    const runId = stringOption(parsed, "run") ?? parsed.positionals[0];
+    if (runId === undefined) throw new UsageError("status requires --run <run-id>.");
+    const taskOption = stringOption(parsed, "task");
+    const task = taskOption === undefined ? undefined : validateTaskId(taskOption, "--task");
+    const roots = resolveStoreRoots({ env: process.env, cwd: process.cwd() });
+    let run = await findRun(roots, runId, { task, env: process.env });
+    while (true) {
+      const report = await statusReport(roots, run);
+      const text =
+        format === "json"
+          ? JSON.stringify(report, null, 2)
+          : formatStatusText(report)
+              .map((line) => LOG_PREFIX + line)
+              .join("\n");
+      await stdoutStream.write(`${text}\n`);
+      if (!booleanOption(parsed, "watch") || TERMINAL_STATUSES.has(report.status)) return;
+      await sleep(interval * 1000);
+      run = await reloadRun(run);
+    }
   },
 });
