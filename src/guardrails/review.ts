@@ -1,11 +1,11 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import { RunFailedError } from "../core/errors.ts";
 import { validateTaskId } from "../core/ids.ts";
+import { resolveStoreRoots } from "../run/paths.ts";
 import { findCodexReviewer, launchCodexReview } from "./codex-reviewer.ts";
 import { findLatestManifest } from "./manifest-finder.ts";
 import { loadReviewFacts, renderReviewFacts } from "./review-manifest.ts";
 import { promptReviewOutcome } from "./review-prompt.ts";
-import { runsRoot } from "./roots.ts";
 
 export type ReviewOptions = {
   /** `--manifest`, relative to `cwd`. */
@@ -36,7 +36,7 @@ export async function runReview(options: ReviewOptions = {}): Promise<void> {
   const task = options.task === undefined ? undefined : validateTaskId(options.task, "--task");
 
   const manifest =
-    options.manifest !== undefined ? resolve(cwd, options.manifest) : findLatestManifest(runsRoot(env, cwd), task);
+    options.manifest !== undefined ? resolve(cwd, options.manifest) : findLatestManifest(resolveStoreRoots({ env, cwd }).runs, task);
   if (manifest === null) throw new RunFailedError(NO_MANIFEST_MESSAGE);
   const shown = displayPath(cwd, manifest);
 

@@ -1,7 +1,7 @@
 import { type ArgsDef, type CommandDef, defineCommand } from "citty";
 import { ExitSignal, UsageError } from "../../core/errors.ts";
-import { repoRoot } from "../../guardrails/roots.ts";
 import { renderSpecGuardReport, runSpecGuard } from "../../guardrails/spec-guard.ts";
+import { resolveStoreRoots } from "../../run/paths.ts";
 import { renderCommandUsage } from "../help.ts";
 
 const args = {
@@ -37,7 +37,7 @@ export default defineCommand({
         throw new UsageError(`Unknown option: ${arg}\n${usage}`);
       }
     }
-    const { failures } = runSpecGuard({ repo: repoRoot() });
+    const { failures } = runSpecGuard({ repo: resolveStoreRoots({ env: process.env, cwd: process.cwd() }).repo });
     const report = renderSpecGuardReport(failures, dryRun);
     process.stdout.write(report.text);
     if (report.exitCode !== 0) throw new ExitSignal(report.exitCode);
