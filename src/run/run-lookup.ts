@@ -1,8 +1,8 @@
-import { readFile, readdir } from "node:fs/promises";
-import * as v from "valibot";
-import { RunFailedError, UsageError, errorMessage } from "../core/errors.ts";
+import { access, readdir } from "node:fs/promises";
+import { UsageError } from "../core/errors.ts";
 import { taskIdFromEnv, taskIdProblem, validateRunId } from "../core/ids.ts";
-import { Manifest } from "../core/schemas/manifest.ts";
+import type { Manifest } from "../core/schemas/manifest.ts";
+import { loadManifest } from "./manifest-store.ts";
 import { type RunFiles, type StoreRoots, runDir, runFiles } from "./paths.ts";
 
 /** A run found on disk: its task, directory, files and the validated manifest. */
@@ -14,38 +14,15 @@ export type RunLookupOptions = {
   env: Record<string, string | undefined>;
 };
 
-function pointer(issue: v.BaseIssue<unknown>): string {
-  const keys = (issue.path ?? []).map((p) => `/${String(p.key).replace(/~/g, "~0").replace(/\//g, "~1")}`).join("");
-  return keys === "" ? "(root)" : keys;
-}
-
-/** Reads and validates a manifest; anything unparsable is `Invalid manifest <abs path>: <problem>` (exit 1). */
-export async function readManifestFile(path: string): Promise<Manifest> {
-  const text = await readFile(path, "utf8");
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new RunFailedError(`Invalid manifest ${path}: invalid JSON: ${errorMessage(error)}`);
-  }
-  const result = v.safeParse(Manifest, raw);
-  if (!result.success) {
-    const issue = result.issues[0];
-    throw new RunFailedError(`Invalid manifest ${path}: ${pointer(issue)}: ${issue.message}`);
-  }
-  return result.output;
-}
-
 async function tryLoad(roots: StoreRoots, taskId: string, runId: string): Promise<FoundRun | null> {
   const files = runFiles(runDir(roots, taskId, runId));
   try {
-    return { taskId, runId, files, manifest: await readManifestFile(files.manifest) };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    if (error instanceof RunFailedError) throw error;
-    throw new RunFailedError(`Invalid manifest ${files.manifest}: ${errorMessage(error)}`);
+    await access(files.manifest);
+  } catch {
+    return null;
   }
+  // Present but unreadable or invalid: `Invalid manifest <abs path>: <problem>` (exit 1).
+  return { taskId, runId, files, manifest: await loadManifest(files.manifest) };
 }
 
 /**
@@ -64,7 +41,7 @@ export async function findRun(roots: StoreRoots, runIdInput: string, options: Ru
   const first = await tryLoad(roots, envTask, runId);
   if (first !== null) return first;
   const entries = await readdir(roots.runs, { withFileTypes: true }).catch(() => []);
-  // Only names that can be task ids: a run id never reaches a path through anything else.
+  // Only names that can be task ids: nothing else ever reaches a path.
   const tasks = entries
     .filter((e) => e.isDirectory() && e.name !== envTask && taskIdProblem(e.name) === null)
     .map((e) => e.name)
@@ -78,6 +55,5 @@ export async function findRun(roots: StoreRoots, runIdInput: string, options: Ru
 
 /** Re-reads the manifest of a run found before (used by `status --watch`). */
 export async function reloadRun(run: FoundRun): Promise<FoundRun> {
-  return { ...run, manifest: await readManifestFile(run.files.manifest) };
+  return { ...run, manifest: await loadManifest(run.files.manifest) };
 }
-

@@ -85,7 +85,7 @@ describe("status (SPEC §5.3)", () => {
     writeFileSync(join(w, ".runs/t1/cli", RUN, "manifest.json"), "{broken");
     const broken = await runCli(["status", RUN], { cwd: w });
     expect(broken.code).toBe(1);
-    expect(broken.stderr).toStartWith(`Invalid manifest ${join(w, ".runs/t1/cli", RUN, "manifest.json")}: invalid JSON`);
+    expect(broken.stderr).toStartWith(`Invalid manifest ${join(w, ".runs/t1/cli", RUN, "manifest.json")}: `);
   });
 
   test("--watch repeats until the run ends", async () => {

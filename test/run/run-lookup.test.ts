@@ -65,7 +65,7 @@ describe("findRun", () => {
     put("a", "{nope");
     const e = await failure(findRun(roots, RUN, { env: {} }));
     expect(e).toBeInstanceOf(RunFailedError);
-    expect(e.message).toStartWith(`Invalid manifest ${join(roots.runs, "a/cli", RUN, "manifest.json")}: invalid JSON: `);
+    expect(e.message).toStartWith(`Invalid manifest ${join(roots.runs, "a/cli", RUN, "manifest.json")}: `);
     put("a", { ...manifest("a", RUN), status: "weird" });
     expect((await failure(findRun(roots, RUN, { env: {} }))).message).toContain("manifest.json: /status: ");
   });
