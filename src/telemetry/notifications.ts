@@ -1,0 +1,146 @@
+import { spawn } from "node:child_process";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { resolve } from "node:path";
+import type { NotificationsRecord } from "../core/schemas/common.ts";
+
+export type DeliveryOptions = {
+  /** `<repo>`: cwd of `cmd:` hooks and the base of a `cmd:` path containing `/`. */
+  repo: string;
+  /** One stderr line per failed target, without prefix (SPEC §4.3). */
+  warn: (line: string) => void;
+  /** Environment of `cmd:` hooks (and their PATH lookup); defaults to the CLI's. */
+  env?: Record<string, string | undefined>;
+  /** Per attempt / per command; 5 s by default (SPEC §19). */
+  timeoutMs?: number;
+  /** Pause before the one HTTP retry; 1 s by default (SPEC §24.7). */
+  retryDelayMs?: number;
+};
+
+export const NOTIFICATION_TIMEOUT_MS = 5000;
+export const NOTIFICATION_RETRY_DELAY_MS = 1000;
+
+/**
+ * Delivers the compact `run:summary` JSON (`body`) to every target concurrently (SPEC §19): `http(s)://` by POST with
+ * one retry after a 5xx, a network error or a timeout; `cmd:<program>` by running the program with the JSON on stdin.
+ * Never throws and never changes the run's result: failures are returned (and warned) for the summary and manifest.
+ * `delivered` lists targets in completion order; `failures` too.
+ */
+export async function deliverNotifications(
+  targets: readonly string[],
+  body: string,
+  options: DeliveryOptions,
+): Promise<NotificationsRecord> {
+  const record: NotificationsRecord = { targets: [...targets], delivered: [], failures: [] };
+  const timeoutMs = options.timeoutMs ?? NOTIFICATION_TIMEOUT_MS;
+  await Promise.all(
+    targets.map(async (target) => {
+      let error: string | null;
+      try {
+        error = target.startsWith("cmd:")
+          ? await runHook(target.slice("cmd:".length), body, options, timeoutMs)
+          : await postWithRetry(target, body, timeoutMs, options.retryDelayMs ?? NOTIFICATION_RETRY_DELAY_MS);
+      } catch (thrown) {
+        error = thrown instanceof Error ? thrown.message : String(thrown);
+      }
+      if (error === null) {
+        record.delivered.push(target);
+        return;
+      }
+      record.failures.push({ target, error });
+      try {
+        options.warn(`Notification delivery failed for ${target}: ${error}`);
+      } catch {
+        // A closed stderr must not turn a notification failure into a run failure.
+      }
+    }),
+  );
+  return record;
+}
+
+type PostOutcome = { error: null } | { error: string; retryable: boolean };
+
+async function postWithRetry(url: string, body: string, timeoutMs: number, retryDelayMs: number): Promise<string | null> {
+  const first = await postOnce(url, body, timeoutMs);
+  if (first.error === null) return null;
+  if (!first.retryable) return first.error;
+  await new Promise((r) => setTimeout(r, retryDelayMs));
+  return (await postOnce(url, body, timeoutMs)).error;
+}
+
+/** One POST; the outcome is decided by the status line, the response body is drained and ignored. */
+function postOnce(url: string, body: string, timeoutMs: number): Promise<PostOutcome> {
+  return new Promise((settle) => {
+    let settled = false;
+    const finish = (outcome: PostOutcome) => {
+      if (settled) return;
+      settled = true;
+      settle(outcome);
+    };
+    const target = new URL(url);
+    const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+    const payload = Buffer.from(body, "utf8");
+    const req = send(
+      target,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": String(payload.length) },
+        // A fresh connection per attempt: nothing idles after the run.
+        agent: false,
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) finish({ error: null });
+        else finish({ error: `Notification endpoint responded with status ${status}`, retryable: status >= 500 });
+        res.resume();
+      },
+    );
+    // The timer also bounds a response body that never ends (then only the socket is torn down).
+    const timer = setTimeout(() => {
+      finish({ error: `Notification request timed out after ${timeoutMs} ms`, retryable: true });
+      req.destroy();
+    }, timeoutMs);
+    req.on("close", () => clearTimeout(timer));
+    req.on("error", (error) => finish({ error: error.message, retryable: true }));
+    req.end(payload);
+  });
+}
+
+/** `cmd:<program>`: no arguments, no shell, cwd `<repo>`, JSON on stdin, stdout discarded, stderr passed through. */
+function runHook(program: string, body: string, options: DeliveryOptions, timeoutMs: number): Promise<string | null> {
+  return new Promise((settle) => {
+    let settled = false;
+    const finish = (error: string | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      settle(error);
+    };
+    const file = program.includes("/") ? resolve(options.repo, program) : program;
+    const timer = setTimeout(() => {
+      finish(`Notification command timed out after ${timeoutMs} ms`);
+      child?.kill("SIGKILL");
+    }, timeoutMs);
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(file, [], {
+        cwd: options.repo,
+        env: options.env ?? process.env,
+        stdio: ["pipe", "ignore", "inherit"],
+        shell: false,
+      });
+    } catch (error) {
+      finish(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    child.on("error", (error) => finish(error.message));
+    child.on("exit", (code, signal) => {
+      if (code === 0) finish(null);
+      else if (code !== null) finish(`Notification command exited with code ${code}`);
+      else finish(`Notification command was killed by ${signal ?? "a signal"}`);
+    });
+    // A hook that exits without reading stdin makes the write fail with EPIPE: that is its right, not an error.
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(body);
+  });
+}
