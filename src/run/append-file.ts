@@ -1,22 +1,29 @@
+import { Buffer } from "node:buffer";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 
-/** Buffered characters that trigger an immediate write (and make `write` ask the producer to wait). */
-const FLUSH_AT_CHARS = 256 * 1024;
+/** Size of each of the two buffers of a file. */
+const BUFFER_BYTES = 256 * 1024;
+/** Fill level of the active buffer that starts a write at once. */
+const FLUSH_AT_BYTES = BUFFER_BYTES / 2;
 /** Longest time a line waits in memory before it is written, so that readers of the log see it promptly. */
 const FLUSH_DELAY_MS = 20;
 
 const encoder = new TextEncoder();
 
 /**
- * An append-only file written through one buffered handle: lines accumulate in memory and go to disk in batches
- * (one async `write` per batch, never a syscall per line). Memory stays bounded because `write` returns a promise,
- * which the producer awaits, once the buffer passes 256 Ki characters. The file and its parents are created on the
- * first write. A disk error is remembered, later lines are dropped, and `flush()`/`close()` reject with it.
+ * An append-only file written through one handle and two fixed buffers: lines are encoded straight into the active
+ * buffer while the other one is being written, so bulk output costs no allocation per line and one async `write`
+ * per batch (never a syscall per line). When both buffers are busy, a line waits in a small queue and `write`
+ * returns a promise, which the producer awaits: memory stays bounded (about 512 KiB per file). The file and its
+ * parents are created on the first write. A disk error is remembered, later lines are dropped, and `flush()` /
+ * `close()` reject with it.
  */
 export class AppendFile {
-  private parts: string[] = [];
-  private size = 0;
+  private active: Uint8Array | null = null;
+  private spare: Uint8Array | null = null;
+  private used = 0;
+  private readonly queue: string[] = [];
   private handle: FileHandle | null = null;
   private draining: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -25,42 +32,52 @@ export class AppendFile {
 
   constructor(readonly path: string) {}
 
-  /** Buffers `text`; returns a promise (never rejecting) when the producer should wait for the disk. */
-  write(text: string): Promise<void> | undefined {
+  /** Buffers `line`; returns a promise (never rejecting) when the producer should wait for the disk. */
+  write(line: string): Promise<void> | undefined {
     if (this.closed) throw new Error(`Log ${this.path} is closed`);
     if (this.failure !== null) return undefined;
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size >= FLUSH_AT_CHARS) return this.startDrain();
-    if (this.timer === null && this.draining === null) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        void this.startDrain();
-      }, FLUSH_DELAY_MS);
+    if (this.queue.length === 0) {
+      this.active ??= new Uint8Array(BUFFER_BYTES);
+      const { read, written } = encoder.encodeInto(line, this.active.subarray(this.used));
+      // A partial encoding leaves bytes past `used`, which are simply overwritten later.
+      if (read === line.length) {
+        this.used += written;
+        if (this.used >= FLUSH_AT_BYTES) void this.startDrain();
+        else if (this.timer === null && this.draining === null) {
+          this.timer = setTimeout(() => {
+            this.timer = null;
+            void this.startDrain();
+          }, FLUSH_DELAY_MS);
+        }
+        return undefined;
+      }
     }
-    return undefined;
+    this.queue.push(line);
+    return this.startDrain();
   }
 
-  /** Resolves when everything written so far is on disk (written and fsynced is not implied: see `close`). */
+  /** Resolves when everything written so far has been handed to the OS. */
   async flush(): Promise<void> {
     await this.startDrain();
     if (this.failure !== null) throw this.failure;
   }
 
-  /** Flushes, fsyncs and closes the file. Further writes throw. */
+  /**
+   * Flushes and closes the file. Further writes throw. No fsync: logs are appended, not replaced, so a crash can
+   * only lose their tail, and syncing 100 MB of output would cost more than the whole run.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.startDrain();
     this.closed = true;
     const handle = this.handle;
     this.handle = null;
+    this.active = this.spare = null;
     if (handle !== null) {
       try {
-        if (this.failure === null) await handle.sync();
+        await handle.close();
       } catch (error) {
-        this.failure = error;
-      } finally {
-        await handle.close().catch(() => {});
+        this.failure ??= error;
       }
     }
     if (this.failure !== null) throw this.failure;
@@ -80,21 +97,39 @@ export class AppendFile {
   }
 
   private async drain(): Promise<void> {
-    while (this.parts.length > 0 && this.failure === null) {
-      const bytes = encoder.encode(this.parts.length === 1 ? (this.parts[0] as string) : this.parts.join(""));
-      this.parts = [];
-      this.size = 0;
-      try {
+    try {
+      while ((this.used > 0 || this.queue.length > 0) && this.failure === null) {
         const handle = this.handle ?? (await this.openHandle());
-        let offset = 0;
-        while (offset < bytes.byteLength) {
-          const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
-          offset += bytesWritten;
-        }
-      } catch (error) {
-        this.failure = error;
-        this.parts = [];
-        this.size = 0;
+        const full = this.active as Uint8Array;
+        const batch = full.subarray(0, this.used);
+        // Swap: the producer fills the other buffer while this one is written.
+        this.active = this.spare ?? new Uint8Array(BUFFER_BYTES);
+        this.spare = full;
+        this.used = 0;
+        if (batch.byteLength > 0) await writeAll(handle, batch);
+        await this.refill(handle);
+      }
+    } catch (error) {
+      this.failure = error;
+      this.queue.length = 0;
+      this.used = 0;
+    }
+  }
+
+  /** Moves queued lines into the active buffer; a line larger than a whole buffer is written on its own. */
+  private async refill(handle: FileHandle): Promise<void> {
+    while (this.queue.length > 0) {
+      const line = this.queue[0] as string;
+      const active = this.active as Uint8Array;
+      const { read, written } = encoder.encodeInto(line, active.subarray(this.used));
+      if (read === line.length) {
+        this.used += written;
+        this.queue.shift();
+      } else if (this.used === 0) {
+        this.queue.shift();
+        await writeAll(handle, Buffer.from(line, "utf8"));
+      } else {
+        return;
       }
     }
   }
@@ -103,5 +138,14 @@ export class AppendFile {
     await mkdir(dirname(this.path), { recursive: true });
     this.handle = await open(this.path, "a", 0o644);
     return this.handle;
+  }
+}
+
+/** Writes every byte (a short write resumes where it stopped). */
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
+    offset += bytesWritten;
   }
 }

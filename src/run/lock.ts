@@ -1,5 +1,5 @@
 import { mkdir, open, readFile, stat, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { RunFailedError } from "../core/errors.ts";
 
 /** The lock stayed held by a live, recent holder through every attempt (SPEC §7.3). */
@@ -121,13 +121,33 @@ async function releaseLock(path: string, ino: number): Promise<void> {
   }
 }
 
+/**
+ * Holders of this process, per lock path. Contenders of one process queue here instead of on the file: they would
+ * all wake on the same backoff schedule and starve each other (the file lock cannot tell them apart by pid).
+ */
+const localQueues = new Map<string, Promise<void>>();
+
 /** Runs `fn` while holding the lock; the lock is removed afterwards, also when `fn` throws. */
 export async function withLock<T>(path: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
-  const lock = await acquireLock(path, options);
+  const key = resolve(path);
+  const previous = localQueues.get(key) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const tail = previous.then(() => mine);
+  localQueues.set(key, tail);
+  await previous;
   try {
-    return await fn();
+    const lock = await acquireLock(path, options);
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
   } finally {
-    await lock.release();
+    done();
+    if (localQueues.get(key) === tail) localQueues.delete(key);
   }
 }
 

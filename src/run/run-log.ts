@@ -30,7 +30,7 @@ export class StageLog {
     return both(this.runner.write(line), this.file.write(line));
   }
 
-  /** Flushes, fsyncs and closes this stage's file (the runner log stays open). */
+  /** Flushes and closes this stage's file (the runner log stays open). */
   async close(): Promise<void> {
     await Promise.all([this.file.close(), this.runner.flush()]);
   }
