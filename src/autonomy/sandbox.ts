@@ -5,7 +5,7 @@ import { delimiter, isAbsolute, join, resolve } from "node:path";
 import type { SandboxMode, SandboxState } from "../core/schemas/common.ts";
 
 export type SandboxBackend =
-  | { name: "bubblewrap"; path: string; extraArgs: readonly string[] }
+  | { name: "bubblewrap"; path: string }
   | { name: "none"; reason: string };
 
 export const NO_SANDBOX_BACKEND: SandboxBackend = { name: "none", reason: "no sandbox backend" };
@@ -71,7 +71,7 @@ export function planSandbox(input: {
 
 /** The bubblewrap command line for one attempt. */
 export function bubblewrapArgv(input: {
-  backend: { path: string; extraArgs: readonly string[] };
+  backend: { path: string };
   mode: "read-only" | "workspace-write";
   argv: readonly string[];
   cwd: string;
@@ -88,9 +88,9 @@ export function bubblewrapArgv(input: {
     for (const root of roots) args.push("--bind", root, root);
   }
   if (input.networkBlocked) args.push("--unshare-net", "--setenv", "CODEX_SANDBOX_NETWORK_DISABLED", "1");
-  args.push(...input.backend.extraArgs);
-  // No --new-session: the command must stay in the runner's process group so a group kill reaches it.
-  args.push("--die-with-parent", "--setenv", "CODEX_ORCHESTRATOR_SANDBOX", input.mode, "--chdir", input.cwd, "--");
+  // A PID namespace: when bwrap dies (group kill, timeout, --die-with-parent) every descendant dies with it, even
+  // one that left the process group. No --new-session: the command stays in the runner's process group.
+  args.push("--unshare-pid", "--die-with-parent", "--setenv", "CODEX_ORCHESTRATOR_SANDBOX", input.mode, "--chdir", input.cwd, "--");
   args.push(...input.argv);
   return args;
 }
@@ -136,22 +136,17 @@ async function probe(env: Record<string, string | undefined>): Promise<SandboxBa
   if (process.platform !== "linux") return { name: "none", reason: `no sandbox backend on ${process.platform}` };
   const path = resolveProgram("bwrap", "/", env.PATH ?? "");
   if (path === null || !existsSync(path)) return { name: "none", reason: "bubblewrap (bwrap) not found on PATH" };
-  let lastError = "";
-  // Some kernels only allow a fresh /proc inside a new PID namespace.
-  for (const extraArgs of [[], ["--unshare-pid"]]) {
-    const argv = bubblewrapArgv({
-      backend: { path, extraArgs },
-      mode: "read-only",
-      argv: ["/bin/sh", "-c", ":"],
-      cwd: "/",
-      writableRoots: [],
-      networkBlocked: true,
-    });
-    const error = await run(argv);
-    if (error === null) return { name: "bubblewrap", path, extraArgs };
-    lastError = error;
-  }
-  return { name: "none", reason: `bubblewrap cannot create a sandbox here: ${lastError}` };
+  const argv = bubblewrapArgv({
+    backend: { path },
+    mode: "read-only",
+    argv: ["/bin/sh", "-c", ":"],
+    cwd: "/",
+    writableRoots: [],
+    networkBlocked: true,
+  });
+  const error = await run(argv);
+  if (error === null) return { name: "bubblewrap", path };
+  return { name: "none", reason: `bubblewrap cannot create a sandbox here: ${error}` };
 }
 
 function run(argv: string[]): Promise<string | null> {

@@ -115,10 +115,11 @@ export class ToolOrchestrator {
   ): Promise<ToolOutcome<R>> {
     if (!invocation.id) throw new RunFailedError("Tool invocation id is required.");
     if (!invocation.tool) throw new RunFailedError("Tool invocation tool name is required.");
-    const startedAt = this.clock().toISOString();
     const mode = invocation.sandboxMode ?? null;
     const approvals: ApprovalStep[] = [];
     const approvalKey = await this.approveRun(invocation, mode, approvals);
+    // After approval: time spent waiting for a person is not command latency.
+    const startedAt = this.clock().toISOString();
 
     let plan = await this.initialPlan(invocation, mode);
     const sandboxWarning = plan.warning;
