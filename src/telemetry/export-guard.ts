@@ -38,6 +38,7 @@ export class ExportGuard {
   private consecutiveFailures = 0;
   private lastFailureAt = 0;
   private inFlight: Promise<void> | null = null;
+  private inFlightSpans = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private stopped = false;
@@ -84,7 +85,9 @@ export class ExportGuard {
     this.timer = null;
     const deadline = this.now() + budgetMs;
     await raceTimeout(this.drainLoop(deadline), budgetMs);
+    // Out of time: a request still in flight no longer counts, whatever it answers later.
     this.stopped = true;
+    if (this.inFlight !== null) this.counters.droppedSpans += this.inFlightSpans;
     this.counters.droppedSpans += this.queue.length;
     this.queue = [];
   }
@@ -143,13 +146,16 @@ export class ExportGuard {
       const timeoutMs = Math.max(1, Math.min(this.requestTimeoutMs, deadline - start));
       this.attemptTimes.push(start);
       this.counters.requests += 1;
+      this.inFlightSpans = batch.length;
       try {
         await raceTimeout(this.options.send(batch, timeoutMs), timeoutMs + TIMEOUT_GRACE_MS, () => {
           throw new Error(`export request timed out after ${Math.round(timeoutMs)} ms`);
         });
+        if (this.stopped) return;
         this.consecutiveFailures = 0;
         this.counters.exportedSpans += batch.length;
       } catch (error) {
+        if (this.stopped) return;
         this.consecutiveFailures += 1;
         this.counters.failures += 1;
         this.lastFailureAt = this.now();
