@@ -4,6 +4,8 @@
  * member remains, so no process of the group survives (SPEC §13).
  */
 
+import { readdirSync, readFileSync } from "node:fs";
+
 const POLL_MS = 25;
 /** After SIGKILL, how long to wait for members to vanish (zombies under a non-reaping init never do). */
 const AFTER_KILL_MS = 1000;
@@ -26,8 +28,10 @@ export class ProcessGroup {
     }
   }
 
+  /** True while a member runs. Zombies do not count: an init that reaps slowly must not hold up the attempt. */
   alive(): boolean {
-    return this.signal(0);
+    if (!this.signal(0)) return false;
+    return process.platform === "linux" ? hasLiveMember(this.pgid) : true;
   }
 
   /** Sends `sig` (and SIGCONT, in case the group is stopped), and arms SIGKILL after `graceMs`. */
@@ -57,4 +61,28 @@ export class ProcessGroup {
     const until = performance.now() + AFTER_KILL_MS;
     while (this.killed && this.alive() && performance.now() < until) await Bun.sleep(POLL_MS);
   }
+}
+
+/** Scans /proc for a non-zombie process whose process group is `pgid`. */
+function hasLiveMember(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return true;
+  }
+  for (const name of entries) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "latin1");
+    } catch {
+      continue;
+    }
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid && fields[0] !== "Z") return true;
+  }
+  return false;
 }

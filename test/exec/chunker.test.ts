@@ -1,0 +1,108 @@
+import { describe, expect, test } from "bun:test";
+import { MAX_CHUNK_BYTES, type OutputChunk, Utf8Chunker } from "../../src/exec/chunker.ts";
+import { startAttempt } from "../../src/exec/process-runner.ts";
+
+/** Real processes on a shared 2-core machine: far above the expected times, well below a hang. */
+const TEST_TIMEOUT_MS = 20_000;
+
+const enc = new TextEncoder();
+const bytesOf = (...xs: number[]) => new Uint8Array(xs);
+const joinRaw = (chunks: OutputChunk[]) => Buffer.concat(chunks.map((c) => c.raw));
+
+/** Runs a shell snippet through the real attempt engine and collects its chunks. */
+async function chunksOf(script: string): Promise<OutputChunk[]> {
+  const chunks: OutputChunk[] = [];
+  const attempt = startAttempt({ argv: ["/bin/sh", "-c", script], cwd: "/", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } }, (c) => {
+    chunks.push(c);
+  });
+  await attempt.result;
+  return chunks;
+}
+
+describe("Utf8Chunker", () => {
+  test("plain text passes through as one text chunk", () => {
+    const chunks = new Utf8Chunker("stdout").push(enc.encode("héllo\n"));
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]).toMatchObject({ stream: "stdout", bytes: 7, data: "héllo\n" });
+    expect(chunks[0]?.encoding).toBeUndefined();
+  });
+
+  test("cuts at 8192 bytes without splitting a character", () => {
+    // 8191 ASCII bytes then "€" (3 bytes): the euro sign must not be cut at 8192.
+    const input = enc.encode(`${"a".repeat(8191)}€${"b".repeat(20000)}`);
+    const chunks = new Utf8Chunker("stdout").push(input);
+    for (const c of chunks) {
+      expect(c.bytes).toBeLessThanOrEqual(MAX_CHUNK_BYTES);
+      expect(c.encoding).toBeUndefined();
+    }
+    expect(chunks[0]?.bytes).toBe(8191);
+    expect(chunks.map((c) => c.data).join("")).toBe(new TextDecoder().decode(input));
+    expect(joinRaw(chunks).equals(Buffer.from(input))).toBe(true);
+  });
+
+  test("an incomplete trailing sequence waits for the next read", () => {
+    const chunker = new Utf8Chunker("stderr");
+    const first = chunker.push(bytesOf(0x41, 0xe2, 0x82));
+    expect(first.map((c) => c.data)).toEqual(["A"]);
+    const second = chunker.push(bytesOf(0xac, 0x0a));
+    expect(second.map((c) => c.data)).toEqual(["€\n"]);
+    expect(chunker.end()).toEqual([]);
+  });
+
+  test("a read holding only part of a character yields nothing yet", () => {
+    const chunker = new Utf8Chunker("stdout");
+    expect(chunker.push(bytesOf(0xf0, 0x9f))).toEqual([]);
+    expect(chunker.push(bytesOf(0x98))).toEqual([]);
+    expect(chunker.push(bytesOf(0x80)).map((c) => c.data)).toEqual(["😀"]);
+  });
+
+  test("invalid bytes go base64", () => {
+    const chunks = new Utf8Chunker("stdout").push(bytesOf(0xff, 0x0a));
+    expect(chunks).toEqual([{ stream: "stdout", bytes: 2, data: "/wo=", encoding: "base64", raw: bytesOf(0xff, 0x0a) }]);
+  });
+
+  test("an incomplete sequence at end of stream goes base64", () => {
+    const chunker = new Utf8Chunker("stdout");
+    expect(chunker.push(bytesOf(0x78, 0xe2, 0x82)).map((c) => c.data)).toEqual(["x"]);
+    const tail = chunker.end();
+    expect(tail).toHaveLength(1);
+    expect(tail[0]).toMatchObject({ bytes: 2, encoding: "base64", data: Buffer.from([0xe2, 0x82]).toString("base64") });
+  });
+
+  test("a held sequence followed by a non-continuation byte is invalid, not lost", () => {
+    const chunker = new Utf8Chunker("stdout");
+    chunker.push(bytesOf(0xe2, 0x82));
+    const chunks = chunker.push(enc.encode("ok"));
+    expect(joinRaw(chunks).equals(Buffer.from([0xe2, 0x82, 0x6f, 0x6b]))).toBe(true);
+    expect(chunks[0]?.encoding).toBe("base64");
+  });
+
+  test("long runs of invalid bytes are still cut at 8192", () => {
+    const input = new Uint8Array(20000).fill(0x80);
+    const chunks = new Utf8Chunker("stdout").push(input);
+    expect(chunks.map((c) => c.bytes)).toEqual([8192, 8192, 3616]);
+    expect(chunks.every((c) => c.encoding === "base64")).toBe(true);
+  });
+});
+
+describe("chunking real process output", () => {
+  test("a character split across two writes joins into text chunks", async () => {
+    const chunks = await chunksOf("printf '\\342\\202'; sleep 0.2; printf '\\254\\n'");
+    expect(chunks.every((c) => c.encoding === undefined)).toBe(true);
+    expect(chunks.map((c) => c.data).join("")).toBe("€\n");
+  }, TEST_TIMEOUT_MS);
+
+  test("an invalid byte gives one base64 chunk", async () => {
+    const chunks = await chunksOf("printf '\\377\\n'");
+    expect(chunks.map(({ stream, bytes, data, encoding }) => ({ stream, bytes, data, encoding }))).toEqual([
+      { stream: "stdout", bytes: 2, data: "/wo=", encoding: "base64" },
+    ]);
+  }, TEST_TIMEOUT_MS);
+
+  test("multi-byte text larger than a chunk is never split inside a character", async () => {
+    // 30 000 euro signs (90 000 bytes) in one write: every chunk boundary falls between characters.
+    const chunks = await chunksOf("i=0; s=''; while [ $i -lt 100 ]; do s=\"$s€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€\"; i=$((i+1)); done; j=0; while [ $j -lt 10 ]; do printf '%s' \"$s\"; j=$((j+1)); done");
+    expect(chunks.every((c) => c.encoding === undefined && c.bytes <= MAX_CHUNK_BYTES && c.bytes % 3 === 0)).toBe(true);
+    expect(chunks.map((c) => c.data).join("")).toBe("€".repeat(30000));
+  }, TEST_TIMEOUT_MS);
+});

@@ -1,0 +1,53 @@
+import { describe, expect, test } from "bun:test";
+import { TAIL_BYTES, TailBuffer } from "../../src/exec/tail-buffer.ts";
+
+const enc = new TextEncoder();
+
+describe("TailBuffer", () => {
+  test("keeps everything below the window", () => {
+    const tail = new TailBuffer();
+    tail.push(enc.encode("hello "));
+    tail.push(enc.encode("wörld"));
+    expect(tail.text()).toBe("hello wörld");
+    expect(tail.totalBytes).toBe(12);
+    expect(tail.truncated).toBe(false);
+  });
+
+  test("keeps exactly the last 65 536 bytes across many pushes", () => {
+    const tail = new TailBuffer();
+    const all: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const piece = enc.encode(`${String(i).padStart(5, "0")}:${"x".repeat(i % 150)}\n`);
+      tail.push(piece);
+      all.push(...piece);
+    }
+    const expected = Buffer.from(all.slice(all.length - TAIL_BYTES)).toString("latin1");
+    expect(tail.totalBytes).toBe(all.length);
+    expect(tail.truncated).toBe(true);
+    expect(Buffer.from(tail.bytes()).toString("latin1")).toBe(expected);
+    expect(tail.text()).toHaveLength(TAIL_BYTES);
+  });
+
+  test("a push larger than the window keeps its end", () => {
+    const tail = new TailBuffer(8);
+    tail.push(enc.encode("ab"));
+    tail.push(enc.encode("0123456789"));
+    expect(tail.text()).toBe("23456789");
+    tail.push(enc.encode("XY"));
+    expect(tail.text()).toBe("456789XY");
+    expect(tail.totalBytes).toBe(14);
+  });
+
+  test("a character cut at the window start is dropped", () => {
+    const tail = new TailBuffer(8);
+    // "€" is e2 82 ac: the window keeps only "82 ac" of it.
+    tail.push(enc.encode("abc€abcdef"));
+    expect(tail.text()).toBe("abcdef");
+  });
+
+  test("invalid bytes become U+FFFD", () => {
+    const tail = new TailBuffer();
+    tail.push(new Uint8Array([0x61, 0xff, 0x62]));
+    expect(tail.text()).toBe("a\uFFFDb");
+  });
+});
