@@ -34,7 +34,10 @@ async function input(repo: string, overrides: Partial<CreateManifestInput> = {})
 
 function clock(start: string) {
   let t = Date.parse(start);
-  return () => new Date((t += 1000));
+  return () => {
+    t += 1000;
+    return new Date(t);
+  };
 }
 
 describe("manifest creation", () => {
