@@ -32,6 +32,11 @@ export async function renderHelp(): Promise<string> {
   return lines.join("\n") + "\n";
 }
 
+const USAGE_LINES: Record<string, string> = {
+  exec: "Usage: codex-orchestrator exec [options] [--] <command> [args...]",
+  "spec-guard": "Usage: codex-orchestrator spec-guard [--dry-run]",
+};
+
 /** `<command> --help`: its usage line, description and options. */
 export async function renderCommandUsage(name: string, def: AnyCommand): Promise<string> {
   const meta = typeof def.meta === "function" ? await def.meta() : await def.meta;
@@ -39,7 +44,7 @@ export async function renderCommandUsage(name: string, def: AnyCommand): Promise
   const positionals = Object.entries(args)
     .filter(([, a]) => a.type === "positional")
     .map(([key, a]) => (a.required ? `<${key}>` : `[${key}]`));
-  const usage = (meta as { usage?: string } | undefined)?.usage;
+  const usage = USAGE_LINES[name];
   const lines = [usage ?? `Usage: codex-orchestrator ${name} [options]${positionals.length ? ` ${positionals.join(" ")}` : ""}`];
   if (meta?.description) lines.push(`  ${meta.description}`);
   const options = Object.entries(args).filter(([, a]) => a.type !== "positional");

@@ -1,10 +1,64 @@
 import { defineCommand } from "citty";
-import { RunFailedError } from "../../core/errors.ts";
+import { ExitSignal } from "../../core/errors.ts";
+import { runExec } from "../../pipeline/exec-run.ts";
+import { parseExecArgs } from "../exec-args.ts";
+import { stderrStream, stdoutStream } from "../output-stream.ts";
+import { createExecRenderer, type ExecRenderer } from "../renderers/exec-renderers.ts";
 
 export default defineCommand({
-  meta: { name: "exec", description: "Run one command through the orchestrator." },
-  args: {},
-  run() {
-    throw new RunFailedError("exec is not implemented yet.");
+  meta: {
+    name: "exec",
+    description:
+      "Run one command (argv, no shell) and record it. Output: JSONL events unless stdout and stderr are both terminals (then a live view).",
+  },
+  args: {
+    json: { type: "string", valueHint: "compact|pretty", description: "Print only the run:summary event (pretty by default)." },
+    jsonl: { type: "boolean", description: "Stream every event as one JSON line." },
+    notify: { type: "string", valueHint: "target", description: "Notification target (http(s)://… or cmd:<program>); repeatable, comma-separated." },
+    "otel-endpoint": { type: "string", valueHint: "url", description: "OTLP/HTTP traces endpoint." },
+    cwd: { type: "string", valueHint: "path", description: "Working directory of the command." },
+    task: { type: "string", valueHint: "id", description: "Task id (default MCP_RUNNER_TASK_ID or 0101)." },
+    tty: { type: "boolean", description: "Run the command on a pseudo-terminal." },
+    session: { type: "string", valueHint: "id", description: "Run in the persistent PTY shell session <id> (implies --tty)." },
+    sandbox: { type: "string", valueHint: "mode", description: "read-only | workspace-write | danger-full-access." },
+    "approval-policy": { type: "string", valueHint: "policy", description: "untrusted | on-failure | on-request | never." },
+    "require-approval": { type: "boolean", description: "The command needs approval before it runs." },
+    timeout: { type: "string", valueHint: "seconds", description: "Stop the command after this many seconds." },
+    "output-schema": { type: "string", valueHint: "file", description: "Validate stdout as JSON against a JSON Schema." },
+    quiet: { type: "boolean", description: "Suppress the CLI's own warnings (and the interactive header/trailer)." },
+  },
+  async run({ rawArgs }) {
+    const args = parseExecArgs(rawArgs);
+    const mode = args.mode ?? (process.stdout.isTTY && process.stderr.isTTY ? "interactive" : "jsonl");
+    let renderer: ExecRenderer | null = null;
+    const outcome = await runExec(
+      {
+        argv: args.argv,
+        env: process.env,
+        cwd: process.cwd(),
+        task: args.task,
+        commandCwd: args.cwd,
+        tty: args.tty,
+        sandbox: args.sandbox,
+        approvalPolicy: args.approvalPolicy,
+        requireApproval: args.requireApproval,
+        timeoutSeconds: args.timeoutSeconds,
+        outputSchema: args.outputSchema,
+        notify: args.notify,
+        otelEndpoint: args.otelEndpoint,
+        quiet: args.quiet,
+      },
+      {
+        prepared(invocation, shell) {
+          renderer = createExecRenderer({ mode, jsonStyle: args.jsonStyle, quiet: args.quiet, stdout: stdoutStream, stderr: stderrStream, shell });
+          invocation.events.subscribe(renderer.onEvent);
+          return renderer.start();
+        },
+        async summary(event, trailer) {
+          await renderer?.finish(event, trailer);
+        },
+      },
+    );
+    throw new ExitSignal(outcome.exitCode);
   },
 });

@@ -46,8 +46,9 @@ export const LatencyMs = v.object({
   max: v.nullable(NonNegativeInt),
 });
 
+/** approvalReuse: grants from the cache ÷ approvals needed (issue 4; 0 when none was needed). */
 export const RunMetrics = v.looseObject({
-  approvalReuse: v.nullable(NonNegativeInt),
+  approvalReuse: v.nullable(v.pipe(v.number(), v.minValue(0))),
   commandLatencyMs: LatencyMs,
 });
 export type RunMetrics = v.InferOutput<typeof RunMetrics>;

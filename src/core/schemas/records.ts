@@ -16,7 +16,7 @@ export const MetricsLine = v.looseObject({
   recorded_at: IsoTimestamp,
   artifact_path: v.string(),
   child_runs: NonNegativeInt,
-  approval_reuse: v.optional(v.nullable(NonNegativeInt)),
+  approval_reuse: v.optional(v.nullable(v.pipe(v.number(), v.minValue(0)))),
   command_latency_ms: v.optional(
     v.nullable(
       v.object({ p50: v.nullable(NonNegativeInt), p95: v.nullable(NonNegativeInt), max: v.nullable(NonNegativeInt) }),
@@ -70,7 +70,7 @@ export const ErrorArtifact = v.looseObject({
   command_index: v.number(),
   command_id: v.string(),
   command: v.nullable(v.string()),
-  reason: v.picklist(["command-failed", "spawn-failed"]),
+  reason: v.picklist(["command-failed", "spawn-failed", "approval-denied"]),
   details: v.looseObject({
     exit_code: v.nullable(v.number()),
     sandbox_state: v.string(),

@@ -1,0 +1,258 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { RunFailedError, UsageError, errorMessage } from "../core/errors.ts";
+import { newRunId } from "../core/ids.ts";
+import { OutputSchema, type OutputValidation } from "../core/output-schema.ts";
+import type { SandboxMode } from "../core/schemas/common.ts";
+import type { OrchestratorEvent, RunSummaryPayload } from "../core/schemas/events.ts";
+import type { CommandEntry } from "../core/schemas/manifest.ts";
+import { appendSummary, displayString } from "../core/summary.ts";
+import { Heartbeat } from "../run/heartbeat.ts";
+import { loadInstructions } from "../run/instructions.ts";
+import { ManifestStore } from "../run/manifest-store.ts";
+import { buildMetricsLine, tryAppendMetricsLine } from "../run/metrics-file.ts";
+import { rel, runDir } from "../run/paths.ts";
+import { RunLog } from "../run/run-log.ts";
+import { writeRunSummaryFile } from "../run/run-summary-file.ts";
+import { deliverNotifications } from "../telemetry/notifications.ts";
+import { targetsForStatus } from "../telemetry/notification-targets.ts";
+import { installSignalHandlers } from "./cancel-scope.ts";
+import { type Invocation, prepareInvocation, stringEnv } from "./invocation.ts";
+import { runMetrics } from "./run-metrics.ts";
+import { type CommandStage, type RunRuntime, type StageResult, runCommandStage } from "./stage-runner.ts";
+
+export type ExecRequest = {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  /** The process cwd (relative `--cwd` and `--output-schema` resolve against it). */
+  cwd: string;
+  task?: string | undefined;
+  commandCwd?: string | undefined;
+  tty: boolean;
+  sandbox?: string | undefined;
+  approvalPolicy?: string | undefined;
+  requireApproval: boolean;
+  timeoutSeconds?: number | undefined;
+  outputSchema?: string | undefined;
+  notify: string[];
+  otelEndpoint?: string | undefined;
+  quiet: boolean;
+};
+
+/** What the CLI renders: hooks called as the run goes (the renderer subscribes to `invocation.events`). */
+export type ExecHooks = {
+  /** Called once the invocation is prepared and before the run is created (subscribe renderers here). */
+  prepared(invocation: Invocation, shell: string): void | Promise<void>;
+  /** The final `run:summary`, with notifications filled in; printed before telemetry flush and metrics. */
+  summary(event: OrchestratorEvent, trailer: { runId: string; status: string; manifest: string; log: string }): Promise<void>;
+};
+
+export type ExecOutcome = { exitCode: number; runId: string; status: string; manifestPath: string };
+
+/** `exec` (SPEC §14.1): a one-stage run of argv, spawned directly. Returns the process exit code. */
+export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<ExecOutcome> {
+  const invocation = prepareInvocation({
+    env: request.env,
+    cwd: request.cwd,
+    taskOverride: request.task,
+    approvalPolicy: request.approvalPolicy,
+    notify: request.notify,
+    otelEndpoint: request.otelEndpoint,
+    quiet: request.quiet,
+  });
+  const { roots, logger } = invocation;
+  const outputSchema = request.outputSchema === undefined ? null : readOutputSchema(resolve(request.cwd, request.outputSchema));
+  const sandboxMode = (request.sandbox ?? null) as SandboxMode | null;
+  const shell = displayString(request.argv);
+  const commandCwd = request.commandCwd === undefined ? roots.repo : resolve(request.cwd, request.commandCwd);
+  const instructions = await loadInstructions(roots.repo);
+  await hooks.prepared(invocation, shell);
+
+  const runId = newRunId();
+  let store: ManifestStore;
+  try {
+    store = await ManifestStore.create({
+      roots,
+      taskId: invocation.taskId,
+      runId,
+      taskSlug: null,
+      parentRunId: null,
+      pipelineId: "exec",
+      pipelineTitle: "CLI Exec Command",
+      approvalPolicy: invocation.policy.policy,
+      status: "in_progress",
+      stages: [{ id: "exec", title: `Execute ${shell}`, command: shell, kind: "command" }],
+      instructions,
+    });
+  } catch (error) {
+    throw new RunFailedError(`Cannot write the run store under ${roots.runs}: ${errorMessage(error)}`, { cause: error });
+  }
+  const dir = runDir(roots, invocation.taskId, runId);
+  const log = new RunLog(dir);
+  const heartbeat = new Heartbeat(store, { warn: logger.warn });
+  heartbeat.start();
+  const removeSignals = installSignalHandlers(invocation.cancel);
+  const runSpan = invocation.tracer.startRun({ runId, taskId: invocation.taskId, pipelineId: "exec", command: "exec" });
+  const runtime: RunRuntime = {
+    roots,
+    store,
+    log,
+    events: invocation.events,
+    orchestrator: invocation.orchestrator,
+    runSpan,
+    cancel: invocation.cancel,
+    runId,
+    taskId: invocation.taskId,
+    pipelineId: "exec",
+    warn: logger.warn,
+    retryTarget: invocation.retryTarget,
+  };
+  const stage: CommandStage = {
+    index: 1,
+    id: "exec",
+    title: `Execute ${shell}`,
+    command: shell,
+    argv: request.argv,
+    args: [],
+    cwd: commandCwd,
+    env: stringEnv(request.env),
+    timeoutSeconds: request.timeoutSeconds ?? null,
+    tty: request.tty ? { cols: 120, rows: 40 } : null,
+    session: { id: randomUUID(), persisted: false, reused: false, shell: null },
+    sandboxMode,
+    approvalRequired: request.requireApproval,
+    writableRoots: [roots.repo],
+  };
+
+  const stageSpan = runSpan.startStage("exec", { index: 1, title: stage.title, kind: "command" });
+  let result: StageResult;
+  try {
+    result = await runCommandStage(runtime, stage, stageSpan);
+  } finally {
+    removeSignals();
+  }
+  stageSpan.end({ status: result.status, exitCode: result.exitCode });
+  if (result.attempt?.spawnError) logger.plain(`Command execution failed: ${result.attempt.spawnError.message}`);
+  else if (result.attempt === null && result.errorMessage) logger.plain(result.errorMessage);
+
+  // Finalize (§14.1 step 4).
+  const manifest = store.manifest;
+  const entry = manifest.commands[0] as CommandEntry;
+  const cancelledBy = invocation.cancel.signal;
+  manifest.status = cancelledBy ? "cancelled" : entry.status === "succeeded" ? "succeeded" : "failed";
+  manifest.status_detail = cancelledBy ? `cancelled:${cancelledBy}` : entry.status === "failed" ? "exec-failed" : null;
+  manifest.summary = entry.summary;
+  if (cancelledBy) manifest.summary = appendSummary(manifest.summary, `Run cancelled by ${cancelledBy}.`);
+  manifest.completed_at = new Date().toISOString();
+  manifest.metrics = runMetrics(manifest.toolRuns);
+  await heartbeat.stop();
+  await heartbeat.force();
+
+  // run:summary → notifications → print (§14.1 step 5).
+  const status = manifest.status as "succeeded" | "failed" | "cancelled";
+  const validation = outputSchema && result.attempt ? outputSchema.check(result.attempt.stdout) : null;
+  const payload = summaryPayload(invocation, store, stage, result, validation, status, request);
+  const event = invocation.events.envelope("run:summary", payload);
+  const targets = targetsForStatus(invocation.notifyTargets, status);
+  if (targets.length > 0) {
+    const body = JSON.stringify({ ...event, payload: { ...payload, notifications: { targets, delivered: [], failures: [] } } });
+    payload.notifications = await deliverNotifications(targets, body, { repo: roots.repo, warn: logger.plain, env: request.env });
+    manifest.notifications = payload.notifications;
+    await store.save();
+  }
+  const trailer = { runId, status, manifest: `${manifest.artifact_root}/manifest.json`, log: manifest.log_path };
+  await hooks.summary(event, trailer);
+
+  // Telemetry flush, run-summary.json, metrics line (§14.1 step 6).
+  runSpan.end({ status, metrics: manifest.metrics });
+  await invocation.tracer.shutdown();
+  const summaryPath = await writeRunSummaryFile(dir, event);
+  manifest.run_summary_path = rel(roots, summaryPath);
+  await store.save();
+  if (await tryAppendMetricsLine(roots, buildMetricsLine(manifest, new Date()), logger.warn)) {
+    manifest.metrics_recorded = true;
+    await store.save();
+  }
+  await log.close().catch((error) => logger.warn(`Run log not closed cleanly for run ${runId}: ${errorMessage(error)}`));
+  await store.idle();
+
+  let exitCode: number;
+  if (cancelledBy) exitCode = cancelledBy === "SIGINT" ? 130 : 143;
+  else exitCode = entry.exit_code ?? 1;
+  return { exitCode, runId, status, manifestPath: `${dir}/manifest.json` };
+}
+
+function readOutputSchema(path: string): OutputSchema {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`Invalid output schema ${path}: ${errorMessage(error)}`);
+  }
+  return new OutputSchema(text, path);
+}
+
+function summaryPayload(
+  invocation: Invocation,
+  store: ManifestStore,
+  stage: CommandStage,
+  result: StageResult,
+  validation: OutputValidation | null,
+  status: "succeeded" | "failed" | "cancelled",
+  request: ExecRequest,
+): RunSummaryPayload {
+  const m = store.manifest;
+  const attempt = result.attempt;
+  const record = result.record;
+  return {
+    status,
+    run: {
+      id: m.run_id,
+      taskId: m.task_id,
+      pipelineId: "exec",
+      manifest: `${m.artifact_root}/manifest.json`,
+      artifactRoot: m.artifact_root,
+      summary: m.summary,
+    },
+    result: {
+      exitCode: attempt ? (attempt.signal ? null : attempt.exitCode) : 1,
+      signal: attempt?.signal ?? null,
+      durationMs: attempt?.durationMs ?? 0,
+      status: result.outcome?.status ?? "failed",
+      sandboxState: result.sandboxState,
+      correlationId: result.correlationId ?? m.run_id,
+      attempts: Math.max(1, result.outcome?.attempts ?? 1),
+      timedOut: attempt?.timedOut ?? false,
+      spawnError: attempt?.spawnError?.message ?? (attempt === null ? result.errorMessage : null),
+    },
+    command: {
+      argv: stage.argv,
+      shell: stage.command,
+      cwd: stage.cwd,
+      sessionId: stage.session.id,
+      persisted: stage.session.persisted,
+      tty: request.tty,
+      sandboxMode: stage.sandboxMode,
+    },
+    outputs: {
+      stdout: attempt?.stdout ?? "",
+      stderr: attempt?.stderr ?? "",
+      ...(validation ? { structured: validation.structured, validationErrors: validation.validationErrors } : {}),
+    },
+    logs: {
+      runner: m.log_path,
+      command: (m.commands[0] as CommandEntry).log_path,
+    },
+    toolRun: record
+      ? {
+          ...record,
+          events: result.toolEvents.list() as never,
+          ...(result.toolEvents.eventsTruncated ? { eventsTruncated: true } : {}),
+        }
+      : null,
+    notifications: { targets: [], delivered: [], failures: [] },
+    metrics: m.metrics,
+    runId: m.run_id,
+  };
+}

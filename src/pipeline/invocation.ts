@@ -1,0 +1,134 @@
+import { resolveApprovalPolicy, loadUserGlobalConfig, type ResolvedPolicy } from "../autonomy/approval-policy.ts";
+import { createTerminalPrompter } from "../autonomy/approval-prompter.ts";
+import { FileApprovalStore } from "../autonomy/approval-store.ts";
+import { approvalCachePath } from "../autonomy/xdg-paths.ts";
+import { ToolOrchestrator, type RetryInfo } from "../autonomy/tool-orchestrator.ts";
+import { EventStream } from "../core/event-stream.ts";
+import type { OrchestratorConfig } from "../core/schemas/config.ts";
+import { effectiveTaskId, resolveStoreRoots, type StoreRoots } from "../run/paths.ts";
+import { resolveNotificationTargets, type NotificationTarget } from "../telemetry/notification-targets.ts";
+import { resolveTelemetrySettings } from "../telemetry/endpoint.ts";
+import { createTracer, type Tracer } from "../telemetry/tracing.ts";
+import { CancelScope } from "./cancel-scope.ts";
+import { type LoadedConfig, loadConfig } from "./config-loader.ts";
+
+export const LOG_PREFIX = "[Codex-Orchestrator] ";
+
+/** Where the CLI's own lines go (SPEC §4.3): prefixed info on stdout, prefixed warnings on stderr, plain warnings. */
+export type Logger = {
+  info(message: string): void;
+  /** `[Codex-Orchestrator] <message>` on stderr (suppressed by `exec --quiet`). */
+  warn(message: string): void;
+  /** A telemetry/notification line on stderr, without prefix. */
+  plain(line: string): void;
+};
+
+export function createLogger(options: { quiet?: boolean } = {}): Logger {
+  const write = (stream: NodeJS.WriteStream, text: string) => {
+    try {
+      stream.write(text);
+    } catch {
+      // A closed stream must never fail the run.
+    }
+  };
+  return {
+    info: (m) => write(process.stdout, `${LOG_PREFIX}${m}\n`),
+    warn: (m) => {
+      if (!options.quiet) write(process.stderr, `${LOG_PREFIX}${m}\n`);
+    },
+    plain: (l) => {
+      if (!options.quiet) write(process.stderr, `${l}\n`);
+    },
+  };
+}
+
+export type InvocationInput = {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  taskOverride?: string | undefined;
+  approvalPolicy?: string | undefined;
+  notify?: readonly string[];
+  otelEndpoint?: string | undefined;
+  quiet?: boolean;
+};
+
+/** Everything one CLI invocation (`exec`, `start`, `resume`) shares across its run(s). */
+export type Invocation = {
+  env: Record<string, string | undefined>;
+  roots: StoreRoots;
+  config: LoadedConfig | null;
+  taskId: string;
+  policy: ResolvedPolicy;
+  orchestrator: ToolOrchestrator;
+  retryTarget: { current: ((info: RetryInfo) => Promise<void>) | null };
+  notifyTargets: NotificationTarget[];
+  tracer: Tracer;
+  events: EventStream;
+  cancel: CancelScope;
+  logger: Logger;
+};
+
+/**
+ * Validates every input that can be wrong before anything is written (config, task id, policy, notification targets,
+ * telemetry endpoint), then builds the shared machinery. Throws UsageError (exit 2) on bad input.
+ */
+export function prepareInvocation(input: InvocationInput): Invocation {
+  const roots = resolveStoreRoots({ env: input.env, cwd: input.cwd });
+  const taskId = effectiveTaskId(input.taskOverride, input.env);
+  const config = loadConfig(roots.repo);
+  const cfg: OrchestratorConfig | undefined = config?.config;
+  const logger = createLogger({ quiet: input.quiet === true });
+  const userConfig = safeUserConfig(input.env);
+  const policy = resolveApprovalPolicy({ cli: input.approvalPolicy, config: cfg?.approvalPolicy, userConfig });
+  const notifyTargets = resolveNotificationTargets({
+    cli: input.notify ?? [],
+    env: input.env.CODEX_ORCHESTRATOR_NOTIFY,
+    config: cfg?.notifications,
+    configPath: config?.path,
+  }).targets;
+  const telemetry = resolveTelemetrySettings({
+    cliEndpoint: input.otelEndpoint,
+    env: input.env,
+    config: cfg?.telemetry,
+    configPath: config?.path,
+    warn: logger.plain,
+  });
+  const tracer = createTracer({
+    endpoint: telemetry.endpoint,
+    headers: telemetry.headers,
+    traceparent: input.env.TRACEPARENT,
+    warn: logger.plain,
+  });
+  const retryTarget: Invocation["retryTarget"] = { current: null };
+  const orchestrator = new ToolOrchestrator({
+    policy: policy.policy,
+    approvalStore: new FileApprovalStore(approvalCachePath(input.env)),
+    prompter: createTerminalPrompter(),
+    onRetry: (info) => retryTarget.current?.(info),
+  });
+  return {
+    env: input.env,
+    roots,
+    config,
+    taskId,
+    policy,
+    orchestrator,
+    retryTarget,
+    notifyTargets,
+    tracer,
+    events: new EventStream(),
+    cancel: new CancelScope(),
+    logger,
+  };
+}
+
+function safeUserConfig(env: Record<string, string | undefined>) {
+  return loadUserGlobalConfig(env).config;
+}
+
+/** The CLI's environment as strings only (what children inherit). */
+export function stringEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}

@@ -1,0 +1,429 @@
+import { randomUUID } from "node:crypto";
+import { ApprovalError } from "../autonomy/approval-error.ts";
+import { buildToolRunRecord, toolInvocationId, upsertToolRun } from "../autonomy/tool-run-record.ts";
+import type { AttemptContext, RetryInfo, ToolOrchestrator, ToolOutcome } from "../autonomy/tool-orchestrator.ts";
+import { errorMessage } from "../core/errors.ts";
+import type { EventStream } from "../core/event-stream.ts";
+import type { SandboxMode, SandboxState } from "../core/schemas/common.ts";
+import type { OrchestratorEvent } from "../core/schemas/events.ts";
+import type { CommandEntry } from "../core/schemas/manifest.ts";
+import type { ToolRunRecord } from "../core/schemas/tool-run.ts";
+import { stageSummary } from "../core/summary.ts";
+import type { AttemptResult } from "../exec/attempt.ts";
+import type { OutputChunk } from "../exec/chunker.ts";
+import { startAttempt } from "../exec/process-runner.ts";
+import type { ManifestStore } from "../run/manifest-store.ts";
+import { rel, type StoreRoots } from "../run/paths.ts";
+import type { RunLog, StageLog } from "../run/run-log.ts";
+import { writeErrorArtifact } from "../run/error-artifact.ts";
+import type { RunSpan, StageSpan } from "../telemetry/spans.ts";
+import type { CancelScope } from "./cancel-scope.ts";
+import { KILL_GRACE_MS } from "./limits.ts";
+import { runInShell, type ShellHandle } from "./shell-attempt.ts";
+import { ToolRunEvents } from "./tool-run-events.ts";
+
+/** What every command stage of one run shares. */
+export type RunRuntime = {
+  roots: StoreRoots;
+  store: ManifestStore;
+  log: RunLog;
+  events: EventStream;
+  orchestrator: ToolOrchestrator;
+  runSpan: RunSpan;
+  cancel: CancelScope;
+  runId: string;
+  taskId: string;
+  pipelineId: string;
+  /** Warning line on stderr (already prefixed as it should appear). */
+  warn: (line: string) => void;
+  /** Where the orchestrator's `onRetry` goes: set by the stage that is running (one invocation at a time). */
+  retryTarget: { current: ((info: RetryInfo) => Promise<void>) | null };
+};
+
+/** One command stage (a pipeline stage, or the single stage of `exec`). */
+export type CommandStage = {
+  index: number;
+  id: string;
+  title: string;
+  /** The manifest `command` and `exec:begin.command`: the shell line (stages) or the display string (exec). */
+  command: string;
+  /** What is spawned: `["/bin/sh","-c",command]` for stages, the argv for exec. */
+  argv: string[];
+  /** `exec:begin.args` (`[]` for exec and stages). */
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  summaryHint?: string | null;
+  allowFailure?: boolean;
+  timeoutSeconds?: number | null;
+  tty?: { cols: number; rows: number } | null;
+  session: { id: string; persisted: boolean; reused: boolean; shell: ShellHandle | null };
+  sandboxMode: SandboxMode | null;
+  approvalRequired?: boolean;
+  approvalKey?: string | null;
+  /** Extra writable roots under workspace-write (the repository root). */
+  writableRoots?: string[];
+};
+
+export type StageResult = {
+  status: "succeeded" | "failed" | "skipped" | "cancelled";
+  /** The entry's exit code: the raw code, 128+n when signalled, 127/126/1 after a spawn failure. */
+  exitCode: number | null;
+  attempt: AttemptResult | null;
+  outcome: ToolOutcome<ClassifiedAttempt> | null;
+  correlationId: string;
+  record: ToolRunRecord | null;
+  toolEvents: ToolRunEvents;
+  summary: string;
+  /** Spawn or approval failure message (`Execution error: <message>` lines). */
+  errorMessage: string | null;
+  durationMs: number;
+  sandboxState: SandboxState;
+};
+
+/** What the orchestrator classifies (its `spawnError` is the message), carrying the full attempt result. */
+export type ClassifiedAttempt = {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  spawnError: string | null;
+  full: AttemptResult;
+};
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGUSR1: 10, SIGUSR2: 12 };
+
+export function entryExitCode(result: Pick<AttemptResult, "exitCode" | "signal">): number | null {
+  if (result.signal) return 128 + (SIGNAL_NUMBERS[result.signal] ?? 0);
+  return result.exitCode;
+}
+
+/**
+ * Runs one command stage through the ToolOrchestrator (SPEC §9.3): updates the `commands[]` entry, streams
+ * `exec:*` events to the event stream (output, telemetry, …) and to the stage logs, records the tool run, and writes
+ * the error artifact of a failure. Pipeline-level consequences (status_detail, summary lines, stopping) are the
+ * caller's.
+ */
+export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, stageSpan: StageSpan): Promise<StageResult> {
+  const { store } = runtime;
+  const entry = store.manifest.commands[stage.index - 1] as CommandEntry;
+  const stageLog = runtime.log.stage(stage.index, stage.id);
+  entry.log_path = rel(runtime.roots, stageLog.path);
+  entry.status = "running";
+  entry.started_at = new Date().toISOString();
+  entry.completed_at = null;
+  entry.exit_code = null;
+  entry.summary = null;
+  entry.session = { id: stage.session.id, persisted: stage.session.persisted, reused: stage.session.reused };
+  await store.save();
+  await stageLog.append({ type: "command:start", command: stage.command });
+
+  const correlationId = randomUUID();
+  const toolEvents = new ToolRunEvents();
+  const invocationId = toolInvocationId(runtime.runId, stage.id === "exec" && runtime.pipelineId === "exec" ? "exec" : stage.id, Date.now());
+  const emit = async (event: OrchestratorEvent) => {
+    toolEvents.add(event);
+    await runtime.events.dispatch(event);
+  };
+  let sequence = 0;
+  let outcome: ToolOutcome<ClassifiedAttempt> | null = null;
+  let failure: string | null = null;
+  let lastAttempt: AttemptResult | null = null;
+  let lastState: SandboxState = "unsandboxed";
+  const started = performance.now();
+
+  const runOne = async (ctx: AttemptContext): Promise<ClassifiedAttempt> => {
+    lastState = ctx.sandboxState;
+    const spawnArgv = stage.session.shell ? stage.argv : ctx.wrapArgv(stage.argv, stage.cwd, stage.env);
+    const execSpan = stageSpan.startExec({
+      argv: stage.argv,
+      attempt: ctx.attempt,
+      correlationId,
+      sandboxState: ctx.sandboxState,
+      sandboxMode: ctx.sandboxMode,
+      sessionId: stage.session.id,
+    });
+    const env = execSpan.traceparent ? { ...stage.env, TRACEPARENT: execSpan.traceparent } : stage.env;
+    const begin = runtime.events.envelope("exec:begin", {
+      attempt: ctx.attempt,
+      correlationId,
+      command: stage.command,
+      args: stage.args,
+      cwd: stage.cwd,
+      sessionId: stage.session.id,
+      sandboxState: ctx.sandboxState,
+      persisted: stage.session.persisted,
+      argv: stage.argv,
+      runId: runtime.runId,
+    });
+    await stageLog.append({
+      type: "exec:begin",
+      correlation_id: correlationId,
+      attempt: ctx.attempt,
+      command: stage.command,
+      args: stage.args,
+      cwd: stage.cwd,
+      session_id: stage.session.id,
+      sandbox_state: ctx.sandboxState,
+      persisted: stage.session.persisted,
+    });
+    await emit(begin);
+    const onChunk = (chunk: OutputChunk): Promise<void> | undefined => {
+      sequence += 1;
+      const payload = {
+        attempt: ctx.attempt,
+        correlationId,
+        stream: chunk.stream,
+        sequence,
+        bytes: chunk.bytes,
+        data: chunk.data,
+        ...(chunk.encoding ? { encoding: chunk.encoding } : {}),
+        runId: runtime.runId,
+      };
+      const event = runtime.events.envelope("exec:chunk", payload);
+      const encoding = chunk.encoding ? { encoding: chunk.encoding } : {};
+      const w1 = stageLog.append({
+        type: "exec:chunk",
+        correlation_id: correlationId,
+        attempt: ctx.attempt,
+        stream: chunk.stream,
+        sequence,
+        bytes: chunk.bytes,
+        data: chunk.data,
+        ...encoding,
+      });
+      const w2 = stageLog.append({ type: `command:${chunk.stream}`, data: chunk.data, ...encoding });
+      const w3 = emit(event);
+      return Promise.all([w1, w2, w3]).then(() => undefined);
+    };
+    let result: AttemptResult;
+    if (stage.session.shell) {
+      result = await runInShell(stage.session.shell, stage.command, {
+        env: stage.env,
+        timeoutMs: stage.timeoutSeconds ? stage.timeoutSeconds * 1000 : undefined,
+        cancel: runtime.cancel,
+        onChunk,
+      });
+    } else {
+      const running = startAttempt(
+        {
+          argv: spawnArgv,
+          cwd: stage.cwd,
+          env,
+          ...(stage.tty ? { tty: stage.tty } : {}),
+          ...(stage.timeoutSeconds ? { timeoutMs: stage.timeoutSeconds * 1000 } : {}),
+          graceMs: KILL_GRACE_MS,
+        },
+        onChunk,
+      );
+      const untrack = runtime.cancel.track(running);
+      result = await running.result;
+      untrack();
+    }
+    lastAttempt = result;
+    const status = result.exitCode === 0 && !result.signal ? "succeeded" : "failed";
+    await stageLog.append({
+      type: "exec:end",
+      correlation_id: correlationId,
+      attempt: ctx.attempt,
+      exit_code: result.exitCode,
+      signal: result.signal,
+      duration_ms: result.durationMs,
+      status,
+    });
+    await emit(
+      runtime.events.envelope("exec:end", {
+        attempt: ctx.attempt,
+        correlationId,
+        exitCode: result.signal ? null : result.exitCode,
+        signal: result.signal,
+        durationMs: result.durationMs,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        sandboxState: ctx.sandboxState,
+        sessionId: stage.session.id,
+        status,
+        spawnError: result.spawnError?.message ?? null,
+        timedOut: result.timedOut,
+        runId: runtime.runId,
+      }),
+    );
+    execSpan.end({
+      exitCode: result.signal ? null : result.exitCode,
+      signal: result.signal,
+      status,
+      sandboxState: ctx.sandboxState,
+      retryCount: ctx.attempt - 1,
+      sessionId: stage.session.id,
+      timedOut: result.timedOut,
+      spawnError: result.spawnError?.message ?? null,
+    });
+    return {
+      exitCode: result.exitCode,
+      signal: result.signal,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      spawnError: result.spawnError?.message ?? null,
+      full: result,
+    };
+  };
+
+  runtime.retryTarget.current = (info) =>
+    emitRetry(runtime, stageLog, stageSpan, {
+      attempt: info.attempt,
+      delayMs: info.delayMs,
+      sandboxState: info.sandboxState,
+      errorMessage: info.errorMessage,
+      correlationId,
+    }).then((event) => toolEvents.add(event));
+  try {
+    outcome = await runtime.orchestrator.invoke(
+      {
+        id: invocationId,
+        tool: "cli:command",
+        description: stage.title,
+        command: stage.command,
+        cwd: stage.cwd,
+        approvalRequired: stage.approvalRequired === true,
+        approvalKey: stage.approvalKey ?? null,
+        sandboxMode: stage.sandboxMode,
+        sandboxable: stage.session.shell === null,
+        writableRoots: stage.writableRoots ?? [],
+      },
+      runOne,
+    );
+  } catch (error) {
+    failure = errorMessage(error);
+    if (!(error instanceof ApprovalError)) runtime.warn(`Command execution failed: ${failure}`);
+  }
+  runtime.retryTarget.current = null;
+  if (outcome?.sandboxWarning) runtime.warn(outcome.sandboxWarning);
+  if (outcome?.hint) failure = outcome.hint;
+
+  const durationMs = Math.round(performance.now() - started);
+  const attempt: AttemptResult | null = outcome?.result.full ?? lastAttempt;
+  const exitCode = attempt ? entryExitCode(attempt) : 1;
+  const cancelled = runtime.cancel.cancelled && attempt !== null && attempt.cancelledBy !== null;
+  let status: StageResult["status"];
+  let summary: string;
+  const spawnMessage = attempt?.spawnError?.message ?? null;
+  if (attempt === null) {
+    status = "failed";
+    summary = `Execution error: ${failure ?? "the command did not run"}`;
+  } else if (spawnMessage !== null) {
+    status = "failed";
+    summary = `Execution error: ${spawnMessage}`;
+  } else {
+    summary = stageSummary({
+      summaryHint: stage.summaryHint ?? null,
+      exitCode: attempt.signal ? null : attempt.exitCode,
+      signal: attempt.signal,
+      stdout: attempt.stdout,
+      stderr: attempt.stderr,
+    });
+    if (cancelled) status = "cancelled";
+    else if (attempt.exitCode === 0 && !attempt.signal) status = "succeeded";
+    else status = stage.allowFailure ? "skipped" : "failed";
+  }
+
+  await stageLog.append({
+    type: "command:end",
+    exit_code: exitCode,
+    signal: attempt?.signal ?? null,
+    duration_ms: attempt?.durationMs ?? durationMs,
+  });
+  await stageLog.close();
+
+  entry.completed_at = new Date().toISOString();
+  entry.exit_code = exitCode;
+  entry.summary = summary;
+  entry.status = status;
+  const sandboxState = outcome?.sandboxState ?? lastState;
+  if (status === "failed") {
+    const path = await writeErrorArtifact(runtime.log.runDir, {
+      runId: runtime.runId,
+      taskId: runtime.taskId,
+      commandIndex: stage.index,
+      commandId: stage.id,
+      command: stage.command,
+      reason: attempt === null ? "approval-denied" : spawnMessage !== null ? "spawn-failed" : "command-failed",
+      exitCode,
+      sandboxState,
+      stderr: attempt?.stderr ?? "",
+      signal: attempt?.signal ?? null,
+      stdoutBytes: attempt?.stdoutBytes ?? 0,
+      stderrBytes: attempt?.stderrBytes ?? 0,
+      error: spawnMessage ?? failure,
+      createdAt: new Date(),
+    });
+    entry.error_file = rel(runtime.roots, path);
+  }
+
+  let record: ToolRunRecord | null = null;
+  if (outcome !== null) {
+    record = buildToolRunRecord(outcome, {
+      stageId: stage.id,
+      pipelineId: runtime.pipelineId,
+      runId: runtime.runId,
+      commandIndex: stage.index,
+      command: stage.command,
+      args: stage.args,
+      cwd: stage.cwd,
+      sessionId: stage.session.id,
+      correlationId,
+      persisted: stage.session.persisted,
+      timeoutSeconds: stage.timeoutSeconds ?? null,
+      exec: {
+        command: stage.command,
+        args: stage.args,
+        cwd: stage.cwd,
+        sessionId: stage.session.id,
+        persisted: stage.session.persisted,
+        correlationId,
+        exitCode: attempt?.signal ? null : (attempt?.exitCode ?? null),
+        signal: attempt?.signal ?? null,
+      },
+    });
+    store.manifest.toolRuns = upsertToolRun(store.manifest.toolRuns, record);
+  }
+  await store.save();
+  return {
+    status,
+    exitCode,
+    attempt,
+    outcome,
+    correlationId,
+    record,
+    toolEvents,
+    summary,
+    errorMessage: spawnMessage ?? (attempt === null ? failure : null),
+    durationMs,
+    sandboxState,
+  };
+}
+
+/** Emits the retry event for the orchestrator's `onRetry` (log line + stream event + span event). */
+export async function emitRetry(
+  runtime: RunRuntime,
+  stageLog: Pick<StageLog, "append"> | null,
+  stageSpan: StageSpan,
+  info: { attempt: number; delayMs: number; sandboxState: SandboxState; errorMessage: string; correlationId: string },
+): Promise<OrchestratorEvent> {
+  await stageLog?.append({
+    type: "exec:retry",
+    correlation_id: info.correlationId,
+    attempt: info.attempt,
+    delay_ms: info.delayMs,
+    sandbox_state: info.sandboxState,
+    error: info.errorMessage,
+  });
+  stageSpan.addRetry({ attempt: info.attempt, delayMs: info.delayMs, error: info.errorMessage });
+  return runtime.events.emit("exec:retry", {
+    attempt: info.attempt,
+    correlationId: info.correlationId,
+    delayMs: info.delayMs,
+    sandboxState: info.sandboxState,
+    errorMessage: info.errorMessage,
+    runId: runtime.runId,
+  });
+}
