@@ -3,6 +3,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { resolve } from "node:path";
 import type { NotificationsRecord } from "../core/schemas/common.ts";
+import { type NotificationTarget, targetsForStatus } from "./notification-targets.ts";
 
 export type DeliveryOptions = {
   /** `<repo>`: cwd of `cmd:` hooks and the base of a `cmd:` path containing `/`. */
@@ -56,6 +57,27 @@ export async function deliverNotifications(
     }),
   );
   return record;
+}
+
+/** The envelope of a `run:summary` event, as far as notifications need it. */
+export type RunSummaryEnvelope = { type: string; payload: { status: string; notifications?: unknown } };
+
+/**
+ * The whole §19 step for one finished run: keep the targets whose `events` filter accepts the run's status, send the
+ * compact `run:summary` with `notifications.targets` filled and `delivered`/`failures` empty, and return the record
+ * for the printed summary and the manifest. No target → nothing is sent.
+ */
+export async function notifyRunSummary(
+  targets: readonly NotificationTarget[],
+  event: RunSummaryEnvelope,
+  options: DeliveryOptions,
+): Promise<NotificationsRecord> {
+  const selected = targetsForStatus(targets, event.payload.status);
+  if (selected.length === 0) return { targets: [], delivered: [], failures: [] };
+  const notifications: NotificationsRecord = { targets: selected, delivered: [], failures: [] };
+  // Spreading keeps `notifications` where the payload already had it, so the body's key order matches stdout's.
+  const body = JSON.stringify({ ...event, payload: { ...event.payload, notifications } });
+  return deliverNotifications(selected, body, options);
 }
 
 type PostOutcome = { error: null } | { error: string; retryable: boolean };

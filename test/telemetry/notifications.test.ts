@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
-import { deliverNotifications } from "../../src/telemetry/index.ts";
+import { deliverNotifications, notifyRunSummary } from "../../src/telemetry/index.ts";
 import { scratchDir } from "../helpers/cli.ts";
 import { refusedUrl } from "../helpers/otlp-receiver.ts";
 
@@ -174,5 +174,45 @@ describe("cmd: hooks (SPEC §19)", () => {
     expect(byTarget["cmd:./missing.sh"]).toMatch(/ENOENT/);
     expect(byTarget["cmd:./hang.sh"]).toBe("Notification command timed out after 500 ms");
     expect(warnings.length).toBe(2);
+  });
+});
+
+describe("notifyRunSummary", () => {
+  test("sends the compact run:summary with notifications.targets filled, only to targets whose filter matches", async () => {
+    const all = await startHook([200]);
+    const onFailure = await startHook([200]);
+    const onSuccess = await startHook([200]);
+    const targets = [
+      { target: all.url, events: null },
+      { target: onFailure.url, events: ["failed" as const] },
+      { target: onSuccess.url, events: ["succeeded" as const] },
+    ];
+    const event = {
+      type: "run:summary",
+      timestamp: "2025-01-01T00:00:00.000Z",
+      v: 1,
+      seq: 4,
+      payload: { status: "failed", notifications: { targets: [], delivered: [], failures: [] }, metrics: null, runId: "r" },
+    };
+    const record = await notifyRunSummary(targets, event, { repo: scratchDir(), warn: () => undefined });
+    expect(record.targets).toEqual([all.url, onFailure.url]);
+    expect([...record.delivered].sort()).toEqual([all.url, onFailure.url].sort());
+    expect(onSuccess.hits.length).toBe(0);
+    const sent = all.hits[0]!.body;
+    expect(sent).toBe(
+      JSON.stringify({
+        ...event,
+        payload: { ...event.payload, notifications: { targets: [all.url, onFailure.url], delivered: [], failures: [] } },
+      }),
+    );
+    expect(Object.keys(JSON.parse(sent).payload)).toEqual(["status", "notifications", "metrics", "runId"]);
+    expect(onFailure.hits[0]!.body).toBe(sent);
+
+    const none = await notifyRunSummary([{ target: onSuccess.url, events: ["succeeded"] }], event, {
+      repo: scratchDir(),
+      warn: () => undefined,
+    });
+    expect(none).toEqual({ targets: [], delivered: [], failures: [] });
+    expect(onSuccess.hits.length).toBe(0);
   });
 });
