@@ -135,8 +135,8 @@ class Host {
   }
 
   private onConnection(socket: Socket): void {
+    // Only requests count as activity: a liveness probe (connect, close) must not keep an idle host alive.
     this.connections++;
-    this.lastActivity = Date.now();
     let buffer = "";
     let handled = false;
     socket.setEncoding("utf8");
@@ -151,11 +151,11 @@ class Host {
     socket.on("error", () => {});
     socket.on("close", () => {
       this.connections--;
-      this.lastActivity = Date.now();
     });
   }
 
   private async handle(line: string, socket: Socket): Promise<void> {
+    this.lastActivity = Date.now();
     const send = (message: HostMessage) => {
       if (!socket.destroyed) socket.write(`${JSON.stringify(message)}\n`);
     };
