@@ -47,6 +47,15 @@ describe("session host", () => {
     expect(list.map((s) => [s.id, s.commandCount, s.lastExitCode, s.cwd])).toEqual([["s1", 2, 7, "/"]]);
   }, 30_000);
 
+  test("200 sequential commands in one session through the host", async () => {
+    const runs = runsRoot();
+    for (let i = 0; i < 200; i++) {
+      const r = await execInSession(runs, "seq", `echo ${i}; (exit ${i % 4})`, quiet);
+      expect([r.output, r.exitCode]).toEqual([`${i}\n`, i % 4]);
+    }
+    expect((await listSessions(runs, "0101", quiet))[0]?.commandCount).toBe(200);
+  }, 60_000);
+
   test("4 sessions used at once", async () => {
     const runs = runsRoot();
     await pingHost(runs, quiet);
