@@ -9,10 +9,11 @@ export type ChecklistItem = {
   text: string;
 };
 
-// A list item whose content starts with a checkbox (`- [x] Do it`), or carries a backticked one (`- Do it — `[x]` …`).
+// A list item whose content starts with a checkbox (`- [x] Do it`), or a label, a dash and a backticked checkbox
+// (`- Do it — `[x]` details`). A backticked box elsewhere is prose ("an item turns `[x]` only with …").
 const LIST_ITEM = /^\s*(?:[-*+]|\d+[.)])\s+(.*)$/;
 const LEADING_BOX = /^\[([ xX])\]\s*/;
-const BACKTICKED_BOX = /`\[([ xX])\]`/;
+const BACKTICKED_BOX = /^([^`]*?)\s+[—–-]\s+`\[([ xX])\]`/;
 
 /**
  * The checklist items of a Markdown document, in order. Fenced code blocks are skipped so templates can show example
@@ -34,10 +35,15 @@ export function parseChecklist(markdown: string): ChecklistItem[] {
     const content = LIST_ITEM.exec(line)?.[1];
     if (content === undefined) return;
     const leading = LEADING_BOX.exec(content);
-    const box = leading ?? BACKTICKED_BOX.exec(content);
-    if (box === null) return;
-    const rest = leading !== null ? content.slice(leading[0].length) : content.replace(BACKTICKED_BOX, " ");
-    items.push({ line: index + 1, checked: box[1] !== " ", label: itemLabel(rest), text: line });
+    if (leading !== null) {
+      const label = itemLabel(content.slice(leading[0].length));
+      items.push({ line: index + 1, checked: leading[1] !== " ", label, text: line });
+      return;
+    }
+    const labelled = BACKTICKED_BOX.exec(content);
+    if (labelled === null) return;
+    const label = itemLabel(`${labelled[1]} — ${content.slice(labelled[0].length)}`);
+    items.push({ line: index + 1, checked: labelled[2] !== " ", label, text: line });
   });
   return items;
 }

@@ -16,6 +16,7 @@ test("both checklist styles, labels without checkbox and evidence, fenced blocks
     "- [x] example inside a fence",
     "```",
     "- [] not a checkbox",
+    "- **Rule:** an item turns `[x]` only with evidence",
   ].join("\r\n");
   const items = parseChecklist(doc);
   expect(items.map(({ line, checked, label }) => ({ line, checked, label }))).toEqual([
