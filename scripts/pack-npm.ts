@@ -9,7 +9,7 @@
  * The root package.json does not list the optional dependencies itself: until they are published, `npm ci` in a
  * checkout would try to fetch them. The staged copy written here does.
  *
- *   bun run scripts/pack-npm.ts [--release dist/release] [--out dist/npm]
+ *   bun run scripts/pack-npm.ts [--release dist/release] [--out dist/npm] [--version 1.2.3]
  *
  * Prints the tarball paths, platform packages first (publish them before the main package).
  */
@@ -77,9 +77,11 @@ function platformManifest(pkg: RootPackage, platform: Platform): Record<string, 
   };
 }
 
-export function packNpm(options: { releaseDir: string; outDir: string; root?: string }): PackedPackages {
+export function packNpm(options: { releaseDir: string; outDir: string; version?: string; root?: string }): PackedPackages {
   const root = options.root ?? ROOT;
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as RootPackage;
+  // The version of the release being packed (build:all --version), the package.json version by default.
+  if (options.version !== undefined) pkg.version = options.version;
   const outDir = resolve(options.outDir);
   const stage = join(outDir, "stage");
   rmSync(stage, { recursive: true, force: true });
@@ -135,10 +137,11 @@ if (import.meta.main) {
     options: {
       release: { type: "string", default: join(ROOT, "dist/release") },
       out: { type: "string", default: join(ROOT, "dist/npm") },
+      version: { type: "string" },
     },
   });
   try {
-    const packed = packNpm({ releaseDir: values.release as string, outDir: values.out as string });
+    const packed = packNpm({ releaseDir: values.release as string, outDir: values.out as string, version: values.version });
     for (const file of [...packed.platforms, packed.main]) console.log(file);
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));

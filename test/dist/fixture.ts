@@ -1,0 +1,184 @@
+/**
+ * Shared fixtures of the distribution tests: one `build:all` release (all six targets, a test version) built once per
+ * `bun test` process, static file and npm registry servers on 127.0.0.1, and a helper to run processes.
+ */
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
+import { REPO_ROOT, scratchDir } from "../helpers/cli.ts";
+
+export const BUN = process.execPath;
+/** A version nobody publishes, so no cache anywhere can answer for it. */
+export const TEST_VERSION = `0.0.0-dist.${process.pid}`;
+
+const scratch: string[] = [];
+process.on("exit", () => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A scratch directory removed when the test process exits (release builds are large). */
+export function bigScratch(prefix: string): string {
+  const dir = scratchDir(prefix);
+  scratch.push(dir);
+  return dir;
+}
+
+export type Run = { code: number | null; signal: string | null; stdout: string; stderr: string; ms: number };
+
+export async function run(
+  cmd: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number; stdin?: "ignore" | "pipe" } = {},
+): Promise<Run> {
+  const started = performance.now();
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
+  const proc = Bun.spawn(cmd, { cwd: options.cwd ?? REPO_ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+  const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  return {
+    code: proc.exitCode,
+    signal: proc.signalCode == null ? null : String(proc.signalCode),
+    stdout,
+    stderr,
+    ms: performance.now() - started,
+  };
+}
+
+export type Release = { dir: string; version: string; buildMs: number; log: string };
+
+let releasePromise: Promise<Release> | undefined;
+
+/** `bun run scripts/build-all.ts` for every target into a scratch directory, once per test process. */
+export function release(): Promise<Release> {
+  releasePromise ??= (async () => {
+    const dir = join(bigScratch("co-release-"), "release");
+    const result = await run([BUN, "run", "scripts/build-all.ts", "--out", dir, "--version", TEST_VERSION], {
+      timeoutMs: 300_000,
+    });
+    if (result.code !== 0) throw new Error(`build:all failed (${result.code}): ${result.stderr}${result.stdout}`);
+    return { dir, version: TEST_VERSION, buildMs: result.ms, log: result.stdout };
+  })();
+  return releasePromise;
+}
+
+export type NpmPackages = { dir: string; main: string; platforms: string[] };
+let npmPromise: Promise<NpmPackages> | undefined;
+
+/** `scripts/pack-npm.ts` over the release: the main package and the per-platform packages, once per process. */
+export function npmPackages(): Promise<NpmPackages> {
+  npmPromise ??= (async () => {
+    const rel = await release();
+    const dir = bigScratch("co-npm-");
+    // Pack only the host platform (each platform tarball takes seconds to gzip); the main package lists what exists.
+    const only = bigScratch("co-release-host-");
+    const host = readHostAsset(rel.dir);
+    copyFileSync(host, join(only, basename(host)));
+    const result = await run([BUN, "run", "scripts/pack-npm.ts", "--release", only, "--out", dir, "--version", rel.version]);
+    if (result.code !== 0) throw new Error(`pack-npm failed: ${result.stderr}`);
+    const files = result.stdout.trim().split("\n");
+    return { dir, main: files.at(-1)!, platforms: files.slice(0, -1) };
+  })();
+  return npmPromise;
+}
+
+export function hostPlatform(): string {
+  const os = process.platform === "win32" ? "windows" : process.platform;
+  const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
+  return `${os}-${process.arch}${process.platform === "linux" && glibc === undefined ? "-musl" : ""}`;
+}
+
+function readHostAsset(dir: string): string {
+  const file = join(dir, `codex-orchestrator-${hostPlatform()}.tar.gz`);
+  if (!existsSync(file)) throw new Error(`no release archive for the host platform ${hostPlatform()} in ${dir}`);
+  return file;
+}
+
+export type Server = { url: string; stop: () => void; requests: string[] };
+
+/** Serves `routes` (URL path prefix → directory) on 127.0.0.1. */
+export function serveStatic(routes: Record<string, string>): Server {
+  const requests: string[] = [];
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const path = decodeURIComponent(new URL(req.url).pathname);
+      requests.push(path);
+      for (const [prefix, dir] of Object.entries(routes)) {
+        if (!path.startsWith(`${prefix}/`)) continue;
+        const rest = path.slice(prefix.length + 1);
+        if (rest.includes("..") || rest === "") break;
+        const file = Bun.file(join(dir, rest));
+        return file.exists().then((ok) => (ok ? new Response(file) : new Response("not found", { status: 404 })));
+      }
+      return new Response("not found", { status: 404 });
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true), requests };
+}
+
+/**
+ * A minimal npm registry on 127.0.0.1 serving the given package tarballs: `GET /<name>` (scoped names URL-encoded
+ * or not) returns the packument, `GET /-/<file>` the tarball. Anything else is a 404, so nothing leaks to the network.
+ */
+export function serveRegistry(tarballs: string[]): Server {
+  const requests: string[] = [];
+  type Entry = { tarball: string; manifest: Record<string, unknown>; shasum: string; integrity: string };
+  const packuments = new Map<string, Entry[]>();
+  for (const tarball of tarballs) {
+    const manifest = JSON.parse(readPackageJson(tarball)) as Record<string, unknown> & { name: string };
+    const bytes = readFileSync(tarball);
+    const list = packuments.get(manifest.name) ?? [];
+    list.push({
+      tarball,
+      manifest,
+      shasum: createHash("sha1").update(bytes).digest("hex"),
+      integrity: `sha512-${createHash("sha512").update(bytes).digest("base64")}`,
+    });
+    packuments.set(manifest.name, list);
+  }
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      const url = new URL(req.url);
+      const path = decodeURIComponent(url.pathname).slice(1);
+      requests.push(path);
+      if (path.startsWith("-/")) {
+        const entry = [...packuments.values()].flat().find((e) => basename(e.tarball) === path.slice(2));
+        return entry ? new Response(Bun.file(entry.tarball)) : new Response("not found", { status: 404 });
+      }
+      const versions = packuments.get(path);
+      if (versions === undefined) return Response.json({ error: "Not found" }, { status: 404 });
+      const body = {
+        name: path,
+        "dist-tags": { latest: versions.at(-1)!.manifest.version },
+        versions: Object.fromEntries(
+          versions.map(({ tarball, manifest, shasum, integrity }) => {
+            return [
+              manifest.version,
+              {
+                ...manifest,
+                _id: `${path}@${manifest.version}`,
+                dist: {
+                  tarball: `${url.origin}/-/${basename(tarball)}`,
+                  shasum,
+                  integrity,
+                },
+              },
+            ];
+          }),
+        ),
+      };
+      return Response.json(body);
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true), requests };
+}
+
+function readPackageJson(tarball: string): string {
+  const result = Bun.spawnSync(["tar", "-xzOf", tarball, "package/package.json"]);
+  if (result.exitCode !== 0) throw new Error(`cannot read package.json of ${tarball}`);
+  return result.stdout.toString();
+}
