@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
-import { connect } from "node:net";
+import { type Socket, connect } from "node:net";
 import { join } from "node:path";
 import * as v from "valibot";
 import { DEFAULT_TASK_ID } from "../core/ids.ts";
@@ -120,9 +120,14 @@ export async function hostRequest(
   onData?: (bytes: Uint8Array) => void,
 ): Promise<unknown> {
   const paths = hostPaths(runsRoot);
-  if (!(await answers(paths.socket))) await startHost(paths, runsRoot, opts);
+  let socket: Socket;
+  try {
+    socket = await openSocket(paths.socket);
+  } catch {
+    await startHost(paths, runsRoot, opts);
+    socket = await openSocket(paths.socket);
+  }
   return new Promise((resolve, reject) => {
-    const socket = connect(paths.socket);
     let buffer = "";
     let settled = false;
     const settle = (fn: () => void) => {
@@ -137,7 +142,7 @@ export async function hostRequest(
     };
     opts.signal?.addEventListener("abort", onAbort);
     socket.setEncoding("utf8");
-    socket.once("connect", () => socket.write(`${JSON.stringify(req)}\n`));
+    socket.write(`${JSON.stringify(req)}\n`);
     socket.on("data", (text: string) => {
       buffer += text;
       let nl = buffer.indexOf("\n");
@@ -159,6 +164,18 @@ export async function hostRequest(
         reject(new RunFailedError(`Session host closed the connection before answering (was it killed?); see ${paths.log}`)),
       ),
     );
+  });
+}
+
+/** Connects, or rejects when nothing listens (no socket, stale socket). */
+function openSocket(path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path);
+    socket.once("connect", () => {
+      socket.off("error", reject);
+      resolve(socket);
+    });
+    socket.once("error", reject);
   });
 }
 
