@@ -8,12 +8,15 @@ const args = {
   task: { type: "string", description: "Only look for the newest run of this task.", valueHint: "id" },
 } satisfies ArgsDef;
 
+// `usage` is read by help.ts (citty's CommandMeta has no such key, hence the separate constant).
+const meta = {
+  name: "review",
+  usage: "Usage: codex-orchestrator review [--manifest <path>] [--task <id>]",
+  description: "Hands a run manifest to `codex review`, else prints its summary (and asks for an outcome on a terminal).",
+};
+
 export default defineCommand({
-  meta: {
-    name: "review",
-    description:
-      "Hands a run manifest to `codex review`, or prints its summary for a local review (asks for an outcome on a terminal). Writes nothing.",
-  },
+  meta,
   args,
   async run({ rawArgs }) {
     const parsed = parseStrict("review", args, rawArgs);
