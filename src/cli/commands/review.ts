@@ -8,10 +8,8 @@ const args = {
   task: { type: "string", description: "Only look for the newest run of this task.", valueHint: "id" },
 } satisfies ArgsDef;
 
-// `usage` is read by help.ts (citty's CommandMeta has no such key, hence the separate constant).
 const meta = {
   name: "review",
-  usage: "Usage: codex-orchestrator review [--manifest <path>] [--task <id>]",
   description: "Hands a run manifest to `codex review`, else prints its summary (and asks for an outcome on a terminal).",
 };
 

@@ -9,10 +9,9 @@ const args = {
   help: { type: "boolean", description: "Show this usage (also -h)." },
 } satisfies ArgsDef;
 
-// `usage` is read by help.ts (citty's CommandMeta has no such key, hence the separate constant).
+// The usage line itself comes from help.ts (SPEC §5.6: `Usage: codex-orchestrator spec-guard [--dry-run]`).
 const meta = {
   name: "spec-guard",
-  usage: "Usage: codex-orchestrator spec-guard [--dry-run]",
   description: [
     "Checks the changes since the base ($BASE_SHA, else origin/main, else the root commit of HEAD):",
     "  1. code or migrations changed (src/, app/, server/, migrations/, db/migrations/, prisma/migrations/) need a",
