@@ -92,6 +92,7 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   const log = new RunLog(dir);
   const heartbeat = new Heartbeat(store, { warn: logger.warn });
   heartbeat.start();
+  await heartbeat.force();
   const removeSignals = installSignalHandlers(invocation.cancel);
   const runSpan = invocation.tracer.startRun({ runId, taskId: invocation.taskId, pipelineId: "exec", command: "exec" });
   const runtime: RunRuntime = {

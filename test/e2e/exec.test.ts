@@ -1,0 +1,338 @@
+import { describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as v from "valibot";
+import { Manifest } from "../../src/core/schemas/manifest.ts";
+import { EventEnvelope, RunSummaryPayload } from "../../src/core/schemas/events.ts";
+import { ErrorArtifact, MetricsLine } from "../../src/core/schemas/records.ts";
+import { CLI, cliEnv, runCli, scratchDir } from "../helpers/cli.ts";
+
+type Json = Record<string, any>;
+
+function workspace(): string {
+  const w = scratchDir("co-exec-");
+  writeFileSync(join(w, "AGENTS.md"), "# Root\nBe kind.\n");
+  return w;
+}
+
+function lines(stdout: string): Json[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l));
+}
+
+function manifestOf(w: string, runId: string, task = "t1"): Json {
+  const m = JSON.parse(readFileSync(join(w, ".runs", task, "cli", runId, "manifest.json"), "utf8"));
+  expect(v.safeParse(Manifest, m).success).toBe(true);
+  return m;
+}
+
+describe("exec JSONL (SPEC §23 check 22)", () => {
+  test("events, summary, manifest and artifacts of a failing command", async () => {
+    const w = workspace();
+    const r = await runCli(["exec", "--", "sh", "-c", "echo hello; echo oops >&2; exit 7"], { cwd: w });
+    expect(r.code).toBe(7);
+    expect(r.stderr).toBe("");
+    const events = lines(r.stdout);
+    expect(events.map((e) => e.type)).toEqual(["exec:begin", "exec:chunk", "exec:chunk", "exec:end", "run:summary"]);
+    events.forEach((e, i) => {
+      expect(v.safeParse(EventEnvelope, e).success).toBe(true);
+      expect(e.v).toBe(1);
+      expect(e.seq).toBe(i + 1);
+      expect(Object.keys(e)).toEqual(["type", "timestamp", "v", "seq", "payload"]);
+      expect(Object.keys(e.payload).at(-1)).toBe("runId");
+    });
+    const runIds = new Set(events.map((e) => e.payload.runId));
+    expect(runIds.size).toBe(1);
+    const [begin, c1, c2, end, summary] = events as [Json, Json, Json, Json, Json];
+    expect(begin.payload.command).toBe("sh -c 'echo hello; echo oops >&2; exit 7'");
+    expect(begin.payload.args).toEqual([]);
+    expect(begin.payload.argv).toEqual(["sh", "-c", "echo hello; echo oops >&2; exit 7"]);
+    expect(begin.payload.cwd).toBe(w);
+    expect([c1.payload.sequence, c2.payload.sequence]).toEqual([1, 2]);
+    expect(end.payload).toMatchObject({ exitCode: 7, status: "failed", stdout: "hello\n", stderr: "oops\n" });
+    expect(v.safeParse(RunSummaryPayload, summary.payload).success).toBe(true);
+    const p = summary.payload;
+    expect(p.status).toBe("failed");
+    expect(p.run.pipelineId).toBe("exec");
+    expect(p.run.summary).toBe("Exited with code 7 — oops");
+    expect(p.result.attempts).toBe(1);
+    expect(p.command.argv).toEqual(["sh", "-c", "echo hello; echo oops >&2; exit 7"]);
+    expect(p.toolRun.tool).toBe("cli:command");
+    expect(p.toolRun.approvalSource).toBe("not-required");
+    expect(p.logs.command.endsWith("/commands/01-exec.ndjson")).toBe(true);
+    const runId = p.run.id as string;
+    const m = manifestOf(w, runId);
+    expect(m.status_detail).toBe("exec-failed");
+    expect(m.task_slug).toBeNull();
+    expect(m.summary).toBe("Exited with code 7 — oops");
+    expect(m.metrics_recorded).toBe(true);
+    expect(m.run_summary_path).toBe(`.runs/t1/cli/${runId}/run-summary.json`);
+    const artifact = JSON.parse(readFileSync(join(w, ".runs/t1/cli", runId, "errors/01-exec.json"), "utf8"));
+    expect(v.safeParse(ErrorArtifact, artifact).success).toBe(true);
+    expect(artifact.reason).toBe("command-failed");
+    // The run-summary.json is the printed event.
+    expect(JSON.parse(readFileSync(join(w, ".runs/t1/cli", runId, "run-summary.json"), "utf8"))).toEqual(summary);
+    const metrics = readFileSync(join(w, ".runs/t1/metrics.json"), "utf8").trim().split("\n");
+    expect(metrics).toHaveLength(1);
+    expect(v.safeParse(MetricsLine, JSON.parse(metrics[0] as string)).success).toBe(true);
+    // Log lines in §9.7 order, each with timestamp and index.
+    const log = readFileSync(join(w, ".runs/t1/cli", runId, "runner.ndjson"), "utf8");
+    const types = lines(log).map((l) => l.type);
+    expect(types).toEqual(["command:start", "exec:begin", "exec:chunk", "command:stdout", "exec:chunk", "command:stderr", "exec:end", "command:end"]);
+    expect(readFileSync(join(w, ".runs/t1/cli", runId, "commands/01-exec.ndjson"), "utf8")).toBe(log);
+  });
+
+  test("--json pretty and compact (check 23)", async () => {
+    const w = workspace();
+    const r = await runCli(["exec", "--json", "--", "echo", "a b", "it's", "x=1"], { cwd: w });
+    expect(r.code).toBe(0);
+    const event = JSON.parse(r.stdout);
+    expect(r.stdout).toContain('\n  "type": "run:summary"');
+    expect(event.payload.command.shell).toBe("echo 'a b' 'it'\\''s' x=1");
+    expect(event.payload.outputs.stdout).toBe("a b it's x=1\n");
+    expect(event.seq).toBe(4);
+    for (const flag of [["--json", "compact"], ["--json=compact"]]) {
+      const c = await runCli(["exec", ...flag, "--", "echo", "hi"], { cwd: w });
+      expect(c.stdout.trimEnd().split("\n")).toHaveLength(1);
+      expect(JSON.parse(c.stdout).type).toBe("run:summary");
+    }
+  });
+
+  test("signal death (check 26)", async () => {
+    const w = workspace();
+    const r = await runCli(["exec", "--json", "compact", "--", "sh", "-c", "kill -9 $$"], { cwd: w });
+    expect(r.code).toBe(137);
+    const p = JSON.parse(r.stdout).payload;
+    expect(p.result.exitCode).toBeNull();
+    expect(p.result.signal).toBe("SIGKILL");
+    expect(p.run.summary).toBe("Terminated with signal SIGKILL");
+    expect(manifestOf(w, p.run.id).commands[0].exit_code).toBe(137);
+  });
+
+  test("spawn failures are finalized, never left running (check 27)", async () => {
+    const w = workspace();
+    const r = await runCli(["exec", "--json", "compact", "--", "definitely-not-a-command-xyz"], { cwd: w });
+    expect(r.code).toBe(127);
+    const p = JSON.parse(r.stdout).payload;
+    const m = manifestOf(w, p.run.id);
+    expect(m.status).toBe("failed");
+    expect(m.commands[0]).toMatchObject({ status: "failed", exit_code: 127, summary: "Execution error: command not found: definitely-not-a-command-xyz" });
+    const artifact = JSON.parse(readFileSync(join(w, ".runs/t1/cli", p.run.id, "errors/01-exec.json"), "utf8"));
+    expect(artifact.reason).toBe("spawn-failed");
+    expect(r.stderr).toContain("command not found: definitely-not-a-command-xyz");
+
+    const missing = await runCli(["exec", "--json", "compact", "--cwd", join(w, "missing"), "--", "true"], { cwd: w });
+    expect(missing.code).toBe(1);
+    const mm = manifestOf(w, JSON.parse(missing.stdout).payload.run.id);
+    expect(mm.commands[0].status).toBe("failed");
+    expect(mm.status).toBe("failed");
+  });
+
+  test("bounded output, chunk sizes and truncation (check 28)", async () => {
+    const w = workspace();
+    const r = await runCli(
+      ["exec", "--jsonl", "--", "sh", "-c", "head -c 100000 /dev/zero | tr '\\0' a; head -c 70000 /dev/zero | tr '\\0' e >&2; exit 1"],
+      { cwd: w },
+    );
+    expect(r.code).toBe(1);
+    const events = lines(r.stdout);
+    const chunks = events.filter((e) => e.type === "exec:chunk").map((e) => e.payload);
+    for (const c of chunks) expect(c.bytes).toBeLessThanOrEqual(8192);
+    const sum = (s: string) => chunks.filter((c) => c.stream === s).reduce((n, c) => n + c.bytes, 0);
+    expect(sum("stdout")).toBe(100000);
+    expect(sum("stderr")).toBe(70000);
+    const end = events.find((e) => e.type === "exec:end")?.payload;
+    const summary = events.at(-1)?.payload;
+    expect(end.stdout).toHaveLength(65536);
+    expect(summary.outputs.stdout).toHaveLength(65536);
+    expect(summary.run.summary).toHaveLength(262);
+    expect(summary.toolRun.eventsTruncated).toBe(true);
+    const artifact = JSON.parse(readFileSync(join(w, ".runs/t1/cli", summary.run.id, "errors/01-exec.json"), "utf8"));
+    expect(artifact.details.stdout_truncated).toBe(true);
+    expect(artifact.details.stderr_truncated).toBe(true);
+    expect(artifact.details.stderr).toHaveLength(8193);
+    expect(artifact.details.stderr.endsWith("…")).toBe(true);
+  });
+
+  test("UTF-8 split across reads and binary output (check 30)", async () => {
+    const w = workspace();
+    const r = await runCli(["exec", "--jsonl", "--", "sh", "-c", "printf '\\342\\202'; sleep 0.2; printf '\\254\\n'"], { cwd: w });
+    const chunks = lines(r.stdout).filter((e) => e.type === "exec:chunk").map((e) => e.payload);
+    expect(chunks.map((c) => c.data).join("")).toBe("€\n");
+    for (const c of chunks) expect(c.encoding).toBeUndefined();
+    const b = await runCli(["exec", "--jsonl", "--", "printf", "\\377\\n"], { cwd: w });
+    const bin = lines(b.stdout).filter((e) => e.type === "exec:chunk").map((e) => e.payload);
+    expect(bin).toHaveLength(1);
+    expect(bin[0]).toMatchObject({ encoding: "base64", data: "/wo=" });
+  });
+
+  test("--tty and --timeout (check 31)", async () => {
+    const w = workspace();
+    const t = await runCli(["exec", "--tty", "--json", "compact", "--", "tty"], { cwd: w });
+    expect(t.code).toBe(0);
+    const p = JSON.parse(t.stdout).payload;
+    expect(p.outputs.stdout.startsWith("/dev/pts/")).toBe(true);
+    expect(p.outputs.stderr).toBe("");
+    expect(p.command.tty).toBe(true);
+    const started = performance.now();
+    const to = await runCli(["exec", "--timeout", "1", "--json", "compact", "--", "sleep", "10"], { cwd: w });
+    expect(performance.now() - started).toBeLessThan(8000);
+    expect(to.code).toBe(143);
+    expect(JSON.parse(to.stdout).payload.result.timedOut).toBe(true);
+  });
+
+  test("--output-schema (check 32)", async () => {
+    const w = workspace();
+    writeFileSync(join(w, "s.json"), JSON.stringify({ type: "object", properties: { a: { type: "integer" } }, required: ["a"] }));
+    const ok = await runCli(["exec", "--output-schema", "s.json", "--json", "compact", "--", "echo", '{"a":1}'], { cwd: w });
+    expect(JSON.parse(ok.stdout).payload.outputs).toMatchObject({ structured: { a: 1 }, validationErrors: [] });
+    const bad = await runCli(["exec", "--output-schema", "s.json", "--json", "compact", "--", "echo", '{"a":"x"}'], { cwd: w });
+    const outputs = JSON.parse(bad.stdout).payload.outputs;
+    expect(outputs.structured).toBeNull();
+    expect(outputs.validationErrors).toHaveLength(1);
+    expect(outputs.validationErrors[0].path).toBe("/a");
+    const w2 = workspace();
+    const missing = await runCli(["exec", "--output-schema", "nope.json", "--", "true"], { cwd: w2 });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toStartWith(`Invalid output schema ${join(w2, "nope.json")}:`);
+    expect(existsSync(join(w2, ".runs"))).toBe(false);
+  });
+
+  test("interactive mode under a pseudo-terminal (check 25)", async () => {
+    const w = workspace();
+    const proc = Bun.spawn(["script", "-qec", `${CLI} exec -- sh -c 'echo out; exit 2'`, "/dev/null"], {
+      cwd: w,
+      env: cliEnv(),
+      stdin: "ignore",
+      stdout: "pipe",
+    });
+    const out = (await new Response(proc.stdout).text()).replace(/\r\n/g, "\n");
+    expect(await proc.exited).toBe(2);
+    const runId = readdirSync(join(w, ".runs/t1/cli"))[0] as string;
+    expect(out).toBe(
+      `$ sh -c 'echo out; exit 2'\nout\n\n${runId} FAILED\nManifest: .runs/t1/cli/${runId}/manifest.json\nLog: .runs/t1/cli/${runId}/runner.ndjson\n`,
+    );
+  });
+});
+
+describe("exec bad input (check 24 and issue 2)", () => {
+  // Every row has three elements: a missing third would be taken for a `done` callback.
+  const cases: [string[], string, Record<string, string>][] = [
+    [["exec"], "exec requires a command to run.", {}],
+    [["exec", "--json", "--jsonl", "echo"], "Cannot combine --jsonl with other output modes.", {}],
+    [["exec", "--notify"], "--notify requires a target URI.", {}],
+    [["exec", "ls", "--all"], "Unknown exec option: --all", {}],
+    [["exec", "--notify", "ftp://x", "--", "true"], 'Invalid notification target "ftp://x" from --notify.', {}],
+    [["exec", "--", "true"], 'Invalid task ID "../evil" from MCP_RUNNER_TASK_ID: must start with a letter or digit.', { MCP_RUNNER_TASK_ID: "../evil" }],
+    [["exec", "--task", "../x", "--", "true"], 'Invalid task ID "../x" from --task: must start with a letter or digit.', {}],
+    [["exec", "--json=x", "echo"], "Invalid value for --json: x (expected compact or pretty).", {}],
+  ];
+  test.each(cases)("%p", async (args, message, env) => {
+    const w = workspace();
+    const r = await runCli(args, { cwd: w, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`${message}\n`);
+    expect(existsSync(join(w, ".runs"))).toBe(false);
+  });
+
+  test("an unwritable runs directory is one clear line, exit 1, nothing half-written", async () => {
+    // Root ignores directory permissions, so the runs path goes through a regular file instead.
+    const w = workspace();
+    writeFileSync(join(w, "blocker"), "a file, not a directory");
+    const r = await runCli(["exec", "--", "true"], { cwd: w, env: { CODEX_ORCHESTRATOR_RUNS_DIR: join(w, "blocker/runs") } });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("Cannot write the run store under");
+    expect(readdirSync(w).sort()).toEqual(["AGENTS.md", "blocker"]);
+  });
+});
+
+describe("exec lifecycle", () => {
+  test("SIGTERM cancels: exit 143, run:summary cancelled, manifest cancelled (check 21)", async () => {
+    const w = workspace();
+    const proc = Bun.spawn([CLI, "exec", "--", "sh", "-c", "sleep 30 & sleep 30"], { cwd: w, env: cliEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    await Bun.sleep(1000);
+    proc.kill("SIGTERM");
+    const out = await new Response(proc.stdout).text();
+    expect(await proc.exited).toBe(143);
+    const last = lines(out).at(-1) as Json;
+    expect(last.type).toBe("run:summary");
+    expect(last.payload.status).toBe("cancelled");
+    const m = manifestOf(w, last.payload.run.id);
+    expect(m.status).toBe("cancelled");
+    expect(m.status_detail).toBe("cancelled:SIGTERM");
+    expect(m.commands[0].status).toBe("cancelled");
+    const ps = Bun.spawnSync(["pgrep", "-f", "sleep 30 & sleep 30"]);
+    expect(new TextDecoder().decode(ps.stdout).trim()).toBe("");
+  });
+
+  test("stdout closed early by the reader does not stop the run being recorded", async () => {
+    const w = workspace();
+    const proc = Bun.spawn(["sh", "-c", `${CLI} exec --jsonl -- sh -c 'head -c 3000000 /dev/zero | tr "\\0" a' | head -1`], {
+      cwd: w,
+      env: cliEnv(),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const first = await new Response(proc.stdout).text();
+    await proc.exited;
+    expect(JSON.parse(first).type).toBe("exec:begin");
+    // The orchestrator finishes the run after its reader went away.
+    let m: Json | null = null;
+    for (let i = 0; i < 100 && m === null; i++) {
+      const dir = join(w, ".runs/t1/cli");
+      const runs = existsSync(dir) ? readdirSync(dir) : [];
+      const candidate = runs[0] ? JSON.parse(readFileSync(join(dir, runs[0], "manifest.json"), "utf8")) : null;
+      if (candidate?.metrics_recorded) m = candidate;
+      else await Bun.sleep(100);
+    }
+    expect(m?.status).toBe("succeeded");
+  });
+
+  test("20 concurrent exec runs leave exactly 20 valid metrics lines (check 35)", async () => {
+    const w = workspace();
+    const results = await Promise.all(Array.from({ length: 20 }, () => runCli(["exec", "--json", "compact", "--", "true"], { cwd: w })));
+    for (const r of results) expect(r.code).toBe(0);
+    const metrics = readFileSync(join(w, ".runs/t1/metrics.json"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(metrics).toHaveLength(20);
+    expect(new Set(metrics.map((m) => m.run_id)).size).toBe(20);
+    for (const line of metrics) expect(v.safeParse(MetricsLine, line).success).toBe(true);
+    expect(existsSync(join(w, ".runs/t1/metrics.json.lock"))).toBe(false);
+  }, 120_000);
+
+  test("50 MB of output reaches the command log in full (check 29, bytes)", async () => {
+    const w = workspace();
+    const r = await runCli(["exec", "--jsonl", "--", "sh", "-c", 'head -c 50000000 /dev/zero | tr "\\0" a'], { cwd: w });
+    expect(r.code).toBe(0);
+    const runId = readdirSync(join(w, ".runs/t1/cli"))[0] as string;
+    const log = readFileSync(join(w, ".runs/t1/cli", runId, "commands/01-exec.ndjson"), "utf8");
+    let total = 0;
+    for (const line of log.split("\n")) {
+      if (line.startsWith('{"type":"exec:chunk"')) total += JSON.parse(line).bytes;
+    }
+    expect(total).toBe(50_000_000);
+  }, 120_000);
+
+  test("exec writes a heartbeat while the command runs (check 17)", async () => {
+    const w = workspace();
+    const proc = Bun.spawn([CLI, "exec", "--", "sleep", "6"], { cwd: w, env: cliEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    await Bun.sleep(1000);
+    const runId = readdirSync(join(w, ".runs/t1/cli"))[0] as string;
+    const hb = join(w, ".runs/t1/cli", runId, ".heartbeat");
+    const first = readFileSync(hb, "utf8");
+    await Bun.sleep(5000);
+    expect(readFileSync(hb, "utf8")).not.toBe(first);
+    await proc.exited;
+    const m = manifestOf(w, runId);
+    expect(readFileSync(hb, "utf8")).toBe(`${m.heartbeat_at}\n`);
+  }, 30_000);
+});
+
+test("run ids and paths stay under the runs root for a --task", async () => {
+  const w = workspace();
+  const r = await runCli(["exec", "--task", "demo-Task.1", "--json", "compact", "--", "true"], { cwd: w });
+  expect(r.code).toBe(0);
+  expect(readdirSync(join(w, ".runs"))).toEqual(["demo-Task.1"]);
+});
