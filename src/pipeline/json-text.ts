@@ -52,8 +52,7 @@ function locateError(text: string): Located | null {
     throw new ScanError({ offset: at, problem });
   };
   const unexpected = (): never => {
-    if (i >= text.length) return fail("Unexpected end of input");
-    return fail(`Unexpected character ${JSON.stringify(text[i])}`);
+    return fail(i >= text.length ? "Unexpected end of input" : `Unexpected character ${JSON.stringify(text[i])}`);
   };
   const ws = () => {
     while (i < text.length && " \t\n\r".includes(text[i] as string)) i++;
@@ -84,7 +83,10 @@ function locateError(text: string): Located | null {
   };
   const number = () => {
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
-    if (!m || m[0] === "-") return unexpected();
+    if (!m || m[0] === "-") {
+      unexpected();
+      return;
+    }
     i += m[0].length;
     if (/[0-9.eE+-]/.test(text[i] ?? "")) fail("Invalid number");
   };
@@ -100,10 +102,10 @@ function locateError(text: string): Located | null {
       }
       while (true) {
         ws();
-        if (text[i] !== '"') return fail(i >= text.length ? "Unexpected end of input" : "Expected a property name in double quotes");
+        if (text[i] !== '"') fail(i >= text.length ? "Unexpected end of input" : "Expected a property name in double quotes");
         string();
         ws();
-        if (text[i] !== ":") return fail(i >= text.length ? "Unexpected end of input" : "Expected ':' after property name");
+        if (text[i] !== ":") fail(i >= text.length ? "Unexpected end of input" : "Expected ':' after property name");
         i++;
         value();
         ws();
@@ -115,7 +117,7 @@ function locateError(text: string): Located | null {
           i++;
           return;
         }
-        return fail(i >= text.length ? "Unexpected end of input" : "Expected ',' or '}' after property value");
+        fail(i >= text.length ? "Unexpected end of input" : "Expected ',' or '}' after property value");
       }
     }
     if (c === "[") {
@@ -136,15 +138,30 @@ function locateError(text: string): Located | null {
           i++;
           return;
         }
-        return fail(i >= text.length ? "Unexpected end of input" : "Expected ',' or ']' after array element");
+        fail(i >= text.length ? "Unexpected end of input" : "Expected ',' or ']' after array element");
       }
     }
-    if (c === '"') return string();
-    if (c === "t") return literal("true");
-    if (c === "f") return literal("false");
-    if (c === "n") return literal("null");
-    if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return number();
-    return unexpected();
+    if (c === '"') {
+      string();
+      return;
+    }
+    if (c === "t") {
+      literal("true");
+      return;
+    }
+    if (c === "f") {
+      literal("false");
+      return;
+    }
+    if (c === "n") {
+      literal("null");
+      return;
+    }
+    if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) {
+      number();
+      return;
+    }
+    unexpected();
   };
   try {
     value();

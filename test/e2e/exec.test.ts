@@ -7,6 +7,7 @@ import { EventEnvelope, RunSummaryPayload } from "../../src/core/schemas/events.
 import { ErrorArtifact, MetricsLine } from "../../src/core/schemas/records.ts";
 import { CLI, cliEnv, runCli, scratchDir } from "../helpers/cli.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
 type Json = Record<string, any>;
 
 function workspace(): string {

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { JsonSyntaxError, lineColumn, parseJsonText } from "../../src/pipeline/json-text.ts";
+import { type JsonSyntaxError, lineColumn, parseJsonText } from "../../src/pipeline/json-text.ts";
 
 function error(text: string): JsonSyntaxError {
   try {

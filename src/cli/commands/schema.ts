@@ -1,12 +1,12 @@
 import { defineCommand } from "citty";
-import { MANIFEST_SCHEMA_ID, PUBLISHED_SCHEMAS, jsonSchemaFor } from "../../core/json-schemas.ts";
+import { PUBLISHED_SCHEMAS, jsonSchemaFor } from "../../core/json-schemas.ts";
 import { UsageError } from "../../core/errors.ts";
 import { parseStrict } from "../args.ts";
 import { stdoutStream } from "../output-stream.ts";
 
 const NAMES = Object.keys(PUBLISHED_SCHEMAS).map((f) => f.replace(/\.json$/, ""));
 
-/** `schema [name]`: prints a draft-07 JSON Schema; default the run manifest (SPEC §5.8, $id `${MANIFEST_SCHEMA_ID}`). */
+/** `schema [name]`: prints a draft-07 JSON Schema; default the run manifest (SPEC §5.8). */
 export default defineCommand({
   meta: {
     name: "schema",

@@ -5,7 +5,7 @@ import {
   NotificationsRecord,
   PositiveInt,
   RunMetrics,
-  RunStatus,
+  type RunStatus,
   SandboxState,
   ToolStatus,
 } from "./common.ts";
