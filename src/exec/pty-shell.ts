@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { RunFailedError, UsageError } from "../core/errors.ts";
 import { CrlfNormalizer, HeadTailBuffer, OUTPUT_LIMIT_BYTES } from "./session-output.ts";
 import { SentinelStripper, ansiCQuote, isEnvName, newNonce, sentinelPrintfFormat, splitText } from "./session-sentinel.ts";
@@ -124,6 +124,8 @@ export class PtyShell {
     this.terminal = this.proc.terminal as Bun.Terminal;
     this.echoOff();
     this.exited = this.proc.exited.then(async (code) => {
+      // Jobs left in the terminal's session go with the shell (swept at once, before the pid can be reused).
+      killSession(this.pid);
       // The last output can arrive after the exit status: wait for the PTY's EOF (bounded).
       await Promise.race([this.eof, Bun.sleep(200)]);
       this.onExit(code);
@@ -243,11 +245,14 @@ export class PtyShell {
     return this.recent.tailText(maxBytes);
   }
 
-  /** Ends the shell and its jobs: SIGHUP (bash forwards it to its jobs), then SIGKILL to the process group. */
+  /**
+   * Ends the shell and its jobs: SIGHUP (bash forwards it to its jobs), then SIGKILL to the process group; whatever
+   * is left in the terminal's session is killed when the exit is seen (Linux).
+   */
   async dispose(): Promise<void> {
     if (this.alive) {
       signalGroup(this.pid, "SIGHUP");
-      const done = await Promise.race([this.exited.then(() => true), Bun.sleep(300).then(() => false)]);
+      const done = await Promise.race([this.exited.then(() => true), Bun.sleep(500).then(() => false)]);
       if (!done) signalGroup(this.pid, "SIGKILL");
       await this.exited;
     }
@@ -353,6 +358,27 @@ function assignLines(variable: string, value: string): string[] {
   const pieces = splitText(value, LINE_PIECE);
   if (pieces.length === 0) return [`${variable}=''`];
   return pieces.map((piece, i) => `${variable}${i === 0 ? "=" : "+="}${ansiCQuote(piece)}`);
+}
+
+/** SIGKILL to every process whose session id is `sid` (read from /proc; a no-op where there is none). */
+function killSession(sid: number): void {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // Fields after the command name (which may hold spaces and parentheses): state ppid pgrp session …
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[3]) === sid) process.kill(Number(entry), "SIGKILL");
+    } catch {
+      // Gone meanwhile, or not ours.
+    }
+  }
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
