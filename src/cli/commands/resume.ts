@@ -1,13 +1,54 @@
 import { defineCommand } from "citty";
-import { RunFailedError } from "../../core/errors.ts";
-import { parseStrict } from "../args.ts";
+import { ExitSignal, UsageError } from "../../core/errors.ts";
+import { runResume } from "../../pipeline/resume-run.ts";
+import { booleanOption, parseStrict, stringOption } from "../args.ts";
+import { stdoutStream } from "../output-stream.ts";
+import type { ProgressRenderer } from "../renderers/progress.ts";
+import { attachPipelineOutput, notifyTargets } from "./start.ts";
 
-// Registered now; behaviour lands with the pipelines issue.
+const args = {
+  "run-id": { type: "positional", required: false, description: "run id (or --run)" },
+  run: { type: "string", description: "run id", valueHint: "run-id" },
+  task: { type: "string", description: "look only in this task", valueHint: "id" },
+  token: { type: "string", description: "must match the run's resume token when given", valueHint: "token" },
+  actor: { type: "string", description: "recorded in resume_events (default cli)", valueHint: "name" },
+  reason: { type: "string", description: "recorded in resume_events (default manual-resume)", valueHint: "text" },
+  force: { type: "boolean", description: "resume even if the heartbeat is fresh" },
+  notify: { type: "string", description: "notification target; repeatable, comma-separated", valueHint: "target" },
+  "otel-endpoint": { type: "string", description: "OTLP/HTTP traces endpoint", valueHint: "url" },
+} as const;
+
+/** `resume [--run] <run-id>` (SPEC §5.4, §12): reruns the unfinished stages of a run; exit as for `start`. */
 export default defineCommand({
-  meta: { name: "resume", description: "(not implemented yet)" },
-  args: {},
-  run({ rawArgs }) {
-    parseStrict("resume", {}, rawArgs);
-    throw new RunFailedError("resume is not implemented yet.");
+  meta: { name: "resume", description: "Rerun the stages of a run that did not finish (failed, cancelled, crashed)." },
+  args,
+  async run({ rawArgs }) {
+    const parsed = parseStrict("resume", args, rawArgs);
+    const runId = stringOption(parsed, "run") ?? parsed.positionals[0];
+    if (runId === undefined) throw new UsageError("resume requires --run <run-id>.");
+    let progress: ProgressRenderer | null = null;
+    const result = await runResume(
+      {
+        env: process.env,
+        cwd: process.cwd(),
+        runId,
+        task: stringOption(parsed, "task"),
+        token: stringOption(parsed, "token"),
+        actor: stringOption(parsed, "actor") ?? "cli",
+        reason: stringOption(parsed, "reason") ?? "manual-resume",
+        force: booleanOption(parsed, "force"),
+        notify: notifyTargets(parsed),
+        otelEndpoint: stringOption(parsed, "otel-endpoint"),
+      },
+      {
+        prepared(invocation) {
+          progress = attachPipelineOutput(invocation, "text", stdoutStream);
+        },
+      },
+    );
+    await (progress as ProgressRenderer | null)?.finish();
+    await stdoutStream.write(`Run resumed: ${result.runId}\nStatus: ${result.status}\n`);
+    await stdoutStream.flush();
+    throw new ExitSignal(result.exitCode);
   },
 });

@@ -1,13 +1,92 @@
 import { defineCommand } from "citty";
-import { RunFailedError } from "../../core/errors.ts";
-import { parseStrict } from "../args.ts";
+import { ExitSignal, UsageError } from "../../core/errors.ts";
+import type { Invocation } from "../../pipeline/invocation.ts";
+import { runStart } from "../../pipeline/start-run.ts";
+import type { PipelineResult } from "../../pipeline/top-level.ts";
+import { type ParsedArgs, listOption, parseStrict, stringOption } from "../args.ts";
+import { type OutputStream, stdoutStream } from "../output-stream.ts";
+import { createProgressRenderer, type ProgressRenderer } from "../renderers/progress.ts";
 
-// Registered now; behaviour lands with the pipelines issue.
+const args = {
+  pipeline: { type: "positional", required: false, description: "pipeline id (default: defaultPipeline, else diagnostics)" },
+  task: { type: "string", description: "task id override", valueHint: "id" },
+  "parent-run": { type: "string", description: "stored in parent_run_id", valueHint: "id" },
+  "approval-policy": { type: "string", description: "untrusted | on-failure | on-request | never", valueHint: "policy" },
+  format: { type: "string", description: "text (default), json, or jsonl (stream every event)", valueHint: "json|text|jsonl" },
+  notify: { type: "string", description: "notification target; repeatable, comma-separated", valueHint: "target" },
+  "otel-endpoint": { type: "string", description: "OTLP/HTTP traces endpoint", valueHint: "url" },
+} as const;
+
+export type PipelineFormat = "json" | "text" | "jsonl";
+
+/** `--format` of `start`: `json`, `text` or (additive) `jsonl`. */
+export function pipelineFormat(parsed: ParsedArgs): PipelineFormat {
+  const value = stringOption(parsed, "format");
+  if (value === undefined || value === "text") return "text";
+  if (value === "json" || value === "jsonl") return value;
+  throw new UsageError(`Invalid value for --format: ${value} (expected json, text or jsonl).`);
+}
+
+/** `--notify` values: repeatable, each comma-separated; trimmed, empty entries dropped. */
+export function notifyTargets(parsed: ParsedArgs): string[] {
+  return listOption(parsed, "notify")
+    .flatMap((value) => value.split(","))
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
+}
+
+/**
+ * Subscribes the live output of a pipeline command: every event as a JSON line (`jsonl`), or the progress UI when
+ * stdout is a terminal in text mode (SPEC §5.1 keeps other stdout silent until the run ends).
+ */
+export function attachPipelineOutput(invocation: Invocation, format: PipelineFormat, out: OutputStream): ProgressRenderer | null {
+  if (format === "jsonl") {
+    invocation.events.subscribe((event) => out.write(`${JSON.stringify(event)}\n`));
+    return null;
+  }
+  if (format !== "text" || !out.isTTY) return null;
+  const progress = createProgressRenderer({ out, mode: process.env.TERM === "dumb" ? "plain" : "tty" });
+  invocation.events.subscribe(progress.onEvent);
+  return progress;
+}
+
+function resultText(result: PipelineResult, format: PipelineFormat): string {
+  const manifest = `${result.artifactRoot}/manifest.json`;
+  if (format === "json") {
+    const doc = { run_id: result.runId, status: result.status, artifact_root: result.artifactRoot, manifest, log_path: result.logPath };
+    return `${JSON.stringify(doc, null, 2)}\n`;
+  }
+  return `Run started: ${result.runId}\nStatus: ${result.status}\nManifest: ${manifest}\nLog: ${result.logPath}\n`;
+}
+
+/** `start [pipeline]` (SPEC §5.1): runs the whole pipeline, then prints the result; exit 0/1/130/143. */
 export default defineCommand({
-  meta: { name: "start", description: "(not implemented yet)" },
-  args: {},
-  run({ rawArgs }) {
-    parseStrict("start", {}, rawArgs);
-    throw new RunFailedError("start is not implemented yet.");
+  meta: { name: "start", description: "Run a pipeline and record it; prints the run id and status when it ends." },
+  args,
+  async run({ rawArgs }) {
+    const parsed = parseStrict("start", args, rawArgs);
+    const format = pipelineFormat(parsed);
+    let progress: ProgressRenderer | null = null;
+    const result = await runStart(
+      {
+        env: process.env,
+        cwd: process.cwd(),
+        pipeline: parsed.positionals[0],
+        task: stringOption(parsed, "task"),
+        parentRun: stringOption(parsed, "parent-run"),
+        approvalPolicy: stringOption(parsed, "approval-policy"),
+        notify: notifyTargets(parsed),
+        otelEndpoint: stringOption(parsed, "otel-endpoint"),
+      },
+      {
+        prepared(invocation) {
+          progress = attachPipelineOutput(invocation, format, stdoutStream);
+        },
+      },
+    );
+    await (progress as ProgressRenderer | null)?.finish();
+    if (format !== "jsonl") await stdoutStream.write(resultText(result, format));
+    await stdoutStream.flush();
+    throw new ExitSignal(result.exitCode);
   },
 });

@@ -1,0 +1,121 @@
+import { resolve } from "node:path";
+import { errorMessage } from "../core/errors.ts";
+import type { SandboxMode } from "../core/schemas/common.ts";
+import type { CommandStage as CommandStageDef } from "../core/schemas/config.ts";
+import type { CommandEntry } from "../core/schemas/manifest.ts";
+import type { SessionLease } from "../exec/session-manager.ts";
+import { writeErrorArtifact } from "../run/error-artifact.ts";
+import { rel } from "../run/paths.ts";
+import type { StageSpan } from "../telemetry/spans.ts";
+import type { ActiveRun } from "./run-context.ts";
+import { type CommandStage, runCommandStage } from "./stage-runner.ts";
+
+/** What the executor needs to know about a finished stage (command or sub-pipeline). */
+export type StageOutcome = {
+  status: "succeeded" | "failed" | "skipped" | "cancelled";
+  exitCode: number | null;
+  summary: string | null;
+  /** The RunSummary note of this stage (SPEC §9.1 step 3). */
+  note: string;
+  /** A failure that stops the pipeline: its `status_detail` and its summary line (SPEC §9.3, §9.6). */
+  failure: { detail: string; line: string } | null;
+};
+
+/** The sandbox of a stage: its own `sandbox`, else the pipeline's, else the config's. */
+function sandboxOf(run: ActiveRun, def: CommandStageDef): SandboxMode | null {
+  const config = run.host.invocation.config?.config;
+  return (def.sandbox ?? run.pipeline.sandbox ?? config?.sandbox ?? null) as SandboxMode | null;
+}
+
+/** The runner's stage from its config definition and its session lease (SPEC §9.3, §9.4). */
+export function commandStageFor(run: ActiveRun, def: CommandStageDef, index: number, cwd: string, lease: SessionLease): CommandStage {
+  return {
+    index,
+    id: def.id,
+    title: def.title,
+    command: def.command,
+    argv: ["/bin/sh", "-c", def.command],
+    args: [],
+    cwd,
+    // A live session shell already holds the snapshot (and this stage's `env`, queued by the manager).
+    env: lease.session === null ? lease.env : {},
+    summaryHint: def.summaryHint ?? null,
+    allowFailure: def.allowFailure === true,
+    timeoutSeconds: def.timeout ?? null,
+    tty: null,
+    session: { id: lease.id, persisted: lease.persisted, reused: lease.reused, shell: lease.session },
+    sandboxMode: sandboxOf(run, def),
+    approvalRequired: def.approval?.required === true,
+    approvalKey: def.approval?.key ?? null,
+    writableRoots: [run.runtime.roots.repo],
+  };
+}
+
+/** Runs one command stage of a pipeline and turns the runner's result into the executor's outcome. */
+export async function runPipelineCommandStage(run: ActiveRun, def: CommandStageDef, index: number, span: StageSpan): Promise<StageOutcome> {
+  const { host, store } = run;
+  const entry = store.manifest.commands[index - 1] as CommandEntry;
+  entry.command = def.command;
+  entry.kind = "command";
+  const cwd = def.cwd === undefined ? run.runtime.roots.repo : resolve(host.cwd, def.cwd);
+  let lease: SessionLease;
+  try {
+    lease = await host.sessions.acquire({
+      ...(def.session?.id !== undefined ? { id: def.session.id } : {}),
+      ...(def.session?.reuse !== undefined ? { reuse: def.session.reuse } : {}),
+      ...(def.session?.persist !== undefined ? { persist: def.session.persist } : {}),
+      env: def.env ?? {},
+      cwd,
+    });
+  } catch (error) {
+    return sessionFailure(run, entry, def, index, errorMessage(error));
+  }
+  let result: Awaited<ReturnType<typeof runCommandStage>>;
+  try {
+    result = await runCommandStage(run.runtime, commandStageFor(run, def, index, cwd, lease), span);
+  } finally {
+    await host.sessions.release(lease).catch(() => undefined);
+  }
+  const note = `${entry.title}: ${result.summary}`;
+  if (result.status !== "failed") {
+    return { status: result.status, exitCode: result.exitCode, summary: result.summary, note, failure: null };
+  }
+  const failure =
+    result.errorMessage !== null
+      ? { detail: `stage:${def.id}:error`, line: result.summary }
+      : { detail: `stage:${def.id}:failed`, line: `Stage '${entry.title}' failed with exit code ${result.exitCode}.` };
+  return { status: "failed", exitCode: result.exitCode, summary: result.summary, note, failure };
+}
+
+/** A stage whose session could not be started never ran: it fails like a spawn failure (exit 1, SPEC §9.3). */
+async function sessionFailure(run: ActiveRun, entry: CommandEntry, def: CommandStageDef, index: number, message: string): Promise<StageOutcome> {
+  const summary = `Execution error: ${message}`;
+  const now = new Date();
+  entry.status = "failed";
+  entry.started_at ??= now.toISOString();
+  entry.completed_at = now.toISOString();
+  entry.exit_code = 1;
+  entry.summary = summary;
+  const path = await writeErrorArtifact(run.runtime.log.runDir, {
+    runId: run.runtime.runId,
+    taskId: run.runtime.taskId,
+    commandIndex: index,
+    commandId: def.id,
+    command: def.command,
+    reason: "spawn-failed",
+    exitCode: 1,
+    sandboxState: "failed",
+    stderr: "",
+    error: message,
+    createdAt: now,
+  });
+  entry.error_file = rel(run.runtime.roots, path);
+  await run.store.save();
+  return {
+    status: "failed",
+    exitCode: 1,
+    summary,
+    note: `${entry.title}: ${summary}`,
+    failure: { detail: `stage:${def.id}:error`, line: summary },
+  };
+}

@@ -1,0 +1,83 @@
+import { guardrailCounts, guardrailsPresent } from "../core/guardrails.ts";
+import type { RunSummary } from "../core/schemas/records.ts";
+import { appendSummary, guardrailLine, guardrailRecommendation, upsertGuardrailLine } from "../core/summary.ts";
+import { buildMetricsLine, tryAppendMetricsLine } from "../run/metrics-file.ts";
+import { rel } from "../run/paths.ts";
+import { writeRunSummaryFile } from "../run/run-summary-file.ts";
+import { recordTaskState } from "../run/task-state.ts";
+import type { ExecutorOutcome } from "./executor.ts";
+import type { ActiveRun } from "./run-context.ts";
+import { buildRunSummary } from "./run-summary.ts";
+import { runMetrics } from "./run-metrics.ts";
+
+export type FinalStatus = "succeeded" | "failed" | "cancelled";
+
+/** A finished, recorded run. `crash` is the executor's own error message, if it crashed. */
+export type RecordedRun = { status: FinalStatus; runSummary: RunSummary; crash: string | null };
+
+/**
+ * End of the executor (SPEC §8.3, §10.2 step 2, §11.1, §13 step 3): final status and detail, `Run cancelled by …`,
+ * the guardrail recommendation, `completed_at`, manifest `metrics`; then the heartbeat stops and a forced beat saves
+ * the manifest, so `.heartbeat` equals `heartbeat_at`.
+ */
+export async function finalizeRun(run: ActiveRun, outcome: ExecutorOutcome): Promise<FinalStatus> {
+  const manifest = run.store.manifest;
+  const signal = run.host.invocation.cancel.signal;
+  const now = new Date().toISOString();
+  // An entry still `running` here belongs to a crashed executor: it did not finish.
+  for (const entry of manifest.commands) {
+    if (entry.status !== "running") continue;
+    entry.status = signal ? "cancelled" : "failed";
+    entry.completed_at = now;
+  }
+  let status: FinalStatus;
+  if (signal !== null) {
+    status = "cancelled";
+    manifest.status_detail = `cancelled:${signal}`;
+    manifest.summary = appendSummary(manifest.summary, `Run cancelled by ${signal}.`);
+  } else if (outcome.failed || outcome.failureDetail !== null) {
+    status = "failed";
+    manifest.status_detail = outcome.failureDetail ?? "pipeline-failed";
+  } else {
+    status = "succeeded";
+    manifest.status_detail = null;
+  }
+  manifest.status = status;
+  manifest.completed_at = now;
+  const recommendation = guardrailRecommendation(guardrailCounts(manifest.commands));
+  if (recommendation !== null) manifest.summary = appendSummary(manifest.summary, recommendation);
+  manifest.metrics = runMetrics(manifest.toolRuns);
+  await run.heartbeat.stop();
+  await run.heartbeat.force();
+  return status;
+}
+
+/**
+ * SPEC §9.1 step 6 up to `state.json` (notifications and the telemetry flush are the top-level command's):
+ * RunSummary → `run-summary.json` and `run_summary_path`; the metrics line, then the guardrail warning and lines of
+ * §10.2 step 3 and `metrics_recorded`; the task state entry. Bookkeeping failures are warnings, never the result.
+ */
+export async function recordRun(run: ActiveRun, notes: readonly string[]): Promise<Omit<RecordedRun, "crash">> {
+  const { store } = run;
+  const { roots, logger } = run.host.invocation;
+  const manifest = store.manifest;
+  const runSummary = buildRunSummary({ manifest, pipeline: run.pipeline, notes, now: new Date() });
+  const path = await writeRunSummaryFile(store.files.dir, runSummary);
+  manifest.run_summary_path = rel(roots, path);
+  await store.save();
+  if (!manifest.metrics_recorded && (await tryAppendMetricsLine(roots, buildMetricsLine(manifest, new Date()), logger.warn))) {
+    const counts = guardrailCounts(manifest.commands);
+    if (!guardrailsPresent(manifest.commands)) {
+      const recommendation = guardrailRecommendation(counts);
+      if (recommendation !== null) {
+        logger.warn(recommendation);
+        manifest.summary = appendSummary(manifest.summary, recommendation);
+      }
+    }
+    manifest.summary = upsertGuardrailLine(manifest.summary, guardrailLine(counts));
+    manifest.metrics_recorded = true;
+    await store.save();
+  }
+  await recordTaskState(roots, manifest.task_id, runSummary, { warn: logger.warn, error: logger.warn });
+  return { status: manifest.status as FinalStatus, runSummary };
+}

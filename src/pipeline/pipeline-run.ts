@@ -1,0 +1,107 @@
+import { RunFailedError, errorMessage } from "../core/errors.ts";
+import { newRunId } from "../core/ids.ts";
+import type { PipelineDefinition } from "../core/schemas/config.ts";
+import { appendSummary } from "../core/summary.ts";
+import { Heartbeat } from "../run/heartbeat.ts";
+import type { LoadedInstructions } from "../run/instructions.ts";
+import { ManifestStore } from "../run/manifest-store.ts";
+import { runDir } from "../run/paths.ts";
+import { RunLog } from "../run/run-log.ts";
+import type { TaskMetadata } from "../run/task-metadata.ts";
+import type { RunSpan } from "../telemetry/spans.ts";
+import { executeStages, type ExecutorOutcome } from "./executor.ts";
+import { finalizeRun, recordRun, type RecordedRun } from "./finalize.ts";
+import type { ActiveRun, PipelineHost } from "./run-context.ts";
+import type { RunRuntime } from "./stage-runner.ts";
+
+export type NewRunInput = {
+  pipeline: PipelineDefinition;
+  metadata: TaskMetadata;
+  instructions: LoadedInstructions;
+  parentRunId: string | null;
+  /** Builds the run span once the run id exists (top-level: from the tracer; child: under the parent's stage span). */
+  span: (runId: string) => RunSpan;
+  depth: number;
+};
+
+/** Creates a pipeline run (`queued`, SPEC §9.1 step 1): manifest, `.resume-token`, run log, heartbeat. */
+export async function createPipelineRun(host: PipelineHost, input: NewRunInput): Promise<ActiveRun> {
+  const { invocation } = host;
+  const runId = newRunId();
+  let store: ManifestStore;
+  try {
+    store = await ManifestStore.create({
+      roots: invocation.roots,
+      taskId: invocation.taskId,
+      runId,
+      taskSlug: input.metadata.slug,
+      parentRunId: input.parentRunId,
+      pipelineId: input.pipeline.id,
+      pipelineTitle: input.pipeline.title,
+      approvalPolicy: host.approvalPolicy,
+      status: "queued",
+      stages: input.pipeline.stages.map((s) => ({
+        id: s.id,
+        title: s.title,
+        command: s.kind === "command" ? s.command : null,
+        kind: s.kind,
+      })),
+      instructions: input.instructions,
+    });
+  } catch (error) {
+    throw new RunFailedError(`Cannot write the run store under ${invocation.roots.runs}: ${errorMessage(error)}`, { cause: error });
+  }
+  return openRun(host, store, input.pipeline, input.span(runId), input.depth);
+}
+
+/** The runtime of an existing run's store (a new run, or a resumed one). */
+export function openRun(host: PipelineHost, store: ManifestStore, pipeline: PipelineDefinition, runSpan: RunSpan, depth: number): ActiveRun {
+  const { invocation } = host;
+  const m = store.manifest;
+  const log = new RunLog(runDir(invocation.roots, m.task_id, m.run_id));
+  const runtime: RunRuntime = {
+    roots: invocation.roots,
+    store,
+    log,
+    events: invocation.events,
+    orchestrator: invocation.orchestrator,
+    runSpan,
+    cancel: invocation.cancel,
+    runId: m.run_id,
+    taskId: m.task_id,
+    pipelineId: pipeline.id,
+    warn: invocation.logger.warn,
+    retryTarget: invocation.retryTarget,
+  };
+  const heartbeat = new Heartbeat(store, { warn: invocation.logger.warn });
+  return { host, pipeline, store, runtime, heartbeat, runSpan, depth };
+}
+
+/**
+ * Runs the executor on an open run and finishes it (SPEC §9.1 steps 3–6 without notifications and telemetry flush,
+ * which belong to the top-level command): `in_progress` with a forced heartbeat, the stages, finalization, RunSummary,
+ * metrics line, `state.json`. A crash of the executor finalizes the run `failed` with `Execution error: <message>`.
+ */
+export async function executeRun(run: ActiveRun): Promise<RecordedRun> {
+  const { store, heartbeat } = run;
+  if (store.manifest.status === "queued") store.manifest.status = "in_progress";
+  await heartbeat.force();
+  heartbeat.start();
+  let outcome: ExecutorOutcome;
+  let crash: string | null = null;
+  try {
+    outcome = await executeStages(run);
+  } catch (error) {
+    crash = errorMessage(error);
+    store.manifest.summary = appendSummary(store.manifest.summary, `Execution error: ${crash}`);
+    outcome = { notes: [], failureDetail: "pipeline-failed", failed: true };
+  }
+  await finalizeRun(run, outcome);
+  const recorded = await recordRun(run, outcome.notes);
+  run.runSpan.end({ status: store.manifest.status, metrics: store.manifest.metrics });
+  await run.runtime.log
+    .close()
+    .catch((error) => run.host.invocation.logger.warn(`Run log not closed cleanly for run ${store.manifest.run_id}: ${errorMessage(error)}`));
+  await store.idle();
+  return { ...recorded, crash };
+}

@@ -1,0 +1,51 @@
+import { basename, dirname } from "node:path";
+import type { PipelineDefinition } from "../core/schemas/config.ts";
+import type { SessionManager } from "../exec/session-manager.ts";
+import type { Heartbeat } from "../run/heartbeat.ts";
+import type { ManifestStore } from "../run/manifest-store.ts";
+import type { RunSpan } from "../telemetry/spans.ts";
+import { type Invocation, stringEnv } from "./invocation.ts";
+import type { RunRuntime } from "./stage-runner.ts";
+
+/** What every run of one `start`/`resume` invocation shares (the top-level run and its child runs). */
+export type PipelineHost = {
+  invocation: Invocation;
+  /** One session manager per CLI process: persisted stage sessions are shared by child runs (SPEC §9.4). */
+  sessions: SessionManager;
+  /** The process cwd: a relative stage `cwd` resolves against it (SPEC §6.1). */
+  cwd: string;
+  /** The CLI command that made the runs (span attribute). */
+  command: "start" | "resume";
+  /** Recorded in `approval_policy` of the runs this invocation creates. */
+  approvalPolicy: string | null;
+};
+
+/** One pipeline run being executed (top-level or child). */
+export type ActiveRun = {
+  host: PipelineHost;
+  pipeline: PipelineDefinition;
+  store: ManifestStore;
+  runtime: RunRuntime;
+  heartbeat: Heartbeat;
+  runSpan: RunSpan;
+  /** 0 for the run the CLI started or resumed, parent depth + 1 for a child run. */
+  depth: number;
+};
+
+/**
+ * The directory of the running executable, so that a stage's `codex-orchestrator …` reaches it even when it is not
+ * on PATH (SPEC §6.2, §24.1). Null when running from source under a JavaScript runtime (its directory holds `bun`
+ * or `node`, not this CLI).
+ */
+export function executableDir(execPath: string = process.execPath): string | null {
+  const name = basename(execPath);
+  if (name === "bun" || name === "node" || name === "deno") return null;
+  return dirname(execPath);
+}
+
+/** The environment every stage starts from: the CLI's string-valued environment, the executable's directory first on PATH. */
+export function stageBaseEnv(env: Record<string, string | undefined>, exeDir: string | null = executableDir()): Record<string, string> {
+  const out = stringEnv(env);
+  if (exeDir !== null) out.PATH = out.PATH ? `${exeDir}:${out.PATH}` : exeDir;
+  return out;
+}

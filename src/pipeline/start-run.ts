@@ -1,0 +1,48 @@
+import { loadInstructions } from "../run/instructions.ts";
+import { loadTaskMetadata } from "../run/task-metadata.ts";
+import { prepareInvocation } from "./invocation.ts";
+import { createPipelineRun, executeRun } from "./pipeline-run.ts";
+import { requireStages, resolvePipeline } from "./resolve.ts";
+import { type PipelineHooks, type PipelineResult, withPipelineHost } from "./top-level.ts";
+
+export type StartRequest = {
+  env: Record<string, string | undefined>;
+  /** The process cwd. */
+  cwd: string;
+  pipeline?: string | undefined;
+  task?: string | undefined;
+  parentRun?: string | undefined;
+  approvalPolicy?: string | undefined;
+  notify: string[];
+  otelEndpoint?: string | undefined;
+};
+
+/**
+ * `start` (SPEC §9.1): every input is validated and the pipeline resolved (unknown → exit 2, zero stages → exit 2)
+ * before anything is written; then the run is created, executed and recorded.
+ */
+export async function runStart(request: StartRequest, hooks: PipelineHooks = {}): Promise<PipelineResult> {
+  const invocation = prepareInvocation({
+    env: request.env,
+    cwd: request.cwd,
+    taskOverride: request.task,
+    approvalPolicy: request.approvalPolicy,
+    notify: request.notify,
+    otelEndpoint: request.otelEndpoint,
+  });
+  const { pipeline } = requireStages(resolvePipeline(invocation.config?.config ?? null, request.pipeline));
+  const metadata = await loadTaskMetadata(invocation.roots.repo, invocation.taskId);
+  const instructions = await loadInstructions(invocation.roots.repo);
+  await hooks.prepared?.(invocation);
+  return withPipelineHost(invocation, { cwd: request.cwd, command: "start", approvalPolicy: invocation.policy.policy }, async (host) => {
+    const run = await createPipelineRun(host, {
+      pipeline,
+      metadata,
+      instructions,
+      parentRunId: request.parentRun ?? null,
+      span: (runId) => invocation.tracer.startRun({ runId, taskId: invocation.taskId, pipelineId: pipeline.id, command: "start" }),
+      depth: 0,
+    });
+    return { run, recorded: await executeRun(run) };
+  });
+}

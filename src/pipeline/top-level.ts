@@ -1,0 +1,54 @@
+import { SessionManager } from "../exec/session-manager.ts";
+import { installSignalHandlers } from "./cancel-scope.ts";
+import type { RecordedRun } from "./finalize.ts";
+import type { Invocation } from "./invocation.ts";
+import { notifyPipelineRun } from "./pipeline-notify.ts";
+import { type ActiveRun, type PipelineHost, stageBaseEnv } from "./run-context.ts";
+
+/** What `start`/`resume` print and exit with (SPEC §5.1, §5.4). */
+export type PipelineResult = {
+  exitCode: number;
+  runId: string;
+  status: "succeeded" | "failed" | "cancelled";
+  /** rel(`<rundir>`). */
+  artifactRoot: string;
+  /** rel(`<rundir>/runner.ndjson`). */
+  logPath: string;
+};
+
+/** Hooks of the command: renderers subscribe to `invocation.events` once the inputs are valid, before any run exists. */
+export type PipelineHooks = { prepared?(invocation: Invocation): void | Promise<void> };
+
+/**
+ * Runs `body` as the top-level pipeline invocation: one session manager for every run of the process, signal
+ * handlers for cancellation (SPEC §13), and the end of §9.1 step 6 (notifications, the `run:summary` event,
+ * telemetry flush bounded to 2 s). Sessions are disposed whatever happens.
+ */
+export async function withPipelineHost(
+  invocation: Invocation,
+  options: { cwd: string; command: "start" | "resume"; approvalPolicy: string | null },
+  body: (host: PipelineHost) => Promise<{ run: ActiveRun; recorded: RecordedRun }>,
+): Promise<PipelineResult> {
+  const host: PipelineHost = {
+    invocation,
+    sessions: new SessionManager({ env: stageBaseEnv(invocation.env), cwd: invocation.roots.repo, idleMs: 0 }),
+    cwd: options.cwd,
+    command: options.command,
+    approvalPolicy: options.approvalPolicy,
+  };
+  const removeSignals = installSignalHandlers(invocation.cancel);
+  try {
+    const { run, recorded } = await body(host);
+    if (recorded.crash !== null) invocation.logger.warn(`Execution error: ${recorded.crash}`);
+    const event = await notifyPipelineRun(run, recorded.status);
+    await invocation.events.dispatch(event);
+    await invocation.tracer.shutdown();
+    const m = run.store.manifest;
+    const signal = invocation.cancel.signal;
+    const exitCode = recorded.status === "succeeded" ? 0 : recorded.status === "failed" ? 1 : signal === "SIGINT" ? 130 : 143;
+    return { exitCode, runId: m.run_id, status: recorded.status, artifactRoot: m.artifact_root, logPath: m.log_path };
+  } finally {
+    await host.sessions.disposeAll().catch(() => undefined);
+    removeSignals();
+  }
+}
