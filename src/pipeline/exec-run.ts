@@ -18,6 +18,7 @@ import { writeRunSummaryFile } from "../run/run-summary-file.ts";
 import { deliverNotifications } from "../telemetry/notifications.ts";
 import { targetsForStatus } from "../telemetry/notification-targets.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
+import { hostedShell } from "./shell-attempt.ts";
 import { type Invocation, prepareInvocation, stringEnv } from "./invocation.ts";
 import { runMetrics } from "./run-metrics.ts";
 import { type CommandStage, type RunRuntime, type StageResult, runCommandStage } from "./stage-runner.ts";
@@ -30,6 +31,8 @@ export type ExecRequest = {
   task?: string | undefined;
   commandCwd?: string | undefined;
   tty: boolean;
+  /** `--session <id>`: run inside that live shell of the session host. */
+  session?: string | undefined;
   sandbox?: string | undefined;
   approvalPolicy?: string | undefined;
   requireApproval: boolean;
@@ -119,8 +122,21 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     cwd: commandCwd,
     env: stringEnv(request.env),
     timeoutSeconds: request.timeoutSeconds ?? null,
-    tty: request.tty ? { cols: 120, rows: 40 } : null,
-    session: { id: randomUUID(), persisted: false, reused: false, shell: null },
+    tty: request.tty && request.session === undefined ? { cols: 120, rows: 40 } : null,
+    session:
+      request.session === undefined
+        ? { id: randomUUID(), persisted: false, reused: false, shell: null }
+        : {
+            id: request.session,
+            persisted: true,
+            reused: true,
+            shell: hostedShell(roots.runs, request.session, {
+              taskId: invocation.taskId,
+              cwd: commandCwd,
+              env: request.env,
+              onNotice: logger.plain,
+            }),
+          },
     sandboxMode,
     approvalRequired: request.requireApproval,
     writableRoots: [roots.repo],
@@ -233,7 +249,7 @@ function summaryPayload(
       cwd: stage.cwd,
       sessionId: stage.session.id,
       persisted: stage.session.persisted,
-      tty: request.tty,
+      tty: request.tty || request.session !== undefined,
       sandboxMode: stage.sandboxMode,
     },
     outputs: {

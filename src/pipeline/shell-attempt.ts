@@ -1,10 +1,44 @@
 import type { AttemptResult } from "../exec/attempt.ts";
 import { type OutputChunk, Utf8Chunker } from "../exec/chunker.ts";
-import type { PtyShell } from "../exec/pty-shell.ts";
+import { execInSession } from "../exec/session-client.ts";
 import { TailBuffer } from "../exec/tail-buffer.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 
-export type ShellHandle = PtyShell;
+/** A live shell that runs one command line at a time: a `PtyShell` of this process, or a session host's shell. */
+export type ShellHandle = {
+  run(
+    command: string,
+    options: { env?: Record<string, string>; timeoutMs?: number; onData?: (bytes: Uint8Array) => void },
+  ): Promise<{ exitCode: number | null; timedOut: boolean; durationMs: number }>;
+  interrupt(): void;
+};
+
+/** The shell `id` of the session host (`exec --session`), created on first use with `cwd`/`env`. */
+export function hostedShell(runsRoot: string, id: string, target: { taskId: string; cwd: string; env: Record<string, string | undefined>; onNotice: (line: string) => void }): ShellHandle {
+  let abort: AbortController | null = null;
+  return {
+    async run(command, options) {
+      abort = new AbortController();
+      try {
+        return await execInSession(runsRoot, id, command, {
+          taskId: target.taskId,
+          cwd: target.cwd,
+          env: target.env,
+          ...(options.env ? { setEnv: options.env } : {}),
+          ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+          ...(options.onData ? { onData: options.onData } : {}),
+          signal: abort.signal,
+          onNotice: target.onNotice,
+        });
+      } finally {
+        abort = null;
+      }
+    },
+    interrupt() {
+      abort?.abort();
+    },
+  };
+}
 
 /**
  * Runs a stage command inside a live session shell (SPEC §9.4) and reports it like any attempt: one output stream
@@ -47,7 +81,7 @@ export async function runInShell(
     forward(chunker.end());
     await chain;
     return {
-      exitCode: result.exitCode,
+      exitCode: result.exitCode ?? 1,
       signal: null,
       durationMs: Math.round(result.durationMs ?? performance.now() - started),
       stdout: tail.text(),

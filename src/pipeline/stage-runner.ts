@@ -52,7 +52,10 @@ export type CommandStage = {
   /** `exec:begin.args` (`[]` for exec and stages). */
   args: string[];
   cwd: string;
+  /** Full environment of a spawned attempt. */
   env: Record<string, string>;
+  /** Only the stage's own `env` overrides: what a live session shell exports before the command. */
+  envOverrides?: Record<string, string>;
   summaryHint?: string | null;
   allowFailure?: boolean;
   timeoutSeconds?: number | null;
@@ -199,7 +202,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     let result: AttemptResult;
     if (stage.session.shell) {
       result = await runInShell(stage.session.shell, stage.command, {
-        env: stage.env,
+        env: stage.envOverrides ?? {},
         timeoutMs: stage.timeoutSeconds ? stage.timeoutSeconds * 1000 : undefined,
         cancel: runtime.cancel,
         onChunk,

@@ -337,3 +337,20 @@ test("run ids and paths stay under the runs root for a --task", async () => {
   expect(r.code).toBe(0);
   expect(readdirSync(join(w, ".runs"))).toEqual(["demo-Task.1"]);
 });
+
+test("exec --session runs in one live shell across invocations (SPEC §14.7)", async () => {
+  const w = workspace();
+  const env = { CODEX_ORCHESTRATOR_SESSION_IDLE_MS: "60000" };
+  try {
+    expect((await runCli(["exec", "--session", "e2e", "--", "cd", "/tmp"], { cwd: w, env })).code).toBe(0);
+    expect((await runCli(["exec", "--session", "e2e", "--", "export", "CO_E2E=yes"], { cwd: w, env })).code).toBe(0);
+    const r = await runCli(["exec", "--session", "e2e", "--json", "compact", "--", "sh", "-c", "echo $PWD $CO_E2E; exit 7"], { cwd: w, env });
+    expect(r.code).toBe(7);
+    const p = JSON.parse(r.stdout).payload;
+    expect(p.outputs.stdout).toBe("/tmp yes\n");
+    expect(p.command).toMatchObject({ sessionId: "e2e", persisted: true, tty: true });
+    expect(manifestOf(w, p.run.id).commands[0].session).toEqual({ id: "e2e", persisted: true, reused: true });
+  } finally {
+    await runCli(["session", "kill", "e2e"], { cwd: w, env });
+  }
+}, 60_000);

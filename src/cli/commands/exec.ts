@@ -39,6 +39,7 @@ export default defineCommand({
         task: args.task,
         commandCwd: args.cwd,
         tty: args.tty,
+        session: args.session,
         sandbox: args.sandbox,
         approvalPolicy: args.approvalPolicy,
         requireApproval: args.requireApproval,
