@@ -301,7 +301,12 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   }
   runtime.retryTarget.current = null;
   if (outcome?.sandboxWarning) runtime.warn(outcome.sandboxWarning);
-  if (outcome?.hint) failure = outcome.hint;
+  if (outcome?.hint) {
+    // The hint (e.g. the grant command of the escalation key) is what lets the user continue: without this line it
+    // only reached the error artifact, so a denied command gave no hint on the terminal.
+    failure = outcome.hint;
+    runtime.warn(outcome.hint);
+  }
 
   const durationMs = Math.round(performance.now() - started);
   const attempt: AttemptResult | null = outcome?.result.full ?? lastAttempt;
