@@ -84,7 +84,8 @@ export function npmPackages(): Promise<NpmPackages> {
 
 export function hostPlatform(): string {
   const os = process.platform === "win32" ? "windows" : process.platform;
-  const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  const glibc = report?.header?.glibcVersionRuntime;
   return `${os}-${process.arch}${process.platform === "linux" && glibc === undefined ? "-musl" : ""}`;
 }
 
