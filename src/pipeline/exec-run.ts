@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { resolveSandboxMode } from "../autonomy/approval-policy.ts";
 import { RunFailedError, UsageError, errorMessage } from "../core/errors.ts";
 import { newRunId } from "../core/ids.ts";
 import { OutputSchema, type OutputValidation } from "../core/output-schema.ts";
-import type { SandboxMode } from "../core/schemas/common.ts";
 import type { OrchestratorEvent, RunSummaryPayload } from "../core/schemas/events.ts";
 import type { CommandEntry } from "../core/schemas/manifest.ts";
 import { appendSummary, displayString } from "../core/summary.ts";
@@ -66,7 +66,8 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   });
   const { roots, logger } = invocation;
   const outputSchema = request.outputSchema === undefined ? null : readOutputSchema(resolve(request.cwd, request.outputSchema));
-  const sandboxMode = (request.sandbox ?? null) as SandboxMode | null;
+  // `--sandbox`, else the user-global `sandboxMode` (exec has no stage or pipeline config of its own).
+  const sandboxMode = resolveSandboxMode({ cli: request.sandbox, userConfig: invocation.userConfig });
   const shell = displayString(request.argv);
   const commandCwd = request.commandCwd === undefined ? roots.repo : resolve(request.cwd, request.commandCwd);
   const instructions = await loadInstructions(roots.repo);

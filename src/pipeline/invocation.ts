@@ -1,4 +1,5 @@
 import { resolveApprovalPolicy, loadUserGlobalConfig, type ResolvedPolicy } from "../autonomy/approval-policy.ts";
+import type { UserGlobalConfig } from "../core/schemas/approvals.ts";
 import { createTerminalPrompter } from "../autonomy/approval-prompter.ts";
 import { FileApprovalStore } from "../autonomy/approval-store.ts";
 import { approvalCachePath } from "../autonomy/xdg-paths.ts";
@@ -59,6 +60,8 @@ export type Invocation = {
   config: LoadedConfig | null;
   taskId: string;
   policy: ResolvedPolicy;
+  /** The user-global config (`approvalPolicy`, `sandboxMode` defaults), already validated. */
+  userConfig: UserGlobalConfig;
   orchestrator: ToolOrchestrator;
   retryTarget: { current: ((info: RetryInfo) => Promise<void>) | null };
   notifyTargets: NotificationTarget[];
@@ -112,6 +115,7 @@ export function prepareInvocation(input: InvocationInput): Invocation {
     config,
     taskId,
     policy,
+    userConfig,
     orchestrator,
     retryTarget,
     notifyTargets,
