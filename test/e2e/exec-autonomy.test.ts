@@ -326,6 +326,21 @@ describe.skipIf(bwrap === null)("real bubblewrap sandbox", () => {
       await receiver.close();
     }
   });
+
+  test("on-failure on a terminal asks before escalating; 'approve once' retries escalated and caches nothing", async () => {
+    const { w, env } = setup();
+    const outside = mkdtempSync("/var/tmp/co-e2e-escalate-");
+    dirs.push(outside);
+    const args = ["exec", "--json", "compact", "--approval-policy", "on-failure", "--sandbox", "workspace-write", "--"];
+    const run = await onTerminal([...args, "sh", "-c", `echo escaped > ${outside}/out.txt`], w, env, []);
+    expect(run.prompted).toBe(true);
+    expect(run.output).toContain("sandbox denied");
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(outside, "out.txt"), "utf8")).toBe("escaped\n");
+    expect(run.summary?.payload.result).toMatchObject({ attempts: 2, sandboxState: "escalated" });
+    expect(run.summary?.payload.toolRun).toMatchObject({ approvalSource: "prompt", retryCount: 1 });
+    expect((await runCli(["approvals", "list"], { cwd: w, env })).stdout).toBe("No approvals granted.\n");
+  });
 });
 
 function userConfig(env: Record<string, string>, config: Json | string): void {
