@@ -278,6 +278,19 @@ describe("start: stage options, --format jsonl", () => {
   });
 });
 
+describe("start: progress in a terminal", () => {
+  test("under a pseudo-terminal: a spinner line per stage, final marks, then the result", () => {
+    const w = specWorkspace();
+    const r = spawnSync("script", ["-qec", `${CLI} start parent`, "/dev/null"], { cwd: w, env: { ...process.env, MCP_RUNNER_TASK_ID: "t1", TERM: "xterm" }, encoding: "utf8", timeout: 30_000 });
+    expect(r.status).toBe(0);
+    const plain = r.stdout.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, "g"), "");
+    expect(plain).toContain("▸ child");
+    expect(plain).toContain("  ✔ emit ok");
+    expect(plain).toContain("✔ child");
+    expect(plain).toMatch(/Run started: \S+\r?\nStatus: succeeded\r?\n/);
+  });
+});
+
 describe("start: roots, locks, task ids (checks 33, 34, 36)", () => {
   test("store roots from the environment; nothing written in the cwd (check 33)", async () => {
     const base = scratchDir();

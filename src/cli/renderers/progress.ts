@@ -26,7 +26,7 @@ export type ProgressRenderer = {
   finish(): Promise<void>;
 };
 
-type Active = { key: string; title: string; depth: number; started: number };
+type Active = { key: string; title: string; depth: number; started: number; headed: boolean };
 
 export function formatElapsed(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
@@ -78,11 +78,14 @@ export function createProgressRenderer(options: ProgressOptions): ProgressRender
     if (options.mode === "tty") {
       closeLine();
       // The sub-pipeline stage's line becomes a header above its child's stages.
-      if (parent !== undefined) out.write(`${indent(parent.depth)}\x1b[36m▸\x1b[39m ${parent.title}\n`);
+      if (parent !== undefined && !parent.headed) {
+        out.write(`${indent(parent.depth)}\x1b[36m▸\x1b[39m ${parent.title}\n`);
+        parent.headed = true;
+      }
     } else {
       out.write(`${indent(depth)}▸ ${p.title}\n`);
     }
-    stack.push({ key: key(p.runId, p.index), title: p.title, depth, started: now() });
+    stack.push({ key: key(p.runId, p.index), title: p.title, depth, started: now(), headed: false });
     if (options.mode === "tty") {
       drawSpinner();
       if (timer === null) {

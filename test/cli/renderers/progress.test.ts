@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import { Writable } from "node:stream";
+import { OutputStream } from "../../../src/cli/output-stream.ts";
+import { createProgressRenderer, formatElapsed } from "../../../src/cli/renderers/progress.ts";
+import { EventStream } from "../../../src/core/event-stream.ts";
+
+const ESC = String.fromCharCode(27);
+const ANSI = new RegExp(`${ESC}\\[[0-9;]*[A-Za-z]`, "g");
+
+function capture(): { out: OutputStream; text: () => string } {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { out: new OutputStream(sink as unknown as NodeJS.WriteStream), text: () => chunks.join("") };
+}
+
+async function drive(events: EventStream, stages: [string, string, string, "succeeded" | "failed" | "skipped"][]) {
+  // [runId, stageId, title, final status]: a child run's stages sit between its parent's begin and end.
+  const begin = (runId: string, index: number, id: string, title: string, kind: "command" | "subpipeline" = "command") =>
+    events.emit("stage:begin", { index, stageId: id, title, kind, pipelineId: "p", runId });
+  const end = (runId: string, index: number, id: string, status: string) =>
+    events.emit("stage:end", { index, stageId: id, status, exitCode: 0, summary: null, durationMs: 1234, pipelineId: "p", runId });
+  await begin("top", 1, "sub", "Sub", "subpipeline");
+  for (const [i, [runId, id, title, status]] of stages.entries()) {
+    await begin(runId, i + 1, id, title);
+    await Bun.sleep(100);
+    await end(runId, i + 1, id, status);
+  }
+  await end("top", 1, "sub", "succeeded");
+}
+
+describe("progress renderer", () => {
+  test("tty: spinner with elapsed time, a final mark per stage, child stages indented", async () => {
+    const { out, text } = capture();
+    const events = new EventStream();
+    const progress = createProgressRenderer({ out, mode: "tty" });
+    events.subscribe(progress.onEvent);
+    await drive(events, [["child", "a", "Build", "succeeded"], ["child", "b", "Test", "failed"]]);
+    await progress.finish();
+    const written = text();
+    expect(written).toMatch(new RegExp(`[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]${ESC}\\[39m Build ${ESC}\\[2m\\d+ms`));
+    const plain = written.replace(ANSI, "");
+    const finals = plain.split(/[\r\n]/).filter((l) => /^\s*[✔✖▸]/.test(l));
+    expect(finals).toEqual(["▸ Sub", "  ✔ Build 1.2s", "  ✖ Test 1.2s", "✔ Sub 1.2s"]);
+    expect(written.endsWith("\n") || written.endsWith("\r\x1b[2K")).toBe(true);
+  });
+
+  test("plain: one line when a stage starts and one when it ends", async () => {
+    const { out, text } = capture();
+    const events = new EventStream();
+    const progress = createProgressRenderer({ out, mode: "plain" });
+    events.subscribe(progress.onEvent);
+    await drive(events, [["child", "a", "Build", "skipped"]]);
+    await progress.finish();
+    expect(text()).toBe("▸ Sub\n  ▸ Build\n  skipped Build (1.2s)\nok Sub (1.2s)\n");
+  });
+
+  test("elapsed time formats", () => {
+    expect([formatElapsed(12), formatElapsed(1500), formatElapsed(61_000)]).toEqual(["12ms", "1.5s", "1m1s"]);
+  });
+});
