@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildBinary } from "../build.ts";
@@ -107,7 +107,10 @@ export async function buildAll(options: BuildAllOptions): Promise<BuiltAsset[]> 
   const stage = join(outDir, ".staging");
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  rmSync(join(outDir, "SHA256SUMS"), { force: true });
+  // The directory then holds exactly this build: no archive of an earlier run outside SHA256SUMS.
+  for (const name of readdirSync(outDir)) {
+    if (name === "SHA256SUMS" || /^codex-orchestrator-.+\.(tar\.gz|zip)$/.test(name)) rmSync(join(outDir, name), { force: true });
+  }
   const useZip = zipAvailable();
   if (!useZip && options.platforms.some((p) => p.archive === "zip")) log("zip not found: Windows archive written as .tar.gz");
 
