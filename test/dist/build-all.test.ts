@@ -9,7 +9,8 @@ const ASSETS = [
   "codex-orchestrator-linux-arm64.tar.gz",
   "codex-orchestrator-linux-x64-musl.tar.gz",
   "codex-orchestrator-linux-x64.tar.gz",
-  "codex-orchestrator-windows-x64.zip",
+  // build:all falls back to .tar.gz when no zip tool is installed.
+  `codex-orchestrator-windows-x64.${Bun.which("zip") === null ? "tar.gz" : "zip"}`,
 ];
 
 /** The first bytes of the executable inside an archive. */
