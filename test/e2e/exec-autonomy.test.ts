@@ -196,6 +196,16 @@ describe("on-request prompt on a real terminal", () => {
     expect(readFileSync(join(w, "marker"), "utf8")).toBe("ran\nran\n");
   });
 
+  test("never does not prompt even on a terminal", async () => {
+    const { w, env } = setup();
+    const args = ["exec", "--json", "compact", "--approval-policy", "never", "--require-approval", "--", "sh", "-c", "echo ran > marker"];
+    const run = await onTerminal(args, w, env, []);
+    expect(run.prompted).toBe(false);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain("approval policy forbids new prompts");
+    expect(existsSync(join(w, "marker"))).toBe(false);
+  });
+
   test("deny: nothing runs, exit 1, nothing cached", async () => {
     const { w, env } = setup();
     const args = ["exec", "--json", "compact", "--require-approval", "--", "sh", "-c", "echo ran > marker"];
