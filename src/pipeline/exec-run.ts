@@ -6,7 +6,7 @@ import { RunFailedError, UsageError, errorMessage } from "../core/errors.ts";
 import { newRunId } from "../core/ids.ts";
 import { OutputSchema, type OutputValidation } from "../core/output-schema.ts";
 import type { OrchestratorEvent, RunSummaryPayload } from "../core/schemas/events.ts";
-import type { CommandEntry } from "../core/schemas/manifest.ts";
+import type { CommandEntry, Manifest } from "../core/schemas/manifest.ts";
 import { appendSummary, displayString } from "../core/summary.ts";
 import { Heartbeat } from "../run/heartbeat.ts";
 import { loadInstructions } from "../run/instructions.ts";
@@ -51,7 +51,7 @@ export type ExecHooks = {
   summary(event: OrchestratorEvent, trailer: { runId: string; status: string; manifest: string; log: string }): Promise<void>;
 };
 
-export type ExecOutcome = { exitCode: number; runId: string; status: string; manifestPath: string };
+export type ExecOutcome = { exitCode: number; runId: string; status: string; manifestPath: string; manifest: Manifest };
 
 /** `exec` (SPEC §14.1): a one-stage run of argv, spawned directly. Returns the process exit code. */
 export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<ExecOutcome> {
@@ -198,7 +198,7 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   let exitCode: number;
   if (cancelledBy) exitCode = cancelledBy === "SIGINT" ? 130 : 143;
   else exitCode = entry.exit_code ?? 1;
-  return { exitCode, runId, status, manifestPath: `${dir}/manifest.json` };
+  return { exitCode, runId, status, manifestPath: `${dir}/manifest.json`, manifest };
 }
 
 function readOutputSchema(path: string): OutputSchema {

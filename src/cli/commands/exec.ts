@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { ExitSignal } from "../../core/errors.ts";
 import { runExec } from "../../pipeline/exec-run.ts";
 import { parseExecArgs } from "../exec-args.ts";
+import { reportToGithubActions } from "../github-actions.ts";
 import { stderrStream, stdoutStream } from "../output-stream.ts";
 import { createExecRenderer, type ExecRenderer } from "../renderers/exec-renderers.ts";
 
@@ -59,6 +60,10 @@ export default defineCommand({
           await renderer?.finish(event, trailer);
         },
       },
+    );
+    reportToGithubActions(
+      { manifest: outcome.manifest, manifestPath: outcome.manifestPath, exitCode: outcome.exitCode },
+      { machineOutput: mode !== "interactive" },
     );
     throw new ExitSignal(outcome.exitCode);
   },
