@@ -85,8 +85,8 @@ export async function executeStages(run: ActiveRun): Promise<ExecutorOutcome> {
       break;
     }
   }
+  // Saved by finalization's forced heartbeat, which follows at once.
   if (stoppedAt >= 0) resetLaterEntries(manifest.commands.slice(stoppedAt));
-  await store.save();
   return { notes, failureDetail, failed };
 }
 

@@ -64,7 +64,7 @@ export async function recordRun(run: ActiveRun, notes: readonly string[]): Promi
   const runSummary = buildRunSummary({ manifest, pipeline: run.pipeline, notes, now: new Date() });
   const path = await writeRunSummaryFile(store.files.dir, runSummary);
   manifest.run_summary_path = rel(roots, path);
-  await store.save();
+  // One save covers `run_summary_path` and the metrics outcome (each fsync'd save costs milliseconds).
   if (!manifest.metrics_recorded && (await tryAppendMetricsLine(roots, buildMetricsLine(manifest, new Date()), logger.warn))) {
     const counts = guardrailCounts(manifest.commands);
     if (!guardrailsPresent(manifest.commands)) {
@@ -76,8 +76,8 @@ export async function recordRun(run: ActiveRun, notes: readonly string[]): Promi
     }
     manifest.summary = upsertGuardrailLine(manifest.summary, guardrailLine(counts));
     manifest.metrics_recorded = true;
-    await store.save();
   }
+  await store.save();
   await recordTaskState(roots, manifest.task_id, runSummary, { warn: logger.warn, error: logger.warn });
   return { status: manifest.status as FinalStatus, runSummary };
 }
