@@ -30,6 +30,8 @@ export type ToolInvocation = {
 
 export type AttemptContext = {
   attempt: number;
+  /** Where this invocation's approvals came from so far (for the attempt's span). */
+  approvalSource: ApprovalSource;
   sandboxState: SandboxState;
   sandboxMode: SandboxMode | null;
   /** Wraps the argv to spawn in the sandbox of this attempt (identity when unsandboxed). */
@@ -131,7 +133,13 @@ export class ToolOrchestrator {
     let finalState: SandboxState;
     for (;;) {
       attempt++;
-      result = await runAttempt({ attempt, sandboxState: plan.state, sandboxMode: plan.mode, wrapArgv: plan.wrapArgv });
+      result = await runAttempt({
+        attempt,
+        approvalSource: sourceOf(approvals),
+        sandboxState: plan.state,
+        sandboxMode: plan.mode,
+        wrapArgv: plan.wrapArgv,
+      });
       lastClass = classifyAttempt(result, { sandboxState: plan.state, networkBlocked: plan.networkBlocked });
       finalState = lastClass.kind === "sandbox-failed" ? "failed" : plan.state;
       if (lastClass.kind === "succeeded" || lastClass.kind === "failed" || lastClass.kind === "spawn-failed") break;
@@ -163,11 +171,7 @@ export class ToolOrchestrator {
       invocationId: invocation.id,
       tool: invocation.tool,
       policy: this.policy,
-      approvalSource: approvals.some((a) => a.source === "prompt")
-        ? "prompt"
-        : approvals.length > 0
-          ? "cache"
-          : "not-required",
+      approvalSource: sourceOf(approvals),
       approvals,
       approvalKey,
       attempts: attempt,
@@ -250,6 +254,12 @@ export class ToolOrchestrator {
   private approvalContext() {
     return { policy: this.policy, store: this.options.approvalStore, prompter: this.options.prompter };
   }
+}
+
+/** `prompt` if any approval was asked, else `cache` if any came from the cache, else `not-required`. */
+function sourceOf(approvals: readonly ApprovalStep[]): ApprovalSource {
+  if (approvals.some((a) => a.source === "prompt")) return "prompt";
+  return approvals.length > 0 ? "cache" : "not-required";
 }
 
 function describe(invocation: ToolInvocation) {

@@ -144,6 +144,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
       correlationId,
       sandboxState: ctx.sandboxState,
       sandboxMode: ctx.sandboxMode,
+      approvalSource: ctx.approvalSource,
       sessionId: stage.session.id,
     });
     const env = execSpan.traceparent ? { ...stage.env, TRACEPARENT: execSpan.traceparent } : stage.env;

@@ -92,6 +92,7 @@ describe("exec exports a trace (check 39)", () => {
     expect(execSpan.attributes).toMatchObject({
       "process.exit_code": 0,
       "codex_orchestrator.sandbox_state": "unsandboxed",
+      "codex_orchestrator.approval_source": "not-required",
       "codex_orchestrator.retry_count": 0,
     });
 
