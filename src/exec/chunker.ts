@@ -13,7 +13,7 @@ export type OutputChunk = {
   /** The text, or base64 of the bytes when `encoding` is set. */
   data: string;
   encoding?: "base64";
-  /** The bytes themselves (for the on-disk log and raw terminal output); never mutated afterwards. */
+  /** The bytes themselves (for the on-disk log and raw terminal output): the consumer's own copy, free to keep. */
   raw: Uint8Array;
 };
 
@@ -87,7 +87,8 @@ export class Utf8Chunker {
         // Never back off to an empty chunk (only possible with maxBytes < 4).
         if (back > start) cut = back;
       }
-      chunks.push(makeChunk(this.stream, buf.subarray(start, cut)));
+      // A copy, not a view: the read buffer is released right after chunking (see OutputSink.write).
+      chunks.push(makeChunk(this.stream, buf.slice(start, cut)));
       start = cut;
     }
     return chunks;

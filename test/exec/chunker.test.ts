@@ -40,6 +40,13 @@ describe("Utf8Chunker", () => {
     expect(joinRaw(chunks).equals(Buffer.from(input))).toBe(true);
   });
 
+  test("chunks own their bytes: changing the input afterwards does not change them", () => {
+    const input = enc.encode("abc");
+    const [chunk] = new Utf8Chunker("stdout").push(input);
+    input.fill(0x7a);
+    expect(Buffer.from(chunk?.raw ?? []).toString()).toBe("abc");
+  });
+
   test("an incomplete trailing sequence waits for the next read", () => {
     const chunker = new Utf8Chunker("stderr");
     const first = chunker.push(bytesOf(0x41, 0xe2, 0x82));
