@@ -6,6 +6,7 @@ import * as v from "valibot";
 import { EventEnvelope, RunSummaryPayload } from "../../src/core/schemas/events.ts";
 import { ErrorArtifact, MetricsLine, RunSummary, TaskState } from "../../src/core/schemas/records.ts";
 import { CLI, runCli, scratchDir } from "../helpers/cli.ts";
+import { startOtlpReceiver } from "../helpers/otlp-receiver.ts";
 import { specWorkspace } from "../pipeline/fixture.ts";
 import { manifestOf, metricsLines, readValidManifest, runDirOf, runIds } from "./start-helpers.ts";
 
@@ -275,6 +276,52 @@ describe("start: stage options, --format jsonl", () => {
     expect(last.payload.run.pipelineId).toBe("parent");
     expect(last.payload.stages).toEqual([expect.objectContaining({ index: 1, id: "child", kind: "subpipeline", status: "succeeded", exit_code: null })]);
     expect(events[1].payload.pipelineId).toBe("simple");
+  });
+});
+
+describe("start: notifications and telemetry (checks 38, 39)", () => {
+  test("a cmd: hook gets the compact run:summary; bad targets are refused", async () => {
+    const w = specWorkspace();
+    writeFileSync(join(w, "notify.sh"), "#!/bin/sh\ncat > notified.json\n", { mode: 0o755 });
+    const r = await runCli(["start", "--notify", "cmd:./notify.sh", "--format", "json"], { cwd: w });
+    expect(r.code).toBe(0);
+    const body = readFileSync(join(w, "notified.json"), "utf8");
+    expect(body.trim().split("\n")).toHaveLength(1);
+    const event = JSON.parse(body);
+    expect(event.type).toBe("run:summary");
+    expect(event.payload.run.pipelineId).toBe("simple");
+    expect(event.payload.notifications).toEqual({ targets: ["cmd:./notify.sh"], delivered: [], failures: [] });
+    expect(event.payload.stages).toEqual([{ index: 1, id: "echo-ok", title: "emit ok", kind: "command", status: "succeeded", exit_code: 0, summary: "ok" }]);
+    const m = manifestOf(w, JSON.parse(r.stdout).run_id);
+    expect(m.notifications).toEqual({ targets: ["cmd:./notify.sh"], delivered: ["cmd:./notify.sh"], failures: [] });
+    const bad = await runCli(["start", "--notify", "ftp://x"], { cwd: w });
+    expect(bad.code).toBe(2);
+    expect(runIds(w)).toHaveLength(1);
+  });
+
+  test("spans: run → stage → exec, a child run's run span under its sub-pipeline stage", async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const w = specWorkspace();
+      const r = await runCli(["start", "parent", "--format", "json"], { cwd: w, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.base } });
+      expect(r.code).toBe(0);
+      const spans = receiver.spans();
+      const runs = spans.filter((s) => s.name === "run");
+      expect(runs).toHaveLength(2);
+      const parentRun = runs.find((s) => s.attributes["codex_orchestrator.pipeline_id"] === "parent");
+      const childRun = runs.find((s) => s.attributes["codex_orchestrator.pipeline_id"] === "simple");
+      const childStage = spans.find((s) => s.name === "stage child");
+      const echoStage = spans.find((s) => s.name === "stage echo-ok");
+      const exec = spans.find((s) => s.name === "exec");
+      expect(childStage?.parentSpanId).toBe(parentRun?.spanId as string);
+      expect(childRun?.parentSpanId).toBe(childStage?.spanId as string);
+      expect(echoStage?.parentSpanId).toBe(childRun?.spanId as string);
+      expect(exec?.parentSpanId).toBe(echoStage?.spanId as string);
+      expect(parentRun?.attributes["codex_orchestrator.run_id"]).toBe(JSON.parse(r.stdout).run_id);
+      expect(parentRun?.attributes["codex_orchestrator.status"]).toBe("succeeded");
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
