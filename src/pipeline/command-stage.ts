@@ -104,7 +104,7 @@ async function sessionFailure(run: ActiveRun, entry: CommandEntry, def: CommandS
     command: def.command,
     reason: "spawn-failed",
     exitCode: 1,
-    sandboxState: "failed",
+    sandboxState: "unsandboxed",
     stderr: "",
     error: message,
     createdAt: now,
