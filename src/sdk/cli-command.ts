@@ -2,6 +2,7 @@
  * Runs a non-streaming CLI command (`status`, `plan`, `resume`, `--version`) to completion and collects its output.
  */
 import { spawn } from "node:child_process";
+import { signalProcess } from "./cli-process.ts";
 import { CliCommandError, lastLine } from "./errors.ts";
 
 export type CliOutput = { code: number | null; signal: string | null; stdout: string; stderr: string };
@@ -16,7 +17,7 @@ export function runCliCommand(
     const child = spawn(binary, [...args], { cwd: options.cwd, env: options.env, stdio: ["pipe", "pipe", "pipe"] });
     const out: Uint8Array[] = [];
     const err: Uint8Array[] = [];
-    const onAbort = () => child.kill("SIGTERM");
+    const onAbort = () => signalProcess(child, "SIGTERM");
     options.signal?.addEventListener("abort", onAbort, { once: true });
     child.stdin.on("error", () => {});
     child.stdin.end();

@@ -81,7 +81,7 @@ export class CliProcess {
       return true;
     }
     if (child.exitCode !== null || child.signalCode !== null) return false;
-    return child.kill(signal);
+    return signalProcess(child, signal);
   }
 
   #armSignalTimer(child: ChildProcess): void {
@@ -95,7 +95,7 @@ export class CliProcess {
     this.#signalTimer = undefined;
     const signal = this.#pendingSignal;
     this.#pendingSignal = undefined;
-    if (signal !== undefined && !this.#closed && child.exitCode === null && child.signalCode === null) child.kill(signal);
+    if (signal !== undefined && !this.#closed && child.exitCode === null && child.signalCode === null) signalProcess(child, signal);
   }
 
   /** Stops reading stdout (back-pressure for a slow consumer); the CLI blocks once the pipe is full. */
@@ -170,5 +170,20 @@ export class CliProcess {
     });
     if (this.#paused) child.stdout?.pause();
     if (this.#pendingSignal !== undefined && child.pid !== undefined) this.#armSignalTimer(child);
+  }
+}
+
+/**
+ * Signals a child by pid rather than `child.kill`: Deno's `node:child_process` then records the child as killed by
+ * that signal, reporting `signal: "SIGTERM"` and no exit code even when the CLI caught it and exited 143 (and refuses
+ * later signals). `process.kill` keeps the real exit status on all three runtimes.
+ */
+export function signalProcess(child: ChildProcess, signal: NodeJS.Signals): boolean {
+  if (child.pid === undefined) return false;
+  try {
+    process.kill(child.pid, signal);
+    return true;
+  } catch {
+    return false; // already gone (ESRCH)
   }
 }
