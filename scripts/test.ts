@@ -21,7 +21,8 @@ failedSteps += run([process.execPath, "run", "build.ts"], "build") === 0 ? 0 : 1
 mkdirSync(`${root}.test-results`, { recursive: true });
 rmSync(junitPath, { force: true });
 const testCode = run(
-  [process.execPath, "test", "--reporter=junit", `--reporter-outfile=${junitPath}`, ...process.argv.slice(2)],
+  // bun test ignores a timeout in bunfig.toml; e2e tests that drive the binary need more than the 5 s default.
+  [process.execPath, "test", "--timeout=60000", "--reporter=junit", `--reporter-outfile=${junitPath}`, ...process.argv.slice(2)],
   "bun test",
 );
 

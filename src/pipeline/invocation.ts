@@ -5,6 +5,7 @@ import { FileApprovalStore } from "../autonomy/approval-store.ts";
 import { approvalCachePath } from "../autonomy/xdg-paths.ts";
 import { ToolOrchestrator, type RetryInfo } from "../autonomy/tool-orchestrator.ts";
 import { EventStream } from "../core/event-stream.ts";
+import { configureRedaction } from "../core/redact.ts";
 import type { OrchestratorConfig } from "../core/schemas/config.ts";
 import { effectiveTaskId, resolveStoreRoots, type StoreRoots } from "../run/paths.ts";
 import { resolveNotificationTargets, type NotificationTarget } from "../telemetry/notification-targets.ts";
@@ -76,6 +77,7 @@ export type Invocation = {
  * telemetry endpoint), then builds the shared machinery. Throws UsageError (exit 2) on bad input.
  */
 export function prepareInvocation(input: InvocationInput): Invocation {
+  configureRedaction(input.env);
   const roots = resolveStoreRoots({ env: input.env, cwd: input.cwd });
   const taskId = effectiveTaskId(input.taskOverride, input.env);
   const config = loadConfig(roots.repo);

@@ -8,6 +8,7 @@ import type { SandboxMode, SandboxState } from "../core/schemas/common.ts";
 import type { OrchestratorEvent } from "../core/schemas/events.ts";
 import type { CommandEntry } from "../core/schemas/manifest.ts";
 import type { ToolRunRecord } from "../core/schemas/tool-run.ts";
+import { secretRedactor } from "../core/redact.ts";
 import { stageSummary } from "../core/summary.ts";
 import type { AttemptResult } from "../exec/attempt.ts";
 import type { OutputChunk } from "../exec/chunker.ts";
@@ -139,7 +140,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     lastState = ctx.sandboxState;
     const spawnArgv = stage.session.shell ? stage.argv : ctx.wrapArgv(stage.argv, stage.cwd, stage.env);
     const execSpan = stageSpan.startExec({
-      argv: stage.argv,
+      argv: secretRedactor().strings(stage.argv),
       attempt: ctx.attempt,
       correlationId,
       sandboxState: ctx.sandboxState,

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { redact } from "../core/redact.ts";
 
 /**
  * Writes `data` to `path` so that readers see either the old or the new content, never a partial file: a temporary
@@ -38,5 +39,6 @@ export async function writeJsonAtomic(
   value: unknown,
   options: { trailingNewline?: boolean } = {},
 ): Promise<void> {
-  await writeFileAtomic(path, prettyJson(value, options.trailingNewline ?? true));
+  // Every JSON record the run store writes goes through here: secrets never reach the disk (issue 10).
+  await writeFileAtomic(path, redact(prettyJson(value, options.trailingNewline ?? true)));
 }

@@ -1,3 +1,4 @@
+import { redact } from "../core/redact.ts";
 import { AppendFile } from "./append-file.ts";
 import { commandLogPath, runFiles } from "./paths.ts";
 
@@ -26,7 +27,7 @@ export class StageLog {
    * buffers are full; a producer of bulk output awaits it, which keeps memory bounded.
    */
   append(fields: LogFields, at: Date = this.clock()): Promise<void> | undefined {
-    const line = `${JSON.stringify({ ...fields, timestamp: at.toISOString(), index: this.index })}\n`;
+    const line = redact(`${JSON.stringify({ ...fields, timestamp: at.toISOString(), index: this.index })}\n`);
     return both(this.runner.write(line), this.file.write(line));
   }
 

@@ -1,3 +1,4 @@
+import { redact } from "../../core/redact.ts";
 import type { OrchestratorEvent } from "../../core/schemas/events.ts";
 import type { EventSubscriber } from "../../core/event-stream.ts";
 import type { ExecOutputMode } from "../exec-args.ts";
@@ -30,10 +31,10 @@ export function createExecRenderer(options: ExecRendererOptions): ExecRenderer {
   const { stdout, stderr } = options;
   if (options.mode === "jsonl") {
     return {
-      onEvent: (event) => stdout.write(`${JSON.stringify(event)}\n`),
+      onEvent: (event) => stdout.write(redact(`${JSON.stringify(event)}\n`)),
       start: () => undefined,
       async finish(summary) {
-        await stdout.write(`${JSON.stringify(summary)}\n`);
+        await stdout.write(redact(`${JSON.stringify(summary)}\n`));
         await stdout.flush();
       },
     };
@@ -44,7 +45,7 @@ export function createExecRenderer(options: ExecRendererOptions): ExecRenderer {
       start: () => undefined,
       async finish(summary) {
         const text = options.jsonStyle === "compact" ? JSON.stringify(summary) : JSON.stringify(summary, null, 2);
-        await stdout.write(`${text}\n`);
+        await stdout.write(redact(`${text}\n`));
         await stdout.flush();
       },
     };

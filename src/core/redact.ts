@@ -1,0 +1,66 @@
+/**
+ * Secret redaction (issue 10): values of environment variables whose names contain TOKEN, KEY, SECRET or PASSWORD
+ * are replaced by `***` in everything the orchestrator writes or sends — logs, manifests, artifacts, JSONL events,
+ * telemetry attributes and notification bodies. Commands still receive the real values. Values shorter than
+ * MIN_SECRET_LENGTH are left alone: redacting "1" or "on" would mangle every output.
+ */
+export const REDACTED = "***";
+export const MIN_SECRET_LENGTH = 4;
+const SECRET_NAME = /TOKEN|KEY|SECRET|PASSWORD/i;
+
+export class Redactor {
+  /** Raw values and their JSON-escaped forms, longest first (so a secret containing another is replaced whole). */
+  private readonly needles: string[];
+
+  constructor(secrets: Iterable<string>) {
+    const set = new Set<string>();
+    for (const secret of secrets) {
+      if (secret.length < MIN_SECRET_LENGTH) continue;
+      set.add(secret);
+      set.add(JSON.stringify(secret).slice(1, -1));
+    }
+    this.needles = [...set].sort((a, b) => b.length - a.length);
+  }
+
+  /** The secret values of an environment. */
+  static fromEnv(env: Record<string, string | undefined>): Redactor {
+    const values: string[] = [];
+    for (const [name, value] of Object.entries(env)) {
+      if (value !== undefined && SECRET_NAME.test(name)) values.push(value);
+    }
+    return new Redactor(values);
+  }
+
+  get active(): boolean {
+    return this.needles.length > 0;
+  }
+
+  /** Text (plain or JSON) with every secret replaced by `***`. */
+  text(input: string): string {
+    if (this.needles.length === 0) return input;
+    let out = input;
+    for (const needle of this.needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+    return out;
+  }
+
+  strings(values: readonly string[]): string[] {
+    return this.needles.length === 0 ? [...values] : values.map((v) => this.text(v));
+  }
+}
+
+let current = new Redactor([]);
+
+/** The process-wide redactor, configured once per invocation from the CLI's environment. */
+export function secretRedactor(): Redactor {
+  return current;
+}
+
+export function configureRedaction(env: Record<string, string | undefined>): Redactor {
+  current = Redactor.fromEnv(env);
+  return current;
+}
+
+/** Shorthand for `secretRedactor().text(text)`. */
+export function redact(text: string): string {
+  return current.text(text);
+}
