@@ -1,3 +1,4 @@
+import type { Manifest } from "../core/schemas/manifest.ts";
 import { SessionManager } from "../exec/session-manager.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
 import type { RecordedRun } from "./finalize.ts";
@@ -14,6 +15,9 @@ export type PipelineResult = {
   artifactRoot: string;
   /** rel(`<rundir>/runner.ndjson`). */
   logPath: string;
+  /** The final manifest and its absolute path (GitHub Actions outputs). */
+  manifest: Manifest;
+  manifestPath: string;
 };
 
 /** Hooks of the command: renderers subscribe to `invocation.events` once the inputs are valid, before any run exists. */
@@ -46,7 +50,15 @@ export async function withPipelineHost(
     const m = run.store.manifest;
     const signal = invocation.cancel.signal;
     const exitCode = recorded.status === "succeeded" ? 0 : recorded.status === "failed" ? 1 : signal === "SIGINT" ? 130 : 143;
-    return { exitCode, runId: m.run_id, status: recorded.status, artifactRoot: m.artifact_root, logPath: m.log_path };
+    return {
+      exitCode,
+      runId: m.run_id,
+      status: recorded.status,
+      artifactRoot: m.artifact_root,
+      logPath: m.log_path,
+      manifest: m,
+      manifestPath: run.store.files.manifest,
+    };
   } finally {
     await host.sessions.disposeAll().catch(() => undefined);
     removeSignals();

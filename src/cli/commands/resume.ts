@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { reportToGithubActions } from "../github-actions.ts";
 import { ExitSignal, UsageError } from "../../core/errors.ts";
 import { runResume } from "../../pipeline/resume-run.ts";
 import { booleanOption, parseStrict, stringOption } from "../args.ts";
@@ -49,6 +50,10 @@ export default defineCommand({
     await (progress as ProgressRenderer | null)?.finish();
     await stdoutStream.write(`Run resumed: ${result.runId}\nStatus: ${result.status}\n`);
     await stdoutStream.flush();
+    reportToGithubActions(
+      { manifest: result.manifest, manifestPath: result.manifestPath, exitCode: result.exitCode },
+      { machineOutput: false },
+    );
     throw new ExitSignal(result.exitCode);
   },
 });

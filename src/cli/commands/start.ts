@@ -1,4 +1,6 @@
 import { defineCommand } from "citty";
+import { reportToGithubActions } from "../github-actions.ts";
+import { redact } from "../../core/redact.ts";
 import { ExitSignal, UsageError } from "../../core/errors.ts";
 import type { Invocation } from "../../pipeline/invocation.ts";
 import { runStart } from "../../pipeline/start-run.ts";
@@ -41,7 +43,7 @@ export function notifyTargets(parsed: ParsedArgs): string[] {
  */
 export function attachPipelineOutput(invocation: Invocation, format: PipelineFormat, out: OutputStream): ProgressRenderer | null {
   if (format === "jsonl") {
-    invocation.events.subscribe((event) => out.write(`${JSON.stringify(event)}\n`));
+    invocation.events.subscribe((event) => out.write(redact(`${JSON.stringify(event)}\n`)));
     return null;
   }
   if (format !== "text" || !out.isTTY) return null;
@@ -87,6 +89,10 @@ export default defineCommand({
     await (progress as ProgressRenderer | null)?.finish();
     if (format !== "jsonl") await stdoutStream.write(resultText(result, format));
     await stdoutStream.flush();
+    reportToGithubActions(
+      { manifest: result.manifest, manifestPath: result.manifestPath, exitCode: result.exitCode },
+      { machineOutput: format !== "text" },
+    );
     throw new ExitSignal(result.exitCode);
   },
 });

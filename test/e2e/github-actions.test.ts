@@ -29,3 +29,34 @@ test("under GitHub Actions exec writes outputs, a step summary and ::error annot
   expect(plain.code).toBe(0);
   expect(readFileSync(output, "utf8")).toBe(outputs);
 });
+
+test("start under GitHub Actions: outputs, step summary with the stages, ::error for the failed stage", async () => {
+  const w = scratchDir("co-gha-start-");
+  writeFileSync(
+    join(w, "codex.orchestrator.json"),
+    JSON.stringify({
+      pipelines: [
+        {
+          id: "ci",
+          title: "CI",
+          stages: [
+            { kind: "command", id: "ok", title: "ok stage", command: "echo fine" },
+            { kind: "command", id: "boom", title: "boom stage", command: "echo nope >&2; exit 4" },
+          ],
+        },
+      ],
+    }),
+  );
+  const output = join(w, "out.txt");
+  const summary = join(w, "summary.md");
+  const r = await runCli(["start", "ci"], { cwd: w, env: { GITHUB_ACTIONS: "true", GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary } });
+  expect(r.code).toBe(1);
+  const runId = /Run started: (\S+)/.exec(r.stdout)?.[1] as string;
+  expect(readFileSync(output, "utf8")).toContain(`run-id=${runId}`);
+  expect(readFileSync(output, "utf8")).toContain("status=failed");
+  expect(readFileSync(output, "utf8")).toContain("exit-code=1");
+  const md = readFileSync(summary, "utf8");
+  expect(md).toContain("ok stage");
+  expect(md).toContain("boom stage");
+  expect(r.stdout).toMatch(/::error[^\n]*boom stage/);
+});
