@@ -133,6 +133,39 @@ export function scenarios(sdk) {
       },
     },
     {
+      name: "Orchestrator maps its options to CLI flags (exec and start)",
+      async run() {
+        const dir = scratchDir();
+        const argsFile = join(dir, "args");
+        const summary = eventLine("run:summary", 1, summaryPayload());
+        const bin = fakeBinary(dir, "fake-cli", `printf '%s\\n' "$@" >> ${shQuote(argsFile)}\nprintf '%s\\n' ${shQuote(summary)}`);
+        const o = new Orchestrator({ binaryPath: bin, cwd: dir });
+        await o.exec("ls", ["--all"], {
+          task: "t1", notify: ["cmd:true", "https://h.example"], otelEndpoint: "http://127.0.0.1:1", approvalPolicy: "never",
+          cwd: "sub", sandbox: "read-only", session: "s1", tty: true, timeout: 2.5, outputSchema: "schema.json", quiet: true,
+        }).result;
+        assert.deepEqual(readFileSync(argsFile, "utf8").trimEnd().split("\n"), [
+          "exec", "--jsonl", "--task", "t1", "--otel-endpoint", "http://127.0.0.1:1", "--notify", "cmd:true",
+          "--notify", "https://h.example", "--approval-policy", "never", "--cwd", "sub", "--sandbox", "read-only",
+          "--session", "s1", "--tty", "--timeout", "2.5", "--output-schema", "schema.json", "--quiet", "--", "ls", "--all",
+        ]);
+        writeFileSync(argsFile, "");
+        await o.start("--weird", { task: "t2", parentRun: "p1", notify: "cmd:true" }).result;
+        assert.deepEqual(readFileSync(argsFile, "utf8").trimEnd().split("\n"), [
+          "start", "--format", "jsonl", "--task", "t2", "--notify", "cmd:true", "--parent-run", "p1", "--", "--weird",
+        ]);
+      },
+    },
+    {
+      name: "Orchestrator: the timeout option reaches the command (timedOut in the summary)",
+      async run() {
+        const root = scratchDir();
+        const summary = await orchestrator(root).exec("sleep", ["30"], { timeout: 0.3 }).result;
+        assert.equal(summary.result.timedOut, true);
+        assert.equal(summary.status, "failed");
+      },
+    },
+    {
       name: "Orchestrator streams typed events in order and resolves the summary after the exit",
       async run() {
         const root = scratchDir();
