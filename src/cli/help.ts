@@ -44,7 +44,8 @@ export async function renderCommandUsage(name: string, def: AnyCommand): Promise
   const positionals = Object.entries(args)
     .filter(([, a]) => a.type === "positional")
     .map(([key, a]) => (a.required ? `<${key}>` : `[${key}]`));
-  const usage = USAGE_LINES[name];
+  // A command may carry its own usage line in `meta.usage` (citty ignores unknown meta keys).
+  const usage = USAGE_LINES[name] ?? (meta as { usage?: string } | undefined)?.usage;
   const lines = [usage ?? `Usage: codex-orchestrator ${name} [options]${positionals.length ? ` ${positionals.join(" ")}` : ""}`];
   if (meta?.description) lines.push(`  ${meta.description}`);
   const options = Object.entries(args).filter(([, a]) => a.type !== "positional");
