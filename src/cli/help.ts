@@ -35,6 +35,9 @@ export async function renderHelp(): Promise<string> {
 const USAGE_LINES: Record<string, string> = {
   exec: "Usage: codex-orchestrator exec [options] [--] <command> [args...]",
   "spec-guard": "Usage: codex-orchestrator spec-guard [--dry-run]",
+  review: "Usage: codex-orchestrator review [--manifest <path>] [--task <id>]",
+  status: "Usage: codex-orchestrator status [--run] <run-id> [--task <id>] [--watch] [--interval <seconds>] [--format json|text]",
+  resume: "Usage: codex-orchestrator resume [--run] <run-id> [--task <id>] [--token <t>] [--actor <name>] [--reason <text>] [--force]",
 };
 
 /** `<command> --help`: its usage line, description and options. */
