@@ -21,6 +21,8 @@ export const PUBLISHED_SCHEMAS: Record<string, { schema: GenericSchema; id: stri
   "metrics-line.json": { schema: S.MetricsLine, id: `${BASE}/metrics-line.json`, title: "metrics.json line" },
   "run-summary.json": { schema: S.RunSummary, id: `${BASE}/run-summary.json`, title: "Pipeline RunSummary" },
   "task-state.json": { schema: S.TaskState, id: `${BASE}/task-state.json`, title: "out/<task>/state.json" },
+  "status-report.json": { schema: S.StatusReport, id: `${BASE}/status-report.json`, title: "status --format json" },
+  "plan-document.json": { schema: S.PlanDocument, id: `${BASE}/plan-document.json`, title: "plan --format json" },
   "error-artifact.json": { schema: S.ErrorArtifact, id: `${BASE}/error-artifact.json`, title: "errors/NN-<slug>.json" },
 };
 

@@ -1,28 +1,8 @@
 import type { PipelineDefinition } from "../core/schemas/config.ts";
+import type { PlanDocItem as PlanItem, PlanDocument, PlanStage } from "../core/schemas/reports.ts";
 import type { ResolvedPipeline } from "./resolve.ts";
 
-export type PlanItem = { id: string; description: string; requires_cloud: false };
-
-export type PlanStage =
-  | {
-      index: number;
-      id: string;
-      title: string;
-      kind: "command";
-      command: string;
-      cwd: string | null;
-      env: Record<string, string> | null;
-      allowFailure: boolean;
-      summaryHint: string | null;
-    }
-  | { index: number; id: string; title: string; kind: "subpipeline"; pipeline: string; optional: boolean };
-
-/** The `plan --format json` document (SPEC §5.2); key order is the printed order. */
-export type PlanDocument = {
-  pipeline: { id: string; title: string; description: string | null; source: "default" | "user" };
-  stages: PlanStage[];
-  plan: { items: PlanItem[]; notes?: string };
-};
+export type { PlanDocItem as PlanItem, PlanDocument, PlanStage } from "../core/schemas/reports.ts";
 
 /** Plan items of a run (SPEC §9.1 step 2): one per stage, `<pipelineId>:<stageId>`. */
 export function planItems(pipeline: PipelineDefinition): PlanItem[] {

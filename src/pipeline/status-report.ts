@@ -1,23 +1,9 @@
-import type { ChildRun, CommandEntry, Manifest } from "../core/schemas/manifest.ts";
-import { type Activity, readActivity } from "../run/activity.ts";
+import type { StatusReport } from "../core/schemas/reports.ts";
+import { readActivity } from "../run/activity.ts";
 import { type StoreRoots, rel } from "../run/paths.ts";
 import type { FoundRun } from "../run/run-lookup.ts";
 
-/** `status --format json` (SPEC §5.3): exactly these keys, in this order. */
-export type StatusReport = {
-  run_id: string;
-  status: Manifest["status"];
-  status_detail: string | null;
-  started_at: string;
-  completed_at: string | null;
-  manifest: string;
-  artifact_root: string;
-  log_path: string;
-  heartbeat_at: string | null;
-  commands: CommandEntry[];
-  child_runs: ChildRun[];
-  activity: Activity;
-};
+export type { StatusReport } from "../core/schemas/reports.ts";
 
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled"]);
 

@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
+import type { Activity } from "../core/schemas/reports.ts";
 
 /** `activity` of `status` (SPEC §11.2). */
-export type Activity = { stale: boolean; age_seconds: number | null };
+export type { Activity };
 
 /** The manifest fields activity depends on. */
 export type ActivityInput = {
