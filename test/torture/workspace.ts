@@ -24,6 +24,7 @@ export const TORTURE_CONFIG = {
     },
     { id: "leaf", title: "Leaf", stages: [C("leaf", "echo leaf; sleep 0.2; echo leaf-done")] },
     { id: "quick", title: "Quick", stages: [C("one", "echo one"), C("two", "echo two >&2"), C("guard", "sh scripts/spec-guard.sh --dry-run")] },
+    { id: "failing", title: "Failing", stages: [C("boom", "echo boom >&2; exit 4"), C("never", "echo never")] },
     { id: "hold", title: "Hold", stages: [C("hold", "echo holding; sleep 31.7")] },
     { id: "flood", title: "Flood", stages: [C("flood", 'head -c "${FLOOD_BYTES:-400000}" /dev/zero | tr "\\0" a')] },
   ],
