@@ -1,4 +1,5 @@
 import { type Attributes, type Span, SpanStatusCode } from "@opentelemetry/api";
+import { redact } from "../core/redact.ts";
 import { ATTR, SPAN_NAMES } from "./span-attributes.ts";
 import { formatTraceparent } from "./traceparent.ts";
 
@@ -91,7 +92,11 @@ function definedAttributes(entries: Record<string, unknown>): Attributes {
   for (const [key, value] of Object.entries(entries)) {
     if (value === undefined || value === null) continue;
     if (typeof value === "number" && !Number.isFinite(value)) continue;
-    out[key] = value as Attributes[string];
+    // Every string that leaves in a span passes the secret redactor (issue 10): stage titles and spawn errors can
+    // quote a command line holding a secret value, not only argv.
+    if (typeof value === "string") out[key] = redact(value);
+    else if (Array.isArray(value)) out[key] = value.map((v) => (typeof v === "string" ? redact(v) : v)) as Attributes[string];
+    else out[key] = value as Attributes[string];
   }
   return out;
 }
@@ -189,7 +194,7 @@ export class LiveStageSpan implements StageSpan {
       span.addEvent(SPAN_NAMES.retryEvent, {
         [ATTR.retryAttempt]: retry.attempt,
         [ATTR.retryDelayMs]: retry.delayMs,
-        [ATTR.retryError]: retry.error,
+        [ATTR.retryError]: redact(retry.error),
       });
     });
   }
@@ -235,7 +240,7 @@ export class LiveExecSpan implements ExecSpan {
         (typeof result.exitCode === "number" && result.exitCode !== 0) ||
         (result.signal ?? null) !== null ||
         (result.spawnError ?? null) !== null;
-      if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: execFailure(result) });
+      if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: redact(execFailure(result)) });
       this.host.finish(span);
     });
   }
