@@ -16,11 +16,10 @@ import { FileApprovalStore } from "../src/autonomy/approval-store.ts";
 import { NO_SANDBOX_BACKEND, type SandboxBackend, detectSandboxBackend } from "../src/autonomy/sandbox.ts";
 import { type ToolInvocation, ToolOrchestrator } from "../src/autonomy/tool-orchestrator.ts";
 
-const iterations = Number(process.argv[2] ?? 200);
 const warmup = 20;
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-const cwd = mkdtempSync(join(tmpdir(), "co-bench-autonomy-"));
 const argv = ["true"];
+let cwd = "";
 
 async function spawnTrue(command: string[]): Promise<number> {
   const proc = Bun.spawn(command, { cwd, env, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
@@ -62,7 +61,30 @@ function percentile(values: number[], p: number): number {
 }
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
-async function main(): Promise<void> {
+export type AutonomyRow = { name: string; totalP50Ms: number; totalP95Ms: number; layerP50Ms: number; layerP95Ms: number; ratioP50: number };
+export type AutonomyBench = {
+  iterations: number;
+  bareP50Ms: number;
+  bareP95Ms: number;
+  addedCostP95Ms: number;
+  targetMs: number;
+  bubblewrapStartupP50Ms: number | null;
+  bubblewrapStartupP95Ms: number | null;
+  bubblewrap: string;
+  variants: AutonomyRow[];
+};
+
+/** Runs the variants in-process (the layer cost is what invoke() adds around the spawn). */
+export async function benchAutonomy(iterations = 200): Promise<AutonomyBench> {
+  cwd = mkdtempSync(join(tmpdir(), "co-bench-autonomy-"));
+  try {
+    return await measure(iterations);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+async function measure(iterations: number): Promise<AutonomyBench> {
   const store = new FileApprovalStore(join(cwd, "state", "approvals.json"));
   await store.grant({ key: deriveApprovalKey({ command: "true", cwd, sandboxMode: null }), source: "cli" });
   const backend = await detectSandboxBackend();
@@ -106,38 +128,40 @@ async function main(): Promise<void> {
       ratioP50: round(percentile(s.total, 50) / bareP50),
     };
   });
-  console.log(`autonomy layer, ${iterations} iterations after ${warmup} warm-up (spawn of \`true\`):`);
-  for (const row of rows) {
-    console.log(
+  const worstLayerP95 = Math.max(...rows.slice(1, 4).map((r) => r.layerP95Ms));
+  const bwrap = rows.find((r) => r.name.startsWith("bubblewrap"));
+  return {
+    iterations,
+    bareP50Ms: round(bareP50),
+    bareP95Ms: round(bareP95),
+    addedCostP95Ms: worstLayerP95,
+    targetMs: 10,
+    bubblewrapStartupP50Ms: bwrap ? round(bwrap.totalP50Ms - bareP50) : null,
+    bubblewrapStartupP95Ms: bwrap ? round(bwrap.totalP95Ms - bareP95) : null,
+    bubblewrap: backend.name === "bubblewrap" ? `available (${backend.path})` : backend.reason,
+    variants: rows,
+  };
+}
+
+export function formatAutonomy(r: AutonomyBench): string {
+  const lines = [`autonomy: approval + sandbox layers, ${r.iterations} iterations after ${warmup} warm-up (spawn of \`true\`)`];
+  for (const row of r.variants) {
+    lines.push(
       `  ${row.name.padEnd(38)} total p50 ${row.totalP50Ms.toFixed(2)} ms, p95 ${row.totalP95Ms.toFixed(2)} ms; ` +
         `layer p50 ${row.layerP50Ms.toFixed(3)} ms, p95 ${row.layerP95Ms.toFixed(3)} ms; ratio ${row.ratioP50.toFixed(2)}`,
     );
   }
-  const worstLayerP95 = Math.max(...rows.slice(1, 4).map((r) => r.layerP95Ms));
-  const bwrap = rows.find((r) => r.name.startsWith("bubblewrap"));
-  const bwrapStartupP50 = bwrap ? round(bwrap.totalP50Ms - bareP50) : null;
-  console.log(`  added cost without bubblewrap: p95 ${worstLayerP95.toFixed(3)} ms (target ≤ 10 ms)`);
-  console.log(
-    bwrapStartupP50 === null
-      ? `  bubblewrap: not available (${backend.name === "none" ? backend.reason : ""})`
-      : `  bubblewrap start-up (sandboxed total − bare spawn): p50 ${bwrapStartupP50.toFixed(2)} ms, p95 ${round((bwrap?.totalP95Ms ?? 0) - bareP95).toFixed(2)} ms`,
+  lines.push(`  added cost without bubblewrap: p95 ${r.addedCostP95Ms.toFixed(3)} ms (target ≤ ${r.targetMs} ms: ${r.addedCostP95Ms <= r.targetMs ? "met" : "NOT met"})`);
+  lines.push(
+    r.bubblewrapStartupP50Ms === null
+      ? `  bubblewrap: not available (${r.bubblewrap})`
+      : `  bubblewrap start-up (sandboxed total − bare spawn): p50 ${r.bubblewrapStartupP50Ms.toFixed(2)} ms, p95 ${(r.bubblewrapStartupP95Ms ?? 0).toFixed(2)} ms`,
   );
-  console.log(
-    JSON.stringify({
-      bench: "autonomy",
-      iterations,
-      bareP50Ms: round(bareP50),
-      bareP95Ms: round(bareP95),
-      addedCostP95Ms: worstLayerP95,
-      targetMs: 10,
-      bubblewrapStartupP50Ms: bwrapStartupP50,
-      variants: rows,
-    }),
-  );
+  return lines.join("\n");
 }
 
-try {
-  await main();
-} finally {
-  rmSync(cwd, { recursive: true, force: true });
+if (import.meta.main) {
+  const r = await benchAutonomy(Number(process.argv[2] ?? 200));
+  console.log(formatAutonomy(r));
+  console.log(JSON.stringify({ bench: "autonomy", ...r }));
 }

@@ -3,7 +3,7 @@
  * per-command overhead inside a live session, and the same through the session host (socket round trip).
  * With `CODEX_ORCHESTRATOR_BENCH_BIN=<binary>` it also times 100 `session exec` invocations against 100 `exec` ones.
  *
- *   bun run bench/sessions.ts [--n 100]
+ *   bun run bench/sessions.ts [--n 100]   (CLI comparison with CODEX_ORCHESTRATOR_BENCH_BIN=<binary>)
  */
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,7 +34,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-export async function benchSessions(n = 100): Promise<SessionBench> {
+export async function benchSessions(n = 100, bin = process.env.CODEX_ORCHESTRATOR_BENCH_BIN): Promise<SessionBench> {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "bench-sessions-")));
   const command = (i: number) => `echo line-${i}`;
 
@@ -74,7 +74,6 @@ export async function benchSessions(n = 100): Promise<SessionBench> {
     overheadMedianMs: median(noop),
     hostMedianMs: median(viaHost),
   };
-  const bin = process.env.CODEX_ORCHESTRATOR_BENCH_BIN;
   if (bin !== undefined) result.cli = await benchCli(bin, dir, n);
   rmSync(dir, { recursive: true, force: true });
   return result;
@@ -82,7 +81,8 @@ export async function benchSessions(n = 100): Promise<SessionBench> {
 
 /** `session exec` ×n against `exec` ×n through the compiled binary. */
 async function benchCli(bin: string, dir: string, n: number): Promise<NonNullable<SessionBench["cli"]>> {
-  const env = { ...process.env, MCP_RUNNER_TASK_ID: "bench" } as Record<string, string>;
+  const home = join(dir, "home");
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, XDG_STATE_HOME: join(home, ".local/state"), XDG_CONFIG_HOME: join(home, ".config"), MCP_RUNNER_TASK_ID: "bench" };
   const run = async (args: string[]) => {
     const proc = Bun.spawn([bin, ...args], { cwd: dir, env, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
     await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
