@@ -24,11 +24,7 @@ export class Redactor {
 
   /** The secret values of an environment. */
   static fromEnv(env: Record<string, string | undefined>): Redactor {
-    const values: string[] = [];
-    for (const [name, value] of Object.entries(env)) {
-      if (value !== undefined && SECRET_NAME.test(name)) values.push(value);
-    }
-    return new Redactor(values);
+    return new Redactor(secretValues(env));
   }
 
   get active(): boolean {
@@ -48,6 +44,15 @@ export class Redactor {
   }
 }
 
+/** Values of the variables whose names mark them secret. */
+function secretValues(env: Record<string, string | undefined>): string[] {
+  const values: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && SECRET_NAME.test(name)) values.push(value);
+  }
+  return values;
+}
+
 let current = new Redactor([]);
 
 /** The process-wide redactor, configured once per invocation from the CLI's environment. */
@@ -55,8 +60,12 @@ export function secretRedactor(): Redactor {
   return current;
 }
 
-export function configureRedaction(env: Record<string, string | undefined>): Redactor {
-  current = Redactor.fromEnv(env);
+/**
+ * Sets the process-wide redactor from the CLI's environment and any further environments its commands get (the
+ * config's stage `env` maps: a `DEPLOY_TOKEN` given to one stage is as secret as one inherited from the shell).
+ */
+export function configureRedaction(env: Record<string, string | undefined>, ...more: Record<string, string | undefined>[]): Redactor {
+  current = new Redactor([env, ...more].flatMap(secretValues));
   return current;
 }
 

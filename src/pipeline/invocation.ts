@@ -82,6 +82,7 @@ export function prepareInvocation(input: InvocationInput): Invocation {
   const taskId = effectiveTaskId(input.taskOverride, input.env);
   const config = loadConfig(roots.repo);
   const cfg: OrchestratorConfig | undefined = config?.config;
+  if (cfg !== undefined) configureRedaction(input.env, ...stageEnvs(cfg));
   const logger = createLogger({ quiet: input.quiet === true });
   const userConfig = safeUserConfig(input.env);
   const policy = resolveApprovalPolicy({ cli: input.approvalPolicy, config: cfg?.approvalPolicy, userConfig });
@@ -137,4 +138,13 @@ export function stringEnv(env: Record<string, string | undefined>): Record<strin
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
   return out;
+}
+
+/** The `env` maps of every command stage of the config (their secret values are redacted too, issue 10). */
+function stageEnvs(config: OrchestratorConfig): Record<string, string>[] {
+  const envs: Record<string, string>[] = [];
+  for (const pipeline of config.pipelines ?? []) {
+    for (const stage of pipeline.stages) if (stage.kind === "command" && stage.env !== undefined) envs.push(stage.env);
+  }
+  return envs;
 }
