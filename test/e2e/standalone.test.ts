@@ -34,3 +34,23 @@ test("the binary needs neither node nor bun (nor anything else) on PATH (SPEC §
   expect(exec.code).toBe(0);
   expect(JSON.parse(exec.stdout).payload.outputs.stdout).toBe("hi\n");
 });
+
+test("the binary reads neither .env nor bunfig.toml from where it runs (SPEC §2)", async () => {
+  const w = scratchDir("co-noautoload-");
+  writeFileSync(join(w, ".env"), "MCP_RUNNER_TASK_ID=fromdotenv\nCO_DOTENV=leaked\n");
+  writeFileSync(join(w, "preload.ts"), `require("node:fs").writeFileSync(${JSON.stringify(join(w, "preloaded"))}, "x");\n`);
+  writeFileSync(join(w, "bunfig.toml"), 'preload = ["./preload.ts"]\n');
+  const proc = Bun.spawn([CLI, "exec", "--json", "compact", "--", "sh", "-c", 'echo "${CO_DOTENV:-none}"'], {
+    cwd: w,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const out = await new Response(proc.stdout).text();
+  expect(await proc.exited).toBe(0);
+  const payload = JSON.parse(out).payload;
+  expect(payload.outputs.stdout).toBe("none\n");
+  expect(payload.run.taskId).toBe("0101");
+  expect(Bun.file(join(w, "preloaded")).size).toBe(0);
+});
