@@ -6,7 +6,7 @@
  * Extra arguments go to `bun test` (e.g. `npm run torture -- -t "kill -9"`). `TORTURE_SEED` replays a kill schedule.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -15,9 +15,11 @@ const started = performance.now();
 const budgetMs = Number(process.env.TORTURE_BUDGET_SECONDS ?? 600) * 1000;
 
 let bin = process.env.CODEX_ORCHESTRATOR_TEST_BIN;
+let binDir: string | null = null;
 if (bin === undefined || bin === "") {
   // A private build: dist/ belongs to whoever ran `npm run build` last.
-  bin = join(mkdtempSync(join(tmpdir(), "codex-torture-bin-")), "codex-orchestrator");
+  binDir = mkdtempSync(join(tmpdir(), "codex-torture-bin-"));
+  bin = join(binDir, "codex-orchestrator");
   const build = spawnSync(process.execPath, ["run", "build.ts", "--outfile", bin], { cwd: root, stdio: "inherit" });
   if (build.status !== 0) {
     console.error(`build failed (exit ${build.status ?? build.signal})`);
@@ -25,6 +27,11 @@ if (bin === undefined || bin === "") {
     process.exit(1);
   }
 }
+
+// Every scratch workspace goes under one directory (os.tmpdir() honours TMPDIR): removed when all passed, kept
+// for inspection otherwise. World-traversable, for the case that runs the CLI as an unprivileged user.
+const scratch = mkdtempSync(join(tmpdir(), "codex-torture-"));
+chmodSync(scratch, 0o755);
 
 const files = readdirSync(join(root, "test/torture"))
   .filter((f) => f.endsWith(".torture.ts"))
@@ -38,7 +45,7 @@ rmSync(junitPath, { force: true });
 const child = spawn(
   process.execPath,
   ["test", "--timeout=300000", "--reporter=junit", `--reporter-outfile=${junitPath}`, ...process.argv.slice(2), ...files],
-  { cwd: root, stdio: "inherit", env: { ...process.env, CODEX_ORCHESTRATOR_TEST_BIN: bin }, detached: true },
+  { cwd: root, stdio: "inherit", env: { ...process.env, CODEX_ORCHESTRATOR_TEST_BIN: bin, TMPDIR: scratch }, detached: true },
 );
 let overBudget = false;
 const timer = setTimeout(() => {
@@ -66,6 +73,14 @@ try {
   failed = 1;
 }
 if ((code !== 0 || overBudget) && failed === 0) failed = 1;
+// A case stopped by the budget may leave its tmpfs mounted: unmount whatever is still mounted under the scratch dir.
+for (const line of readFileSync("/proc/mounts", "utf8").split("\n")) {
+  const target = line.split(" ")[1];
+  if (target?.startsWith(`${scratch}/`)) spawnSync("umount", ["-l", target]);
+}
+if (binDir !== null) rmSync(binDir, { recursive: true, force: true });
+if (failed === 0) rmSync(scratch, { recursive: true, force: true });
+else console.error(`scratch workspaces kept for inspection: ${scratch}`);
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""} (${seconds} s)`);
 process.exit(failed > 0 ? 1 : 0);
