@@ -1,6 +1,5 @@
 import { errorMessage } from "../core/errors.ts";
-import { writeFileAtomic } from "./atomic-write.ts";
-import type { ManifestStore } from "./manifest-store.ts";
+import { type ManifestStore, writeFileAtomicSync } from "./manifest-store.ts";
 
 export type HeartbeatOptions = {
   /** Tick period; 5 s by default (SPEC §11.1). */
@@ -60,7 +59,7 @@ export class Heartbeat {
       const iso = this.now().toISOString();
       this.store.manifest.heartbeat_at = iso;
       await this.store.save();
-      await writeFileAtomic(this.store.files.heartbeat, `${iso}\n`);
+      writeHeartbeatFile(this.store, iso);
     });
   }
 
@@ -77,7 +76,7 @@ export class Heartbeat {
       manifest.heartbeat_at = iso;
       // Clears `resuming` (and any detail) once the run is really going again (SPEC §8.3).
       if (manifest.status === "in_progress") manifest.status_detail = null;
-      await writeFileAtomic(this.store.files.heartbeat, `${iso}\n`);
+      writeHeartbeatFile(this.store, iso);
       if (now.getTime() - this.lastTickSave >= this.saveEveryMs) {
         this.lastTickSave = now.getTime();
         await this.store.save();
@@ -93,4 +92,12 @@ export class Heartbeat {
     this.queue = run.catch(() => {});
     return run;
   }
+}
+
+/**
+ * `.heartbeat` (atomic, not fsync'd): a liveness hint rewritten every 5 s. After a power loss the process is gone and
+ * the run is stale whatever the file says, so syncing it would buy nothing.
+ */
+function writeHeartbeatFile(store: ManifestStore, iso: string): void {
+  writeFileAtomicSync(store.files.heartbeat, `${iso}\n`, { durable: false });
 }
