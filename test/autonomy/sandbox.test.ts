@@ -90,6 +90,9 @@ describe.skipIf(!linux)("bubblewrap sandbox", () => {
       const argv = plan.wrapArgv(["/bin/sh", "-c", `sleep ${seconds} & echo started; wait`], workspace);
       const child = spawn(argv[0] as string, argv.slice(1), { cwd: workspace, detached: true, stdio: ["ignore", "pipe", "ignore"] });
       await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+      // `echo started` can run before the background job has exec'd `sleep`: wait for it to appear.
+      const appear = Date.now() + 5_000;
+      while (liveProcesses(`sleep ${seconds}`) === 0 && Date.now() < appear) await Bun.sleep(10);
       expect(liveProcesses(`sleep ${seconds}`)).toBe(1);
       if (how === "group") process.kill(-(child.pid as number), "SIGTERM");
       else process.kill(child.pid as number, "SIGKILL");
