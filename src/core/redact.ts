@@ -11,15 +11,20 @@ const SECRET_NAME = /TOKEN|KEY|SECRET|PASSWORD/i;
 export class Redactor {
   /** Raw values and their JSON-escaped forms, longest first (so a secret containing another is replaced whole). */
   private readonly needles: string[];
+  /** The raw secret values (for redacting a command's byte stream before it is chunked). */
+  readonly secrets: readonly string[];
 
   constructor(secrets: Iterable<string>) {
     const set = new Set<string>();
+    const raw = new Set<string>();
     for (const secret of secrets) {
       if (secret.length < MIN_SECRET_LENGTH) continue;
+      raw.add(secret);
       set.add(secret);
       set.add(JSON.stringify(secret).slice(1, -1));
     }
     this.needles = [...set].sort((a, b) => b.length - a.length);
+    this.secrets = [...raw].sort((a, b) => b.length - a.length);
   }
 
   /** The secret values of an environment. */
