@@ -342,7 +342,8 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     signal: attempt?.signal ?? null,
     duration_ms: attempt?.durationMs ?? durationMs,
   });
-  await stageLog.close();
+  // The run's log is closed (and its errors reported) at the end of the run: the next stage need not wait.
+  stageLog.closeInBackground();
 
   entry.completed_at = new Date().toISOString();
   entry.exit_code = exitCode;
@@ -396,7 +397,9 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     });
     store.manifest.toolRuns = upsertToolRun(store.manifest.toolRuns, record);
   }
-  await store.save();
+  // Written by the next stage's `running` save or the run's final save, whichever comes first (same event-loop turn
+  // when stages follow each other), else at the end of this turn.
+  store.saveSoon();
   return {
     status,
     exitCode,
