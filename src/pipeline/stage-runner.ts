@@ -119,7 +119,9 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   entry.exit_code = null;
   entry.summary = null;
   entry.session = { id: stage.session.id, persisted: stage.session.persisted, reused: stage.session.reused };
-  await store.save();
+  // Not awaited before the spawn: written at the end of this event-loop turn, i.e. once the command has started and
+  // while it runs (a whole save, ~1 ms, hidden behind the child). It also records the previous stage's end.
+  store.saveSoon();
   await stageLog.append({ type: "command:start", command: stage.command });
 
   const correlationId = randomUUID();
