@@ -15,7 +15,6 @@ import { buildMetricsLine, tryAppendMetricsLine } from "../run/metrics-file.ts";
 import { rel, runDir } from "../run/paths.ts";
 import { RunLog } from "../run/run-log.ts";
 import { writeRunSummaryFile } from "../run/run-summary-file.ts";
-import { deliverNotifications } from "../telemetry/notifications.ts";
 import { targetsForStatus } from "../telemetry/notification-targets.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
 import { hostedShell } from "./shell-attempt.ts";
@@ -175,6 +174,9 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   const targets = targetsForStatus(invocation.notifyTargets, status);
   if (targets.length > 0) {
     const body = JSON.stringify({ ...event, payload: { ...payload, notifications: { targets, delivered: [], failures: [] } } });
+    // Loaded here, not at start-up: it pulls in node:http, node:https and node:child_process (several ms to load,
+    // measured), which a run without notification targets never needs.
+    const { deliverNotifications } = await import("../telemetry/notifications.ts");
     payload.notifications = await deliverNotifications(targets, body, { repo: roots.repo, warn: logger.plain, env: request.env });
     manifest.notifications = payload.notifications;
     await store.save();
