@@ -20,7 +20,7 @@ import { writeErrorArtifact } from "../run/error-artifact.ts";
 import type { RunSpan, StageSpan } from "../telemetry/spans.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 import { KILL_GRACE_MS } from "./limits.ts";
-import { runInShell, type ShellHandle } from "./shell-attempt.ts";
+import type { ShellHandle } from "./shell-attempt.ts";
 import { ToolRunEvents } from "./tool-run-events.ts";
 
 /** What every command stage of one run shares. */
@@ -205,6 +205,8 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     };
     let result: AttemptResult;
     if (stage.session.shell) {
+      // Loaded only for a live session shell (its module brings the session client and node:net).
+      const { runInShell } = await import("./shell-attempt.ts");
       result = await runInShell(stage.session.shell, stage.command, {
         env: stage.envOverrides ?? {},
         timeoutMs: stage.timeoutSeconds ? stage.timeoutSeconds * 1000 : undefined,
