@@ -111,10 +111,11 @@ const encoder = new TextEncoder();
  * Synchronous on purpose: a manifest is a few KiB, and six awaited file-system calls (each a round trip to the thread
  * pool) cost milliseconds per save where the calls themselves cost microseconds (measured: docs/benchmarks.md).
  *
- * Durability rule: `durable` saves are fsync'd before the rename — the run's creation (manifest and
- * `.resume-token`) and every save that records a new run `status`. Other saves (stage progress, heartbeats, paths,
- * metrics flags) are atomic but not fsync'd: a crashed process loses nothing (the data is in the page cache); a power
- * loss may bring back the last durable version, which is what recovery after a crash at that point sees anyway.
+ * Durability rule: `durable` saves are fsync'd before the rename — the run's creation and every save that records a
+ * new run `status`. Other saves (stage progress, heartbeats, paths, metrics flags, `.resume-token`) are atomic but
+ * not fsync'd: a crashed process loses nothing (the data is in the page cache); a power loss may bring back the last
+ * durable version, which is what recovery after a crash at that point sees anyway. (ext4, the usual case, also
+ * flushes a file's data before a rename that replaces another file, so an empty manifest cannot appear there.)
  */
 export function writeFileAtomicSync(path: string, data: string, options: { durable: boolean }): void {
   const dir = dirname(path);
@@ -207,7 +208,8 @@ export class ManifestStore {
     const store = new ManifestStore(manifest, files, effects);
     writeFileAtomicSync(files.manifest, manifestText(orderManifest(manifest)), { durable: true });
     store.durableStatus = manifest.status;
-    writeFileAtomicSync(files.resumeToken, `${token}\n`, { durable: true });
+    // Not fsync'd: the durable manifest holds the same token (`resume_token`), which resume reads first.
+    writeFileAtomicSync(files.resumeToken, `${token}\n`, { durable: false });
     return store;
   }
 
