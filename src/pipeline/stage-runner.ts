@@ -188,18 +188,12 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
         runId: runtime.runId,
       };
       const event = runtime.events.envelope("exec:chunk", payload);
-      const encoding = chunk.encoding ? { encoding: chunk.encoding } : {};
-      const w1 = stageLog.append({
-        type: "exec:chunk",
-        correlation_id: correlationId,
-        attempt: ctx.attempt,
-        stream: chunk.stream,
-        sequence,
-        bytes: chunk.bytes,
-        data: chunk.data,
-        ...encoding,
-      });
-      const w2 = stageLog.append({ type: `command:${chunk.stream}`, data: chunk.data, ...encoding });
+      // The data is escaped once for both log lines (`exec:chunk` and `command:<stream>`, one timestamp).
+      const dataJson = JSON.stringify(chunk.data);
+      const at = new Date();
+      const head = { type: "exec:chunk", correlation_id: correlationId, attempt: ctx.attempt, stream: chunk.stream, sequence, bytes: chunk.bytes };
+      const w1 = stageLog.appendWithData(head, dataJson, chunk.encoding, at);
+      const w2 = stageLog.appendWithData({ type: `command:${chunk.stream}` }, dataJson, chunk.encoding, at);
       const w3 = emit(event);
       return Promise.all([w1, w2, w3]).then(() => undefined);
     };

@@ -27,7 +27,8 @@ export class AppendFile {
   private active: Uint8Array | null = null;
   private spare: Uint8Array | null = null;
   private used = 0;
-  private readonly queue: string[] = [];
+  /** Lines (or copies of encoded lines) waiting for room in a buffer. */
+  private readonly queue: (string | Uint8Array)[] = [];
   private handle: FileHandle | null = null;
   private draining: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -47,19 +48,43 @@ export class AppendFile {
       // A partial encoding leaves bytes past `used`, which are simply overwritten later.
       if (read === line.length) {
         this.used += written;
-        // Half full starts a write at once.
-        if (this.used >= this.active.byteLength / 2) void this.startDrain();
-        else if (this.timer === null && this.draining === null) {
-          this.timer = setTimeout(() => {
-            this.timer = null;
-            void this.startDrain();
-          }, FLUSH_DELAY_MS);
-        }
+        this.buffered();
         return undefined;
       }
     }
     this.queue.push(line);
     return this.startDrain();
+  }
+
+  /**
+   * Buffers a line already encoded as UTF-8 (so one line going to two files is encoded once). `bytes` is copied
+   * before this returns: the caller may reuse its buffer at once. Same contract as `write`.
+   */
+  writeBytes(bytes: Uint8Array): Promise<void> | undefined {
+    if (this.closed) throw new Error(`Log ${this.path} is closed`);
+    if (this.failure !== null) return undefined;
+    if (this.queue.length === 0) {
+      this.active ??= new Uint8Array(INITIAL_BUFFER_BYTES);
+      if (this.used + bytes.byteLength <= this.active.byteLength) {
+        this.active.set(bytes, this.used);
+        this.used += bytes.byteLength;
+        this.buffered();
+        return undefined;
+      }
+    }
+    this.queue.push(bytes.slice());
+    return this.startDrain();
+  }
+
+  /** After bytes went into the active buffer: half full starts a write at once, else a short timer does. */
+  private buffered(): void {
+    if (this.used >= (this.active as Uint8Array).byteLength / 2) void this.startDrain();
+    else if (this.timer === null && this.draining === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.startDrain();
+      }, FLUSH_DELAY_MS);
+    }
   }
 
   /** Resolves when everything written so far has been handed to the OS. */
@@ -132,15 +157,25 @@ export class AppendFile {
   /** Moves queued lines into the active buffer; a line larger than a whole buffer is written on its own. */
   private async refill(handle: FileHandle): Promise<void> {
     while (this.queue.length > 0) {
-      const line = this.queue[0] as string;
+      const item = this.queue[0] as string | Uint8Array;
       const active = this.active as Uint8Array;
-      const { read, written } = encoder.encodeInto(line, active.subarray(this.used));
-      if (read === line.length) {
-        this.used += written;
+      let fits: boolean;
+      if (typeof item === "string") {
+        const { read, written } = encoder.encodeInto(item, active.subarray(this.used));
+        fits = read === item.length;
+        if (fits) this.used += written;
+      } else {
+        fits = this.used + item.byteLength <= active.byteLength;
+        if (fits) {
+          active.set(item, this.used);
+          this.used += item.byteLength;
+        }
+      }
+      if (fits) {
         this.queue.shift();
       } else if (this.used === 0) {
         this.queue.shift();
-        await writeAll(handle, Buffer.from(line, "utf8"));
+        await writeAll(handle, typeof item === "string" ? Buffer.from(item, "utf8") : item);
       } else {
         return;
       }

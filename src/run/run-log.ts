@@ -5,6 +5,19 @@ import { commandLogPath, runFiles } from "./paths.ts";
 /** Fields of one log line, `type` first (SPEC §9.7); `timestamp` and `index` are added by the log. */
 export type LogFields = { type: string } & Record<string, unknown>;
 
+/** Reused encoding buffer: `writeBytes` copies what it is given before returning, so one buffer serves every line. */
+let scratch = new Uint8Array(16 * 1024);
+const encoder = new TextEncoder();
+
+/** `line` as UTF-8 in the scratch buffer (valid until the next call). */
+function encodeLine(line: string): Uint8Array {
+  for (;;) {
+    const { read, written } = encoder.encodeInto(line, scratch);
+    if (read === line.length) return scratch.subarray(0, written);
+    scratch = new Uint8Array(Math.max(scratch.byteLength * 2, line.length * 3));
+  }
+}
+
 const both = (a: Promise<void> | undefined, b: Promise<void> | undefined): Promise<void> | undefined =>
   a === undefined ? b : b === undefined ? a : Promise.all([a, b]).then(() => {});
 
@@ -27,8 +40,25 @@ export class StageLog {
    * buffers are full; a producer of bulk output awaits it, which keeps memory bounded.
    */
   append(fields: LogFields, at: Date = this.clock()): Promise<void> | undefined {
-    const line = redact(`${JSON.stringify({ ...fields, timestamp: at.toISOString(), index: this.index })}\n`);
-    return both(this.runner.write(line), this.file.write(line));
+    return this.writeLine(`${JSON.stringify({ ...fields, timestamp: at.toISOString(), index: this.index })}\n`);
+  }
+
+  /**
+   * Appends `{...head, data, encoding?, timestamp, index}` like `append`, with `dataJson` = `JSON.stringify(data)`
+   * made once by the caller: an output chunk's data goes into two lines, and escaping 8 KiB twice per chunk was a
+   * tenth of the CPU time of streaming output (profiled).
+   */
+  appendWithData(head: LogFields, dataJson: string, encoding: string | undefined, at: Date = this.clock()): Promise<void> | undefined {
+    const start = JSON.stringify(head);
+    const tail = `"timestamp":"${at.toISOString()}","index":${this.index}}\n`;
+    const enc = encoding === undefined ? "" : `,"encoding":${JSON.stringify(encoding)}`;
+    return this.writeLine(`${start.slice(0, -1)},"data":${dataJson}${enc},${tail}`);
+  }
+
+  /** Redacts the line, encodes it once and hands the same bytes to both files (each copies them). */
+  private writeLine(line: string): Promise<void> | undefined {
+    const bytes = encodeLine(redact(line));
+    return both(this.runner.writeBytes(bytes), this.file.writeBytes(bytes));
   }
 
   /** Flushes and closes this stage's file (the runner log stays open). */
