@@ -1,4 +1,6 @@
+import { secretRedactor } from "../core/redact.ts";
 import type { ChunkHandler } from "./attempt.ts";
+import { ByteRedactor } from "./byte-redactor.ts";
 import { type OutputStream, Utf8Chunker } from "./chunker.ts";
 import { TailBuffer } from "./tail-buffer.ts";
 
@@ -19,12 +21,16 @@ export class OutputSink {
    */
   private ring: TailBuffer | null = null;
   private readonly chunker: Utf8Chunker;
+  /** Secrets are cut out of the byte stream before anything sees it (issue 10); null when there are none. */
+  private readonly redactor: ByteRedactor | null;
 
   constructor(
     stream: OutputStream,
     private readonly onChunk: ChunkHandler,
   ) {
     this.chunker = new Utf8Chunker(stream);
+    const secrets = secretRedactor().secrets;
+    this.redactor = secrets.length === 0 ? null : new ByteRedactor(secrets);
   }
 
   /** Takes ownership of `bytes`: once copied into chunks and the tail, their buffer is released. */
@@ -33,19 +39,25 @@ export class OutputSink {
     return this.ring ?? EMPTY_TAIL;
   }
 
-  async write(bytes: Uint8Array): Promise<void> {
+  async write(raw: Uint8Array): Promise<void> {
+    const chunks = this.take(this.redactor === null ? raw : this.redactor.push(raw));
+    release(raw);
+    for (const chunk of chunks) await this.deliver(chunk);
+  }
+
+  /** End of stream: bytes held back by the redactor, then an incomplete trailing sequence (as base64). */
+  async end(): Promise<void> {
+    const chunks = this.redactor === null ? [] : this.take(this.redactor.end());
+    for (const chunk of [...chunks, ...this.chunker.end()]) await this.deliver(chunk);
+  }
+
+  /** Feeds the tail and the chunker (both copy the bytes). */
+  private take(bytes: Uint8Array): ReturnType<Utf8Chunker["push"]> {
     if (bytes.byteLength > 0) {
       this.ring ??= new TailBuffer();
       this.ring.push(bytes);
     }
-    const chunks = this.chunker.push(bytes);
-    release(bytes);
-    for (const chunk of chunks) await this.deliver(chunk);
-  }
-
-  /** End of stream: flushes an incomplete trailing sequence (as base64). */
-  async end(): Promise<void> {
-    for (const chunk of this.chunker.end()) await this.deliver(chunk);
+    return this.chunker.push(bytes);
   }
 
   private async deliver(chunk: Parameters<ChunkHandler>[0]): Promise<void> {

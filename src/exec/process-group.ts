@@ -5,6 +5,7 @@
  */
 
 import { readdirSync, readFileSync } from "node:fs";
+import { orphanGuard } from "./orphan-guard.ts";
 
 const POLL_MS = 25;
 /** After SIGKILL, how long to wait for members to vanish (zombies under a non-reaping init never do). */
@@ -16,7 +17,10 @@ export class ProcessGroup {
   /** The first termination signal sent, if any. */
   stoppingWith: NodeJS.Signals | null = null;
 
-  constructor(readonly pgid: number) {}
+  /** Registers the group with the orphan guard: it dies with this process if this process is killed (kill -9). */
+  constructor(readonly pgid: number) {
+    orphanGuard.register(pgid);
+  }
 
   /** Sends a signal to every member; false when the group no longer exists. */
   signal(sig: NodeJS.Signals | 0): boolean {
@@ -54,6 +58,7 @@ export class ProcessGroup {
    * of the grace period); otherwise returns at once and leaves the group alone.
    */
   async settle(): Promise<void> {
+    orphanGuard.unregister(this.pgid);
     if (this.stoppingWith === null) return;
     while (!this.killed && this.alive()) await Bun.sleep(POLL_MS);
     if (this.killTimer !== null) clearTimeout(this.killTimer);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { RunFailedError, UsageError } from "../core/errors.ts";
+import { orphanGuard } from "./orphan-guard.ts";
 import { CrlfNormalizer, HeadTailBuffer, OUTPUT_LIMIT_BYTES } from "./session-output.ts";
 import { SentinelStripper, ansiCQuote, isEnvName, newNonce, sentinelPrintfFormat, splitText } from "./session-sentinel.ts";
 import type { Sentinel } from "./session-sentinel.ts";
@@ -121,6 +122,8 @@ export class PtyShell {
       throw new RunFailedError(`Cannot start session shell: ${(error as Error).message}`, { cause: error });
     }
     this.pid = this.proc.pid;
+    // The shell leads its own session; if this process is killed, the guard takes the shell and its jobs down.
+    orphanGuard.register(this.pid);
     this.terminal = this.proc.terminal as Bun.Terminal;
     this.echoOff();
     this.exited = this.proc.exited.then(async (code) => {
@@ -326,6 +329,7 @@ export class PtyShell {
   }
 
   private onExit(code: number): void {
+    orphanGuard.unregister(this.pid);
     this.stripper.flush((data) => this.onPlain(this.normalizer.push(data)));
     this.onPlain(this.normalizer.flush());
     this.exitStatus = code;

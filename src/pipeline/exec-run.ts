@@ -1,3 +1,4 @@
+import { removeRunOwner, writeRunOwner } from "../run/run-owner.ts";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -94,6 +95,7 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   const log = new RunLog(dir);
   const heartbeat = new Heartbeat(store, { warn: logger.warn });
   heartbeat.start();
+  writeRunOwner(dir);
   await heartbeat.force();
   const removeSignals = installSignalHandlers(invocation.cancel);
   const runSpan = invocation.tracer.startRun({ runId, taskId: invocation.taskId, pipelineId: "exec", command: "exec" });
@@ -198,6 +200,7 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   await store.save();
   await log.close().catch((error) => logger.warn(`Run log not closed cleanly for run ${runId}: ${errorMessage(error)}`));
   await store.idle();
+  removeRunOwner(dir);
 
   let exitCode: number;
   if (cancelledBy) exitCode = cancelledBy === "SIGINT" ? 130 : 143;

@@ -1,3 +1,4 @@
+import { removeRunOwner, writeRunOwner } from "../run/run-owner.ts";
 import { RunFailedError, errorMessage } from "../core/errors.ts";
 import { newRunId } from "../core/ids.ts";
 import type { PipelineDefinition } from "../core/schemas/config.ts";
@@ -87,6 +88,7 @@ export async function executeRun(run: ActiveRun): Promise<RecordedRun> {
   if (store.manifest.status === "queued") store.manifest.status = "in_progress";
   await heartbeat.force();
   heartbeat.start();
+  writeRunOwner(store.files.dir);
   let outcome: ExecutorOutcome;
   let crash: string | null = null;
   try {
@@ -103,5 +105,6 @@ export async function executeRun(run: ActiveRun): Promise<RecordedRun> {
     .close()
     .catch((error) => run.host.invocation.logger.warn(`Run log not closed cleanly for run ${store.manifest.run_id}: ${errorMessage(error)}`));
   await store.idle();
+  removeRunOwner(store.files.dir);
   return { ...recorded, crash };
 }
