@@ -1,4 +1,4 @@
-import { consola } from "consola";
+import { isatty } from "node:tty";
 
 export type ApprovalAnswer = "once" | "always" | "deny";
 
@@ -25,11 +25,10 @@ type TtyStream = { isTTY?: boolean };
  * A prompter on the user's terminal (consola's select), or `null` when stdin or stdout is not a terminal: a prompt
  * nobody can answer would block forever, so callers then fail with the key instead.
  */
-export function createTerminalPrompter(
-  io: { stdin: TtyStream; stdout: TtyStream } = { stdin: process.stdin, stdout: process.stdout },
-): ApprovalPrompter | null {
-  if (io.stdin.isTTY !== true || io.stdout.isTTY !== true) return null;
-  return new ConsolaPrompter();
+export function createTerminalPrompter(io?: { stdin: TtyStream; stdout: TtyStream }): ApprovalPrompter | null {
+  // Without `io`, ask the file descriptors: building process.stdin just to read isTTY costs start-up time.
+  const interactive = io === undefined ? isatty(0) && isatty(1) : io.stdin.isTTY === true && io.stdout.isTTY === true;
+  return interactive ? new ConsolaPrompter() : null;
 }
 
 class ConsolaPrompter implements ApprovalPrompter {
@@ -43,6 +42,8 @@ class ConsolaPrompter implements ApprovalPrompter {
   }
 
   private async askNow(request: ApprovalRequest): Promise<ApprovalAnswer> {
+    // consola is loaded only when a question is really asked (start-up time of every other run).
+    const { consola } = await import("consola");
     const answer = await consola.prompt(promptMessage(request), {
       type: "select",
       options: [

@@ -54,7 +54,7 @@ export type ExecOutcome = { exitCode: number; runId: string; status: string; man
 
 /** `exec` (SPEC §14.1): a one-stage run of argv, spawned directly. Returns the process exit code. */
 export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<ExecOutcome> {
-  const invocation = prepareInvocation({
+  const invocation = await prepareInvocation({
     env: request.env,
     cwd: request.cwd,
     taskOverride: request.task,

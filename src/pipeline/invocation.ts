@@ -10,7 +10,8 @@ import type { OrchestratorConfig } from "../core/schemas/config.ts";
 import { effectiveTaskId, resolveStoreRoots, type StoreRoots } from "../run/paths.ts";
 import { resolveNotificationTargets, type NotificationTarget } from "../telemetry/notification-targets.ts";
 import { resolveTelemetrySettings } from "../telemetry/endpoint.ts";
-import { createTracer, type Tracer } from "../telemetry/tracing.ts";
+import { NOOP_TRACER } from "../telemetry/noop.ts";
+import type { Tracer } from "../telemetry/tracing.ts";
 import { CancelScope } from "./cancel-scope.ts";
 import { type LoadedConfig, loadConfig } from "./config-loader.ts";
 
@@ -76,7 +77,7 @@ export type Invocation = {
  * Validates every input that can be wrong before anything is written (config, task id, policy, notification targets,
  * telemetry endpoint), then builds the shared machinery. Throws UsageError (exit 2) on bad input.
  */
-export function prepareInvocation(input: InvocationInput): Invocation {
+export async function prepareInvocation(input: InvocationInput): Promise<Invocation> {
   configureRedaction(input.env);
   const roots = resolveStoreRoots({ env: input.env, cwd: input.cwd });
   const taskId = effectiveTaskId(input.taskOverride, input.env);
@@ -99,12 +100,16 @@ export function prepareInvocation(input: InvocationInput): Invocation {
     configPath: config?.path,
     warn: logger.plain,
   });
-  const tracer = createTracer({
-    endpoint: telemetry.endpoint,
-    headers: telemetry.headers,
-    traceparent: input.env.TRACEPARENT,
-    warn: logger.plain,
-  });
+  // The OpenTelemetry SDK is loaded only when there is somewhere to export to.
+  const tracer =
+    telemetry.endpoint === null
+      ? NOOP_TRACER
+      : (await import("../telemetry/tracing.ts")).createTracer({
+          endpoint: telemetry.endpoint,
+          headers: telemetry.headers,
+          traceparent: input.env.TRACEPARENT,
+          warn: logger.plain,
+        });
   const retryTarget: Invocation["retryTarget"] = { current: null };
   const orchestrator = new ToolOrchestrator({
     policy: policy.policy,

@@ -36,7 +36,7 @@ export async function runResume(request: ResumeRequest, hooks: PipelineHooks = {
   const found = await findRun(roots, request.runId, { task, env: request.env });
   const taskId = validateTaskId(found.manifest.task_id, "manifest task_id");
   const recorded = found.manifest.approval_policy;
-  const invocation = prepareInvocation({
+  const invocation = await prepareInvocation({
     env: request.env,
     cwd: request.cwd,
     taskOverride: taskId,

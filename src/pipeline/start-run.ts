@@ -22,7 +22,7 @@ export type StartRequest = {
  * before anything is written; then the run is created, executed and recorded.
  */
 export async function runStart(request: StartRequest, hooks: PipelineHooks = {}): Promise<PipelineResult> {
-  const invocation = prepareInvocation({
+  const invocation = await prepareInvocation({
     env: request.env,
     cwd: request.cwd,
     taskOverride: request.task,

@@ -253,17 +253,5 @@ function execFailure(result: ExecSpanEnd): string {
   return "failed";
 }
 
-/** Telemetry off: the same API, nothing recorded, no TRACEPARENT handed out. */
-export const NOOP_EXEC_SPAN: ExecSpan = { traceparent: null, end: () => undefined };
-export const NOOP_STAGE_SPAN: StageSpan = {
-  traceparent: null,
-  startExec: () => NOOP_EXEC_SPAN,
-  startChildRun: () => NOOP_RUN_SPAN,
-  addRetry: () => undefined,
-  end: () => undefined,
-};
-export const NOOP_RUN_SPAN: RunSpan = {
-  traceparent: null,
-  startStage: () => NOOP_STAGE_SPAN,
-  end: () => undefined,
-};
+export { NOOP_EXEC_SPAN, NOOP_RUN_SPAN, NOOP_STAGE_SPAN } from "./noop.ts";
+

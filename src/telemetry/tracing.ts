@@ -4,11 +4,11 @@ import { AlwaysOnSampler, type ReadableSpan, type SpanProcessor, TracerProvider 
 import { VERSION } from "../core/version.ts";
 import { type TelemetryInputs, resolveTelemetrySettings } from "./endpoint.ts";
 import { ExportGuard, type ExportStats } from "./export-guard.ts";
+import { NOOP_TRACER } from "./noop.ts";
 import { type SendBatch, createOtlpSender } from "./otlp-sender.ts";
 import { ATTR } from "./span-attributes.ts";
 import {
   LiveRunSpan,
-  NOOP_RUN_SPAN,
   type RunSpan,
   type RunSpanStart,
   type SpanHost,
@@ -46,15 +46,7 @@ export interface Tracer {
   stats(): ExportStats;
 }
 
-const OFF_STATS: ExportStats = { requests: 0, failures: 0, exportedSpans: 0, droppedSpans: 0, disabled: false };
-
-/** Telemetry off: same API, nothing recorded; children keep the inherited TRACEPARENT. */
-export const NOOP_TRACER: Tracer = {
-  enabled: false,
-  startRun: () => NOOP_RUN_SPAN,
-  shutdown: async () => undefined,
-  stats: () => ({ ...OFF_STATS }),
-};
+export { NOOP_TRACER };
 
 /**
  * Builds the run's tracer (SPEC §20): spans `run` → `stage <id>` → `exec`, resource `service.name =
