@@ -48,7 +48,9 @@ export async function finalizeRun(run: ActiveRun, outcome: ExecutorOutcome): Pro
   if (recommendation !== null) manifest.summary = appendSummary(manifest.summary, recommendation);
   manifest.metrics = runMetrics(manifest.toolRuns);
   await run.heartbeat.stop();
-  await run.heartbeat.force();
+  // On a full disk this save frees space from the run's logs and retries once (ManifestStore.withRoom), so that the
+  // manifest still reaches its final status; a save that fails anyway is the run's store fault, reported at the end.
+  await run.runtime.log.tolerate(run.store.withRoom(run.store.files.manifest, 0, () => run.heartbeat.force()));
   return status;
 }
 
@@ -59,29 +61,32 @@ export async function finalizeRun(run: ActiveRun, outcome: ExecutorOutcome): Pro
  */
 export async function recordRun(run: ActiveRun, notes: readonly string[]): Promise<Omit<RecordedRun, "crash">> {
   const { store } = run;
+  const { log } = run.runtime;
   const { roots, logger } = run.host.invocation;
+  const warn = log.quiet(logger.warn);
   const manifest = store.manifest;
   const runSummary = buildRunSummary({ manifest, pipeline: run.pipeline, notes, now: new Date() });
   // run-summary.json and the metrics line are independent fsync'd writes: done side by side (about 3 ms less per run,
   // measured); one save then covers `run_summary_path` and the metrics outcome.
+  const summaryBytes = () => JSON.stringify(runSummary, null, 2).length;
   const [path, recorded] = await Promise.all([
-    writeRunSummaryFile(store.files.dir, runSummary),
-    manifest.metrics_recorded ? false : tryAppendMetricsLine(roots, buildMetricsLine(manifest, new Date()), logger.warn),
+    log.tolerate(store.withRoom(store.files.runSummary, summaryBytes, () => writeRunSummaryFile(store.files.dir, runSummary))),
+    manifest.metrics_recorded ? false : tryAppendMetricsLine(roots, buildMetricsLine(manifest, new Date()), warn),
   ]);
-  manifest.run_summary_path = rel(roots, path);
+  if (path !== null) manifest.run_summary_path = rel(roots, path);
   if (recorded) {
     const counts = guardrailCounts(manifest.commands);
     if (!guardrailsPresent(manifest.commands)) {
       const recommendation = guardrailRecommendation(counts);
       if (recommendation !== null) {
-        logger.warn(recommendation);
+        warn(recommendation);
         manifest.summary = appendSummary(manifest.summary, recommendation);
       }
     }
     manifest.summary = upsertGuardrailLine(manifest.summary, guardrailLine(counts));
     manifest.metrics_recorded = true;
   }
-  await store.save();
-  await recordTaskState(roots, manifest.task_id, runSummary, { warn: logger.warn, error: logger.warn });
+  await log.tolerate(store.save());
+  await recordTaskState(roots, manifest.task_id, runSummary, { warn, error: warn });
   return { status: manifest.status as FinalStatus, runSummary };
 }

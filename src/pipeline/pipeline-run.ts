@@ -7,7 +7,7 @@ import { Heartbeat } from "../run/heartbeat.ts";
 import type { LoadedInstructions } from "../run/instructions.ts";
 import { ManifestStore } from "../run/manifest-store.ts";
 import { runDir } from "../run/paths.ts";
-import { RunLog } from "../run/run-log.ts";
+import { RunLog, type StoreFault, bindRunStore, storeFaultLine } from "../run/run-log.ts";
 import type { TaskMetadata } from "../run/task-metadata.ts";
 import type { RunSpan } from "../telemetry/spans.ts";
 import { executeStages, type ExecutorOutcome } from "./executor.ts";
@@ -60,6 +60,7 @@ export function openRun(host: PipelineHost, store: ManifestStore, pipeline: Pipe
   const { invocation } = host;
   const m = store.manifest;
   const log = new RunLog(runDir(invocation.roots, m.task_id, m.run_id));
+  bindRunStore(store, log);
   const runtime: RunRuntime = {
     roots: invocation.roots,
     store,
@@ -74,8 +75,16 @@ export function openRun(host: PipelineHost, store: ManifestStore, pipeline: Pipe
     warn: invocation.logger.warn,
     retryTarget: invocation.retryTarget,
   };
-  const heartbeat = new Heartbeat(store, { warn: invocation.logger.warn });
+  // Once the run store has failed, the one line at the end says so: the warnings it causes would only repeat it.
+  const heartbeat = new Heartbeat(store, { warn: log.quiet(invocation.logger.warn) });
   return { host, pipeline, store, runtime, heartbeat, runSpan, depth };
+}
+
+/** The first store fault of any run of an invocation (a child run's included), for its one stderr line. */
+const hostFaults = new WeakMap<PipelineHost, StoreFault>();
+
+export function runStoreFault(host: PipelineHost): StoreFault | null {
+  return hostFaults.get(host) ?? null;
 }
 
 /**
@@ -86,7 +95,13 @@ export function openRun(host: PipelineHost, store: ManifestStore, pipeline: Pipe
 export async function executeRun(run: ActiveRun): Promise<RecordedRun> {
   const { store, heartbeat } = run;
   if (store.manifest.status === "queued") store.manifest.status = "in_progress";
-  await heartbeat.force();
+  try {
+    await heartbeat.force();
+  } catch (error) {
+    throw new RunFailedError(storeFaultLine(run.host.invocation.roots.runs, run.runtime.log.failure ?? { error, path: store.files.manifest }), {
+      cause: error,
+    });
+  }
   heartbeat.start();
   writeRunOwner(store.files.dir);
   let outcome: ExecutorOutcome;
@@ -101,10 +116,11 @@ export async function executeRun(run: ActiveRun): Promise<RecordedRun> {
   await finalizeRun(run, outcome);
   const recorded = await recordRun(run, outcome.notes);
   run.runSpan.end({ status: store.manifest.status, metrics: store.manifest.metrics });
-  await run.runtime.log
-    .close()
-    .catch((error) => run.host.invocation.logger.warn(`Run log not closed cleanly for run ${store.manifest.run_id}: ${errorMessage(error)}`));
-  await store.idle();
+  const { log } = run.runtime;
+  const warn = log.quiet(run.host.invocation.logger.warn);
+  await log.close().catch((error) => warn(`Run log not closed cleanly for run ${store.manifest.run_id}: ${errorMessage(error)}`));
+  await log.tolerate(store.idle());
   removeRunOwner(store.files.dir);
+  if (log.failure !== null && !hostFaults.has(run.host)) hostFaults.set(run.host, log.failure);
   return { ...recorded, crash };
 }

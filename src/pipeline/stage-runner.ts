@@ -15,10 +15,10 @@ import type { OutputChunk } from "../exec/chunker.ts";
 import { startAttempt } from "../exec/process-runner.ts";
 import type { ManifestStore } from "../run/manifest-store.ts";
 import { rel, type StoreRoots } from "../run/paths.ts";
-import type { RunLog, StageLog } from "../run/run-log.ts";
+import { type RunLog, type StageLog, storeFaultText } from "../run/run-log.ts";
 import { writeErrorArtifact } from "../run/error-artifact.ts";
 import type { RunSpan, StageSpan } from "../telemetry/spans.ts";
-import type { CancelScope } from "./cancel-scope.ts";
+import { CancelScope } from "./cancel-scope.ts";
 import { KILL_GRACE_MS } from "./limits.ts";
 import type { ShellHandle } from "./shell-attempt.ts";
 import { ToolRunEvents } from "./tool-run-events.ts";
@@ -124,6 +124,15 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   store.saveSoon();
   await stageLog.append({ type: "command:start", command: stage.command });
 
+  // The attempts of this stage are cancelled by the run's scope (SIGINT/SIGTERM) and also when the run's store can no
+  // longer be written (issue 10, B2): a run whose log cannot be written cannot be recorded honestly, so its command
+  // gets SIGTERM (to its group, then SIGKILL after the grace) without cancelling the run.
+  const attempts = new CancelScope();
+  const offRunCancel = runtime.cancel.onCancel((signal) => attempts.cancel(signal));
+  if (runtime.cancel.signal !== null) attempts.cancel(runtime.cancel.signal);
+  const offLogFailure = runtime.log.onFailure(() => attempts.cancel("SIGTERM"));
+  if (runtime.log.failure !== null) attempts.cancel("SIGTERM");
+
   const correlationId = randomUUID();
   const toolEvents = new ToolRunEvents();
   const invocationId = toolInvocationId(runtime.runId, stage.id === "exec" && runtime.pipelineId === "exec" ? "exec" : stage.id, Date.now());
@@ -204,7 +213,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
       result = await runInShell(stage.session.shell, stage.command, {
         env: stage.envOverrides ?? {},
         timeoutMs: stage.timeoutSeconds ? stage.timeoutSeconds * 1000 : undefined,
-        cancel: runtime.cancel,
+        cancel: attempts,
         onChunk,
       });
     } else {
@@ -219,7 +228,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
         },
         onChunk,
       );
-      const untrack = runtime.cancel.track(running);
+      const untrack = attempts.track(running);
       result = await running.result;
       untrack();
     }
@@ -300,6 +309,8 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     if (!(error instanceof ApprovalError)) runtime.warn(`Command execution failed: ${failure}`);
   }
   runtime.retryTarget.current = null;
+  offRunCancel();
+  offLogFailure();
   if (outcome?.sandboxWarning) runtime.warn(outcome.sandboxWarning);
   if (outcome?.hint) {
     // The hint (e.g. the grant command of the escalation key) is what lets the user continue: without this line it
@@ -315,7 +326,13 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   let status: StageResult["status"];
   let summary: string;
   const spawnMessage = attempt?.spawnError?.message ?? null;
-  if (attempt === null) {
+  const storeFault = runtime.log.failure;
+  const storeMessage = storeFault === null ? null : `cannot write the run log: ${storeFaultText(storeFault)}`;
+  if (storeMessage !== null && !cancelled) {
+    // Whatever the command did, its record is incomplete: the stage fails like one that could not be run.
+    status = "failed";
+    summary = `Execution error: ${storeMessage}`;
+  } else if (attempt === null) {
     status = "failed";
     summary = `Execution error: ${failure ?? "the command did not run"}`;
   } else if (spawnMessage !== null) {
@@ -349,23 +366,28 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   entry.status = status;
   const sandboxState = outcome?.sandboxState ?? lastState;
   if (status === "failed") {
-    const path = await writeErrorArtifact(runtime.log.runDir, {
+    const errorsDir = runtime.store.files.errorsDir;
+    const path = await runtime.store.withRoom(errorsDir, 16 * 1024, () => writeErrorArtifact(runtime.log.runDir, {
       runId: runtime.runId,
       taskId: runtime.taskId,
       commandIndex: stage.index,
       commandId: stage.id,
       command: stage.command,
-      reason: attempt === null ? "approval-denied" : spawnMessage !== null ? "spawn-failed" : "command-failed",
+      reason: storeMessage !== null ? "command-failed" : attempt === null ? "approval-denied" : spawnMessage !== null ? "spawn-failed" : "command-failed",
       exitCode,
       sandboxState,
       stderr: attempt?.stderr ?? "",
       signal: attempt?.signal ?? null,
       stdoutBytes: attempt?.stdoutBytes ?? 0,
       stderrBytes: attempt?.stderrBytes ?? 0,
-      error: spawnMessage ?? failure,
+      error: storeMessage ?? spawnMessage ?? failure,
       createdAt: new Date(),
+    })).catch((error) => {
+      // On a store that cannot be written the artifact is given up (the fault is reported once, at the end).
+      if (runtime.log.failure === null) throw error;
+      return null;
     });
-    entry.error_file = rel(runtime.roots, path);
+    if (path !== null) entry.error_file = rel(runtime.roots, path);
   }
 
   let record: ToolRunRecord | null = null;
@@ -407,7 +429,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     record,
     toolEvents,
     summary,
-    errorMessage: spawnMessage ?? (attempt === null ? failure : null),
+    errorMessage: status === "failed" && storeMessage !== null ? storeMessage : (spawnMessage ?? (attempt === null ? failure : null)),
     durationMs,
     sandboxState,
   };

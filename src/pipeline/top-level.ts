@@ -1,9 +1,12 @@
+import { RunFailedError } from "../core/errors.ts";
 import type { Manifest } from "../core/schemas/manifest.ts";
+import { storeFaultLine } from "../run/run-log.ts";
 import { SessionManager } from "../exec/session-manager.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
 import type { RecordedRun } from "./finalize.ts";
 import type { Invocation } from "./invocation.ts";
 import { notifyPipelineRun } from "./pipeline-notify.ts";
+import { runStoreFault } from "./pipeline-run.ts";
 import { type ActiveRun, type PipelineHost, stageBaseEnv } from "./run-context.ts";
 
 /** What `start`/`resume` print and exit with (SPEC §5.1, §5.4). */
@@ -43,10 +46,16 @@ export async function withPipelineHost(
   const removeSignals = installSignalHandlers(invocation.cancel);
   try {
     const { run, recorded } = await body(host);
-    if (recorded.crash !== null) invocation.logger.warn(`Execution error: ${recorded.crash}`);
-    const event = await notifyPipelineRun(run, recorded.status);
-    await invocation.events.dispatch(event);
+    // A run store that could not be written (issue 10, B2) is the command's one error line, printed last.
+    const fault = runStoreFault(host);
+    if (recorded.crash !== null && fault === null) invocation.logger.warn(`Execution error: ${recorded.crash}`);
+    const event = await notifyPipelineRun(run, recorded.status).catch((error) => {
+      if (fault === null) throw error;
+      return null;
+    });
+    if (event !== null) await invocation.events.dispatch(event);
     await invocation.tracer.shutdown();
+    if (fault !== null) throw new RunFailedError(storeFaultLine(invocation.roots.runs, fault), { cause: fault.error });
     const m = run.store.manifest;
     const signal = invocation.cancel.signal;
     const exitCode = recorded.status === "succeeded" ? 0 : recorded.status === "failed" ? 1 : signal === "SIGINT" ? 130 : 143;

@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { type FileHandle, mkdir, open, truncate } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /** Largest size of each of the two buffers of a file. */
@@ -15,13 +15,20 @@ const FLUSH_DELAY_MS = 20;
 
 const encoder = new TextEncoder();
 
+/** Called once, when a write fails (after the file was cut back to its last complete line). */
+export type AppendFailureListener = (error: unknown, file: AppendFile) => void;
+
 /**
  * An append-only file written through one handle and two buffers: lines are encoded straight into the active
  * buffer while the other one is being written, so bulk output costs no allocation per line and one async `write`
  * per batch (never a syscall per line). Buffers start small and double when they fill (up to 256 KiB). When both
  * buffers are busy, a line waits in a small queue and `write` returns a promise, which the producer awaits: memory
- * stays bounded (about 512 KiB per file). The file and its parents are created on the first write. A disk error is remembered, later lines are dropped, and `flush()` /
- * `close()` reject with it.
+ * stays bounded (about 512 KiB per file). The file and its parents are created on the first write.
+ *
+ * The file only ever holds whole lines (issue 10, B2): every batch is made of whole lines, and `committed` counts the
+ * bytes known to end at a line boundary (the size at open plus each batch written in full; no extra syscall per
+ * batch). When a write fails (ENOSPC, EIO…), the file is truncated back to `committed`, the error is remembered, the
+ * listener is told, later lines are dropped, and `flush()` / `close()` reject with it.
  */
 export class AppendFile {
   private active: Uint8Array | null = null;
@@ -35,13 +42,25 @@ export class AppendFile {
   private failure: unknown = null;
   private closed = false;
   private closing: Promise<void> | null = null;
+  /** Bytes of the file that end at a line boundary (see the class comment). */
+  private committed = 0;
+  /** Set by `stop()`: later lines are dropped, without an error. */
+  private stopped = false;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly onFailure: AppendFailureListener | null = null,
+  ) {}
+
+  /** The error of the write that failed, if one did. */
+  get error(): unknown {
+    return this.failure;
+  }
 
   /** Buffers `line`; returns a promise (never rejecting) when the producer should wait for the disk. */
   write(line: string): Promise<void> | undefined {
     if (this.closed) throw new Error(`Log ${this.path} is closed`);
-    if (this.failure !== null) return undefined;
+    if (this.failure !== null || this.stopped) return undefined;
     if (this.queue.length === 0) {
       this.active ??= new Uint8Array(INITIAL_BUFFER_BYTES);
       const { read, written } = encoder.encodeInto(line, this.active.subarray(this.used));
@@ -62,7 +81,7 @@ export class AppendFile {
    */
   writeBytes(bytes: Uint8Array): Promise<void> | undefined {
     if (this.closed) throw new Error(`Log ${this.path} is closed`);
-    if (this.failure !== null) return undefined;
+    if (this.failure !== null || this.stopped) return undefined;
     if (this.queue.length === 0) {
       this.active ??= new Uint8Array(INITIAL_BUFFER_BYTES);
       if (this.used + bytes.byteLength <= this.active.byteLength) {
@@ -134,7 +153,7 @@ export class AppendFile {
 
   private async drain(): Promise<void> {
     try {
-      while ((this.used > 0 || this.queue.length > 0) && this.failure === null) {
+      while ((this.used > 0 || this.queue.length > 0) && this.failure === null && !this.stopped) {
         const handle = this.handle ?? (await this.openHandle());
         const full = this.active as Uint8Array;
         const batch = full.subarray(0, this.used);
@@ -144,11 +163,18 @@ export class AppendFile {
         this.active = this.spare !== null && this.spare.byteLength >= wanted ? this.spare : new Uint8Array(wanted);
         this.spare = full;
         this.used = 0;
-        if (batch.byteLength > 0) await writeAll(handle, batch);
+        if (batch.byteLength > 0) await this.writeAll(handle, batch);
         await this.refill(handle);
       }
     } catch (error) {
       this.failure = error;
+      this.queue.length = 0;
+      this.used = 0;
+      // A short write before the error left part of a line: cut it off. On a full disk this also gives the space back.
+      await this.handle?.truncate(this.committed).catch(() => {});
+      this.onFailure?.(error, this);
+    }
+    if (this.stopped) {
       this.queue.length = 0;
       this.used = 0;
     }
@@ -175,7 +201,7 @@ export class AppendFile {
         this.queue.shift();
       } else if (this.used === 0) {
         this.queue.shift();
-        await writeAll(handle, typeof item === "string" ? Buffer.from(item, "utf8") : item);
+        await this.writeAll(handle, typeof item === "string" ? Buffer.from(item, "utf8") : item);
       } else {
         return;
       }
@@ -184,16 +210,78 @@ export class AppendFile {
 
   private async openHandle(): Promise<FileHandle> {
     await mkdir(dirname(this.path), { recursive: true });
-    this.handle = await open(this.path, "a", 0o644);
-    return this.handle;
+    const handle = await open(this.path, "a", 0o644);
+    try {
+      // One fstat per file: where the lines of this writer start (a rerun appends to the existing file).
+      this.committed = (await handle.stat()).size;
+    } catch (error) {
+      await handle.close().catch(() => {});
+      throw error;
+    }
+    this.handle = handle;
+    return handle;
+  }
+
+  /** Writes every byte of a batch of whole lines (a short write resumes where it stopped), then counts it as committed. */
+  private async writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < bytes.byteLength) {
+      const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
+      offset += bytesWritten;
+    }
+    this.committed += bytes.byteLength;
+  }
+
+  /** Drops every later line (buffered ones included) without an error: the run's logs stop together. */
+  stop(): void {
+    this.stopped = true;
+    if (this.draining === null) {
+      this.queue.length = 0;
+      this.used = 0;
+    }
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  /**
+   * Frees disk space: stops the file (see `stop`), waits for a write in progress, and truncates the file back to the
+   * end of a complete line at least `minBytes` before its end (to empty if there is none). Returns the sizes before
+   * and after, or null when nothing was cut (no file, or empty).
+   */
+  async cutBack(minBytes: number): Promise<{ from: number; to: number } | null> {
+    this.stop();
+    if (this.draining !== null) await this.draining;
+    let reader: FileHandle;
+    try {
+      reader = await open(this.path, "r");
+    } catch {
+      return null;
+    }
+    try {
+      const from = (await reader.stat()).size;
+      if (from === 0) return null;
+      const to = await lineEndBefore(reader, from - minBytes);
+      await truncate(this.path, to);
+      this.committed = to;
+      return { from, to };
+    } finally {
+      await reader.close().catch(() => {});
+    }
   }
 }
 
-/** Writes every byte (a short write resumes where it stopped). */
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.byteLength) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
-    offset += bytesWritten;
+/** The largest offset ≤ `limit` that starts a line (0, or just after a `\n`), reading backwards in 64 KiB windows. */
+async function lineEndBefore(reader: FileHandle, limit: number): Promise<number> {
+  const window = new Uint8Array(64 * 1024);
+  let end = limit;
+  while (end > 0) {
+    const start = Math.max(0, end - window.byteLength);
+    const { bytesRead } = await reader.read(window, 0, end - start, start);
+    const at = window.subarray(0, bytesRead).lastIndexOf(10);
+    if (at !== -1) return start + at + 1;
+    end = start;
   }
+  return 0;
 }

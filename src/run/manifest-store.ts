@@ -34,6 +34,22 @@ export type CreateManifestInput = {
 
 export type StoreEffects = { now?: () => Date; randomBytes?: (size: number) => Uint8Array };
 
+/**
+ * What the run does when its store cannot be written (issue 10, B2; wired by `bindRunStore` in run-log.ts):
+ * `reclaim` frees disk space after an ENOSPC (`bytes`: the size of what was being written) and says whether it freed
+ * any — then the write is retried once; `fault` hears of a write that failed for good.
+ */
+export type StoreFaultHandlers = {
+  reclaim: (error: unknown, path: string, bytes: number) => Promise<boolean>;
+  fault: (error: unknown, path: string) => void;
+};
+
+/** A full disk (or quota): the only failure that freeing space can cure. */
+export function isNoSpace(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "ENOSPC" || code === "EDQUOT";
+}
+
 const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** A fresh `commands[]` entry: `pending`, every time, code, summary and path null (§8.2). */
@@ -186,6 +202,11 @@ export class ManifestStore {
   private soon: ReturnType<typeof setImmediate> | null = null;
   /** The error of a failed deferred save, rethrown by `idle()`. */
   private deferredFailure: unknown = null;
+  private handlers: StoreFaultHandlers | null = null;
+  /** A reclaim in progress: writes failing meanwhile wait for it instead of cutting more. */
+  private reclaiming: Promise<boolean> | null = null;
+  /** Length of the last manifest text written or tried (what a reclaim must make room for). */
+  private textBytes = 0;
 
   private constructor(
     readonly manifest: Manifest,
@@ -219,18 +240,69 @@ export class ManifestStore {
     return new ManifestStore(await loadManifest(abs), runFiles(dirname(abs)), effects);
   }
 
-  /** Writes the manifest now; the promise rejects when the write failed. */
+  setFaultHandlers(handlers: StoreFaultHandlers): void {
+    this.handlers = handlers;
+  }
+
+  /**
+   * Writes the manifest now; the promise rejects when the write failed. With fault handlers, an ENOSPC frees space and
+   * the save is retried once (with the manifest as it is then), and a final failure is reported as the run's fault.
+   */
   save(): Promise<void> {
     this.cancelSoon();
     try {
-      this.manifest.updated_at = this.now().toISOString();
-      const status = this.manifest.status;
-      const durable = status !== this.durableStatus;
-      writeFileAtomicSync(this.files.manifest, manifestText(orderManifest(this.manifest)), { durable });
-      if (durable) this.durableStatus = status;
+      this.writeNow();
       return Promise.resolve();
     } catch (error) {
-      return Promise.reject(error);
+      if (this.handlers === null) return Promise.reject(error);
+      // Twice the text: the temporary file is written while the old manifest still exists.
+      return this.recover(error, this.files.manifest, 2 * this.textBytes, () => this.writeNow());
+    }
+  }
+
+  /** One synchronous save. */
+  private writeNow(): void {
+    this.manifest.updated_at = this.now().toISOString();
+    const status = this.manifest.status;
+    const durable = status !== this.durableStatus;
+    const text = manifestText(orderManifest(this.manifest));
+    this.textBytes = text.length;
+    writeFileAtomicSync(this.files.manifest, text, { durable });
+    if (durable) this.durableStatus = status;
+  }
+
+  /**
+   * Runs another write of this run's store (`path`, about `bytes` long) under the same rules as `save`: an ENOSPC
+   * frees space and retries once; a final failure is the run's fault. Without fault handlers it only runs `write`.
+   */
+  async withRoom<T>(path: string, bytes: number | (() => number), write: () => T | Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (this.handlers === null) throw error;
+      return this.recover(error, path, typeof bytes === "number" ? bytes : bytes(), write);
+    }
+  }
+
+  private async recover<T>(error: unknown, path: string, bytes: number, retry: () => T | Promise<T>): Promise<T> {
+    const handlers = this.handlers as StoreFaultHandlers;
+    if (!isNoSpace(error)) {
+      handlers.fault(error, path);
+      throw error;
+    }
+    this.reclaiming ??= handlers.reclaim(error, path, bytes).finally(() => {
+      this.reclaiming = null;
+    });
+    const freed = await this.reclaiming.catch(() => false);
+    if (!freed) {
+      handlers.fault(error, path);
+      throw error;
+    }
+    try {
+      return await retry();
+    } catch (again) {
+      handlers.fault(again, path);
+      throw again;
     }
   }
 

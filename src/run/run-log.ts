@@ -1,6 +1,39 @@
+import { stat } from "node:fs/promises";
+import { relative } from "node:path";
+import { errorMessage } from "../core/errors.ts";
 import { redact } from "../core/redact.ts";
+import { appendSummary } from "../core/summary.ts";
 import { AppendFile } from "./append-file.ts";
+import type { ManifestStore } from "./manifest-store.ts";
 import { commandLogPath, runFiles } from "./paths.ts";
+
+/** The first write of a run's store (a log line, the manifest, a record) that failed for good, and its file. */
+export type StoreFault = { error: unknown; path: string };
+
+/** A log cut back to free disk space: its size before and after (a line boundary). */
+export type LogCut = { path: string; from: number; to: number };
+
+/** The least a reclaim cuts from the run's logs (issue 10, B2). */
+export const RECLAIM_MIN_BYTES = 64 * 1024;
+
+/**
+ * `ENOSPC: no space left on device (<path>)`: the OS message without its `, <syscall> '<path>'` tail (Node's form,
+ * which names no path for `write`), then the file that could not be written.
+ */
+export function storeFaultText(fault: StoreFault): string {
+  const error = fault.error as { code?: unknown; syscall?: unknown } | null;
+  let message = errorMessage(fault.error);
+  if (typeof error?.code === "string" && typeof error.syscall === "string" && message.startsWith(`${error.code}:`)) {
+    const tail = message.indexOf(`, ${error.syscall}`);
+    if (tail !== -1) message = message.slice(0, tail);
+  }
+  return `${message} (${fault.path})`;
+}
+
+/** The one stderr line of a run whose store could not be written (exit 1, SPEC §4.4). */
+export function storeFaultLine(runsDir: string, fault: StoreFault): string {
+  return `Cannot write the run store under ${runsDir}: ${storeFaultText(fault)}`;
+}
 
 /** Fields of one log line, `type` first (SPEC §9.7); `timestamp` and `index` are added by the log. */
 export type LogFields = { type: string } & Record<string, unknown>;
@@ -75,16 +108,88 @@ export class StageLog {
   }
 }
 
-/** Writers of one run's `runner.ndjson` and its per-stage logs (SPEC §7.1, §9.7). */
+/**
+ * Writers of one run's `runner.ndjson` and its per-stage logs (SPEC §7.1, §9.7).
+ *
+ * A run whose store cannot be written cannot be recorded honestly (issue 10, B2). The first failure — a log write
+ * (reported by its file, already cut back to its last complete line) or a manifest save reported through `fail()` —
+ * becomes the run's `failure`: every log file stops (the logs keep whole lines only, and stay consistent with each
+ * other), and the listeners are told (the stage runner cancels the running command and fails the stage).
+ */
 export class RunLog {
   private readonly runner: AppendFile;
   private readonly stages = new Set<AppendFile>();
+  /** Every file this log opened, closed ones included: what `freeSpace` may cut. */
+  private readonly files: AppendFile[] = [];
+  private fault: StoreFault | null = null;
+  private readonly listeners = new Set<(fault: StoreFault) => void>();
 
   constructor(
     readonly runDir: string,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    this.runner = new AppendFile(runFiles(runDir).runnerLog);
+    this.runner = this.open(runFiles(runDir).runnerLog);
+  }
+
+  private open(path: string): AppendFile {
+    const file = new AppendFile(path, (error) => this.fail(error, path));
+    this.files.push(file);
+    return file;
+  }
+
+  /** The run's first store fault, if any. */
+  get failure(): StoreFault | null {
+    return this.fault;
+  }
+
+  /** Records the run's store fault (the first one wins): every log file stops and the listeners are told. */
+  fail(error: unknown, path: string): void {
+    if (this.fault !== null) return;
+    this.fault = { error, path };
+    for (const file of this.files) file.stop();
+    for (const listener of this.listeners) listener(this.fault);
+  }
+
+  /** `warn`, silent once the run's store has failed: the one line reporting the fault would only be repeated. */
+  quiet(warn: (line: string) => void): (line: string) => void {
+    return (line) => {
+      if (this.fault === null) warn(line);
+    };
+  }
+
+  /** `write`, whose failure is tolerated (null) once the run's store fault is recorded: the run goes on to finalize. */
+  tolerate<T>(write: Promise<T>): Promise<T | null> {
+    return write.catch((error) => {
+      if (this.fault === null) throw error;
+      return null;
+    });
+  }
+
+  /** Calls `listener` on the run's store fault; returns the function that removes it. */
+  onFailure(listener: (fault: StoreFault) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Frees at least `minBytes` (when the logs hold that much) by cutting the biggest log files back to a line
+   * boundary, so that the run can still be finalized on a full disk. Every file stops first. Returns the cuts made.
+   */
+  async freeSpace(minBytes: number): Promise<LogCut[]> {
+    for (const file of this.files) file.stop();
+    const unique = [...new Map(this.files.map((f) => [f.path, f])).values()];
+    const sized = await Promise.all(unique.map(async (file) => ({ file, size: await stat(file.path).then((s) => s.size, () => 0) })));
+    sized.sort((a, b) => b.size - a.size);
+    const cuts: LogCut[] = [];
+    let freed = 0;
+    for (const { file, size } of sized) {
+      if (freed >= minBytes || size === 0) break;
+      const cut = await file.cutBack(minBytes - freed).catch(() => null);
+      if (cut === null || cut.to === cut.from) continue;
+      cuts.push({ path: file.path, ...cut });
+      freed += cut.from - cut.to;
+    }
+    return cuts;
   }
 
   get runnerPath(): string {
@@ -93,7 +198,8 @@ export class RunLog {
 
   /** Opens the log of stage `index` (1-based). A rerun (resume) appends to the existing file. */
   stage(index: number, stageId: string): StageLog {
-    const file = new AppendFile(commandLogPath(this.runDir, index, stageId));
+    const file = this.open(commandLogPath(this.runDir, index, stageId));
+    if (this.fault !== null) file.stop();
     this.stages.add(file);
     return new StageLog(index, this.runner, file, this.clock);
   }
@@ -109,4 +215,24 @@ export class RunLog {
     const failed = results.find((r) => r.status === "rejected");
     if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
   }
+}
+
+/**
+ * Binds a run's manifest store to its log. A save (or guarded write) that meets a full disk frees space by cutting
+ * the logs back — at least 64 KiB plus the size of what is being written — records the cut in the manifest summary,
+ * and is retried once; a write that fails for good is the run's store fault. Either way the log stops and
+ * the running stage is cancelled (see `RunLog`).
+ */
+export function bindRunStore(store: ManifestStore, log: RunLog): void {
+  store.setFaultHandlers({
+    reclaim: async (error, path, bytes) => {
+      log.fail(error, path);
+      const cuts = await log.freeSpace(RECLAIM_MIN_BYTES + bytes);
+      if (cuts.length === 0) return false;
+      const what = cuts.map((c) => `${relative(log.runDir, c.path)} cut from ${c.from} to ${c.to} bytes`).join(", ");
+      store.manifest.summary = appendSummary(store.manifest.summary, `Run log truncated to free disk space: ${what}.`);
+      return true;
+    },
+    fault: (error, path) => log.fail(error, path),
+  });
 }
