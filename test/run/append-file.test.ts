@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AppendFile } from "../../src/run/append-file.ts";
 import { useTempDirs } from "./fixtures/temp.ts";
+import { mountTmpfs, reportTmpfsSkip, tmpfsProbe } from "./fixtures/tmpfs.ts";
 
 const tempDir = useTempDirs();
 
@@ -41,5 +42,90 @@ describe("AppendFile", () => {
     await expect(file.flush()).rejects.toThrow();
     expect(file.write("y\n")).toBeUndefined();
     await expect(file.close()).rejects.toThrow();
+  });
+});
+
+describe("AppendFile on a full disk (issue 10, B2)", () => {
+  reportTmpfsSkip("append-file.test.ts");
+
+  /** Whole lines only: the text ends with a newline and every line is one of those written. */
+  const expectWholeLines = (text: string, written: Set<string>) => {
+    expect(text === "" || text.endsWith("\n")).toBe(true);
+    for (const line of text.split("\n").slice(0, -1)) expect(written.has(line)).toBe(true);
+  };
+
+  test.skipIf(tmpfsProbe !== null)("a write that fills the disk is cut back to the last whole line; the error is kept and told once", async () => {
+    const disk = mountTmpfs("128k");
+    const path = join(disk, "log.ndjson");
+    writeFileSync(path, "old line\n");
+    const failures: unknown[] = [];
+    const file = new AppendFile(path, (error) => failures.push(error));
+    const written = new Set<string>(["old line"]);
+    // Lines of 3001 bytes: 128 KiB is never a whole number of them, so the failing batch is always cut mid-line.
+    for (let i = 0; i < 200 && failures.length === 0; i += 1) {
+      const line = `${String(i).padStart(5, "0")}:${"x".repeat(2994)}`;
+      written.add(line);
+      const wait = file.write(`${line}\n`);
+      if (wait) await wait;
+    }
+    await expect(file.flush()).rejects.toMatchObject({ code: "ENOSPC" });
+    expect(failures).toHaveLength(1);
+    expect((failures[0] as { code: string }).code).toBe("ENOSPC");
+    expect(file.error).toBe(failures[0]);
+    const text = readFileSync(path, "utf8");
+    expect(text.startsWith("old line\n00000:")).toBe(true);
+    expectWholeLines(text, written);
+    expect(file.write("dropped\n")).toBeUndefined();
+    await expect(file.close()).rejects.toMatchObject({ code: "ENOSPC" });
+    expect(readFileSync(path, "utf8")).toBe(text);
+    expect(failures).toHaveLength(1);
+  });
+});
+
+describe("AppendFile.cutBack and stop", () => {
+  test("cuts back to a line boundary at least n bytes before the end, and stops the file", async () => {
+    const path = join(tempDir(), "log");
+    const file = new AppendFile(path);
+    const lines = Array.from({ length: 50 }, (_, i) => `${i}:${"y".repeat(97 + (i % 7))}\n`);
+    for (const line of lines) file.write(line);
+    await file.flush();
+    const full = lines.join("");
+    const cut = await file.cutBack(1000);
+    expect(cut?.from).toBe(full.length);
+    const kept = readFileSync(path, "utf8");
+    expect(cut?.to).toBe(kept.length);
+    expect(full.length - kept.length).toBeGreaterThanOrEqual(1000);
+    // The largest whole-line prefix that frees 1000 bytes.
+    const prefixes = lines.map((_, i) => lines.slice(0, i).join("")).filter((p) => full.length - p.length >= 1000);
+    expect(kept).toBe(prefixes.at(-1) as string);
+    // Stopped: later lines are dropped without an error.
+    expect(file.write("late\n")).toBeUndefined();
+    await file.close();
+    expect(readFileSync(path, "utf8")).toBe(kept);
+  });
+
+  test("more than the file holds empties it; a missing or empty file is not cut", async () => {
+    const dir = tempDir();
+    const path = join(dir, "log");
+    const file = new AppendFile(path);
+    file.write("one\n");
+    file.write("two\n");
+    await file.flush();
+    expect(await file.cutBack(1 << 20)).toEqual({ from: 8, to: 0 });
+    expect(readFileSync(path, "utf8")).toBe("");
+    expect(await file.cutBack(10)).toBeNull();
+    expect(await new AppendFile(join(dir, "never-written")).cutBack(10)).toBeNull();
+  });
+
+  test("stop() drops buffered and later lines without an error", async () => {
+    const path = join(tempDir(), "log");
+    const file = new AppendFile(path);
+    file.write("kept\n");
+    await file.flush();
+    file.write("buffered, never written\n");
+    file.stop();
+    expect(file.write("later\n")).toBeUndefined();
+    await file.close();
+    expect(readFileSync(path, "utf8")).toBe("kept\n");
   });
 });

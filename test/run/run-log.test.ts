@@ -1,8 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { RunLog } from "../../src/run/run-log.ts";
+import { loadInstructions } from "../../src/run/instructions.ts";
+import { loadManifest, ManifestStore } from "../../src/run/manifest-store.ts";
+import { runDir } from "../../src/run/paths.ts";
+import { RunLog, bindRunStore, storeFaultLine, storeFaultText } from "../../src/run/run-log.ts";
 import { useTempDirs } from "./fixtures/temp.ts";
+import { mountTmpfs, reportTmpfsSkip, tmpfsProbe } from "./fixtures/tmpfs.ts";
 
 const tempDir = useTempDirs();
 
@@ -94,4 +98,181 @@ describe("run logs", () => {
     expect(lines).toBe(chunks * 2);
     expect(bytes).toBe(total);
   }, 60_000);
+});
+
+/** Every line of a log file parses, and the file ends with a newline (or is empty). */
+function expectWholeJsonLines(path: string): number {
+  const text = readFileSync(path, "utf8");
+  expect(text === "" || text.endsWith("\n")).toBe(true);
+  const lines = text.split("\n").slice(0, -1);
+  for (const line of lines) JSON.parse(line);
+  return lines.length;
+}
+
+/** Fills what is left of the disk holding `path`, to the last block. */
+function fillUp(path: string): void {
+  const fd = openSync(path, "a");
+  try {
+    for (const size of [64 * 1024, 4096, 512, 1]) {
+      for (;;) {
+        try {
+          writeSync(fd, new Uint8Array(size));
+        } catch {
+          break;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A new run's store and bound log under `runs` (the shape `exec`/`start` create). */
+async function boundRun(repo: string, runs: string) {
+  const roots = { repo, runs, out: join(repo, "out") };
+  const store = await ManifestStore.create({
+    roots,
+    taskId: "t1",
+    runId: "2025-11-04T02-45-12-345Z-abcdef01",
+    taskSlug: null,
+    parentRunId: null,
+    pipelineId: "exec",
+    pipelineTitle: "CLI Exec Command",
+    approvalPolicy: null,
+    status: "in_progress",
+    stages: [{ id: "exec", title: "Execute flood", command: "flood", kind: "command" }],
+    instructions: await loadInstructions(repo),
+  });
+  const log = new RunLog(runDir(roots, "t1", "2025-11-04T02-45-12-345Z-abcdef01"));
+  bindRunStore(store, log);
+  return { store, log };
+}
+
+/** Appends output lines until the log fails (the disk is full). */
+async function flood(log: RunLog): Promise<void> {
+  const stage = log.stage(1, "exec");
+  const data = "a".repeat(4000);
+  for (let i = 1; i < 10_000 && log.failure === null; i += 1) {
+    const wait = stage.append({ type: "command:stdout", sequence: i, data });
+    if (wait) await wait;
+  }
+}
+
+describe("a run store that cannot be written (issue 10, B2)", () => {
+  reportTmpfsSkip("run-log.test.ts");
+
+  test("the error text names the file, without the syscall tail; the CLI line names the runs directory", () => {
+    const write = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", syscall: "write" });
+    expect(storeFaultText({ error: write, path: "/r/t1/cli/x/runner.ndjson" })).toBe("ENOSPC: no space left on device (/r/t1/cli/x/runner.ndjson)");
+    const open = Object.assign(new Error("ENOSPC: no space left on device, open '/r/.m.tmp'"), { code: "ENOSPC", syscall: "open" });
+    expect(storeFaultText({ error: open, path: "/r/m.json" })).toBe("ENOSPC: no space left on device (/r/m.json)");
+    expect(storeFaultText({ error: new Error("odd, failure"), path: "/p" })).toBe("odd, failure (/p)");
+    expect(storeFaultLine("/r", { error: write, path: "/r/x" })).toBe("Cannot write the run store under /r: ENOSPC: no space left on device (/r/x)");
+  });
+
+  test("the first failure stops every log file and tells the listeners once", async () => {
+    const dir = tempDir();
+    const log = new RunLog(dir);
+    const stage = log.stage(1, "s");
+    await stage.append({ type: "command:start", command: "x" });
+    await log.flush();
+    const told: string[] = [];
+    log.onFailure((fault) => told.push(fault.path));
+    log.fail(new Error("EIO"), join(dir, "runner.ndjson"));
+    log.fail(new Error("second"), join(dir, "other"));
+    expect(told).toEqual([join(dir, "runner.ndjson")]);
+    expect(log.failure?.path).toBe(join(dir, "runner.ndjson"));
+    expect(stage.append({ type: "dropped" })).toBeUndefined();
+    expect(log.stage(2, "later").append({ type: "dropped" })).toBeUndefined();
+    await log.close();
+    expect(readFileSync(join(dir, "runner.ndjson"), "utf8").split("\n").length).toBe(2);
+    expect(existsSync(join(dir, "commands/02-later.ndjson"))).toBe(false);
+    // Once failed, warnings are quiet and failed writes are tolerated.
+    const warned: string[] = [];
+    log.quiet((line) => warned.push(line))("repeats the fault");
+    expect(warned).toEqual([]);
+    expect(await log.tolerate(Promise.reject(new Error("ENOSPC")))).toBeNull();
+  });
+
+  test("freeSpace cuts the biggest logs first, at line boundaries, until enough is freed", async () => {
+    const dir = tempDir();
+    const log = new RunLog(dir);
+    const big = log.stage(1, "big");
+    for (let i = 0; i < 200; i += 1) big.append({ type: "command:stdout", data: "b".repeat(1000) });
+    await big.close();
+    const small = log.stage(2, "small");
+    await small.append({ type: "command:stdout", data: "s" });
+    await log.flush();
+    const before = statSync(join(dir, "runner.ndjson")).size;
+    const cuts = await log.freeSpace(10_000);
+    expect(cuts).toHaveLength(1);
+    expect(cuts[0]?.path).toBe(join(dir, "runner.ndjson"));
+    expect(cuts[0]?.from).toBe(before);
+    expect(before - (cuts[0]?.to ?? 0)).toBeGreaterThanOrEqual(10_000);
+    expect(statSync(join(dir, "runner.ndjson")).size).toBe(cuts[0]?.to as number);
+    expectWholeJsonLines(join(dir, "runner.ndjson"));
+    expect(statSync(join(dir, "commands/02-small.ndjson")).size).toBeGreaterThan(0);
+    await log.close();
+  });
+
+  test.skipIf(tmpfsProbe !== null)("a log filling the disk: whole lines; the final save frees ≥ 64 KiB from the logs and is retried once", async () => {
+    const repo = tempDir();
+    const runs = join(mountTmpfs("256k"), "runs");
+    const { store, log } = await boundRun(repo, runs);
+    await flood(log);
+    expect((log.failure?.error as { code?: string } | undefined)?.code).toBe("ENOSPC");
+    const runner = join(log.runDir, "runner.ndjson");
+    const commandLog = join(log.runDir, "commands/01-exec.ndjson");
+    expect([runner, commandLog]).toContain(log.failure?.path as string);
+    await log.close().catch(() => undefined);
+    fillUp(join(runs, "filler"));
+    const sizesBefore = [runner, commandLog].map((p) => statSync(p).size);
+    // A final manifest bigger than before: the disk has no room for it.
+    store.manifest.status = "failed";
+    store.manifest.summary = `Execution error: ${"z".repeat(40_000)}`;
+    await store.save();
+    const saved = await loadManifest(store.files.manifest);
+    expect(saved.status).toBe("failed");
+    const notes = (saved.summary ?? "").split("\n").slice(1);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/^Run log truncated to free disk space: (runner\.ndjson|commands\/01-exec\.ndjson) cut from \d+ to \d+ bytes/);
+    const sizesAfter = [runner, commandLog].map((p) => statSync(p).size);
+    const freed = sizesBefore.reduce((a, b) => a + b, 0) - sizesAfter.reduce((a, b) => a + b, 0);
+    expect(freed).toBeGreaterThanOrEqual(64 * 1024 + 40_000);
+    expectWholeJsonLines(runner);
+    expectWholeJsonLines(commandLog);
+    expect(readdirSync(log.runDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  test.skipIf(tmpfsProbe !== null)("nothing to free: the save rejects, the old manifest stays whole, the fault names the manifest", async () => {
+    const repo = tempDir();
+    const disk = mountTmpfs("128k");
+    const { store, log } = await boundRun(repo, join(disk, "runs"));
+    fillUp(join(disk, "fill"));
+    store.manifest.summary = "y".repeat(20_000);
+    let rejected: unknown = null;
+    await store.save().catch((error) => {
+      rejected = error;
+    });
+    expect((rejected as { code?: string } | null)?.code).toBe("ENOSPC");
+    expect(log.failure?.path).toBe(store.files.manifest);
+    expect((await loadManifest(store.files.manifest)).status).toBe("in_progress");
+    expect(readdirSync(log.runDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  test("a store write that fails for another reason is the run's fault at once (no reclaim, no retry)", async () => {
+    const repo = tempDir();
+    const { store, log } = await boundRun(repo, join(repo, "runs"));
+    writeFileSync(join(repo, "plain-file"), "");
+    let calls = 0;
+    const path = join(repo, "plain-file/x.json");
+    await expect(
+      store.withRoom(path, 10, () => {
+        calls += 1;
+        writeFileSync(path, "{}");
+      }),
+    ).rejects.toMatchObject({ code: "ENOTDIR" });
+    expect(calls).toBe(1);
+    expect(log.failure?.path).toBe(path);
+  });
 });
