@@ -25,10 +25,10 @@ export type AppendFailureListener = (error: unknown, file: AppendFile) => void;
  * buffers are busy, a line waits in a small queue and `write` returns a promise, which the producer awaits: memory
  * stays bounded (about 512 KiB per file). The file and its parents are created on the first write.
  *
- * The file only ever holds whole lines (issue 10, B2): every batch is made of whole lines, and `committed` counts the
- * bytes known to end at a line boundary (the size at open plus each batch written in full; no extra syscall per
- * batch). When a write fails (ENOSPC, EIO…), the file is truncated back to `committed`, the error is remembered, the
- * listener is told, later lines are dropped, and `flush()` / `close()` reject with it.
+ * The file only ever holds whole lines (issue 10, B2): every batch is made of whole lines, and `partial` counts the
+ * bytes of the batch in progress that reached the file (no extra syscall on the way). When a write fails (ENOSPC,
+ * EIO…), those bytes are truncated away (one fstat + ftruncate, only then), the error is remembered, the listener is
+ * told, later lines are dropped, and `flush()` / `close()` reject with it.
  */
 export class AppendFile {
   private active: Uint8Array | null = null;
@@ -42,8 +42,8 @@ export class AppendFile {
   private failure: unknown = null;
   private closed = false;
   private closing: Promise<void> | null = null;
-  /** Bytes of the file that end at a line boundary (see the class comment). */
-  private committed = 0;
+  /** Bytes of the batch being written that already reached the file (see the class comment). */
+  private partial = 0;
   /** Set by `stop()`: later lines are dropped, without an error. */
   private stopped = false;
 
@@ -171,7 +171,7 @@ export class AppendFile {
       this.queue.length = 0;
       this.used = 0;
       // A short write before the error left part of a line: cut it off. On a full disk this also gives the space back.
-      await this.handle?.truncate(this.committed).catch(() => {});
+      await this.dropPartialBatch().catch(() => {});
       this.onFailure?.(error, this);
     }
     if (this.stopped) {
@@ -210,26 +210,27 @@ export class AppendFile {
 
   private async openHandle(): Promise<FileHandle> {
     await mkdir(dirname(this.path), { recursive: true });
-    const handle = await open(this.path, "a", 0o644);
-    try {
-      // One fstat per file: where the lines of this writer start (a rerun appends to the existing file).
-      this.committed = (await handle.stat()).size;
-    } catch (error) {
-      await handle.close().catch(() => {});
-      throw error;
-    }
-    this.handle = handle;
-    return handle;
+    this.handle = await open(this.path, "a", 0o644);
+    return this.handle;
   }
 
-  /** Writes every byte of a batch of whole lines (a short write resumes where it stopped), then counts it as committed. */
+  /** Writes every byte of a batch of whole lines (a short write resumes where it stopped; `partial` counts them). */
   private async writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < bytes.byteLength) {
-      const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
-      offset += bytesWritten;
+    this.partial = 0;
+    while (this.partial < bytes.byteLength) {
+      const { bytesWritten } = await handle.write(bytes, this.partial, bytes.byteLength - this.partial);
+      this.partial += bytesWritten;
     }
-    this.committed += bytes.byteLength;
+    this.partial = 0;
+  }
+
+  /** After a failed write: removes the part of the batch that reached the file (the file ends with a whole line). */
+  private async dropPartialBatch(): Promise<void> {
+    const handle = this.handle;
+    if (handle === null || this.partial === 0) return;
+    const size = (await handle.stat()).size;
+    await handle.truncate(Math.max(0, size - this.partial));
+    this.partial = 0;
   }
 
   /** Drops every later line (buffered ones included) without an error: the run's logs stop together. */
@@ -264,7 +265,6 @@ export class AppendFile {
       if (from === 0) return null;
       const to = await lineEndBefore(reader, from - minBytes);
       await truncate(this.path, to);
-      this.committed = to;
       return { from, to };
     } finally {
       await reader.close().catch(() => {});

@@ -114,6 +114,7 @@ describe("AppendFile.cutBack and stop", () => {
     expect(await file.cutBack(1 << 20)).toEqual({ from: 8, to: 0 });
     expect(readFileSync(path, "utf8")).toBe("");
     expect(await file.cutBack(10)).toBeNull();
+    await file.close();
     expect(await new AppendFile(join(dir, "never-written")).cutBack(10)).toBeNull();
   });
 
