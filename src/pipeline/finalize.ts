@@ -69,10 +69,11 @@ export async function recordRun(run: ActiveRun, notes: readonly string[]): Promi
   // run-summary.json and the metrics line are independent fsync'd writes: done side by side (about 3 ms less per run,
   // measured); one save then covers `run_summary_path` and the metrics outcome.
   const summaryBytes = () => JSON.stringify(runSummary, null, 2).length;
-  const [path, recorded] = await Promise.all([
-    log.tolerate(store.withRoom(store.files.runSummary, summaryBytes, () => writeRunSummaryFile(store.files.dir, runSummary))),
-    manifest.metrics_recorded ? false : tryAppendMetricsLine(roots, buildMetricsLine(manifest, new Date()), warn),
-  ]);
+  const writeSummary = () => log.tolerate(store.withRoom(store.files.runSummary, summaryBytes, () => writeRunSummaryFile(store.files.dir, runSummary)));
+  const writeMetrics = async () => (manifest.metrics_recorded ? false : tryAppendMetricsLine(roots, buildMetricsLine(manifest, new Date()), warn));
+  // After a store fault, one at a time: the summary's write frees space (if it must) before the metrics line needs it.
+  const [path, recorded] =
+    log.failure === null ? await Promise.all([writeSummary(), writeMetrics()]) : [await writeSummary(), await writeMetrics()];
   if (path !== null) manifest.run_summary_path = rel(roots, path);
   if (recorded) {
     const counts = guardrailCounts(manifest.commands);
