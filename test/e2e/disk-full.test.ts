@@ -10,7 +10,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { specWorkspace } from "../pipeline/fixture.ts";
-import { mountTmpfs, reportTmpfsSkip, tmpfsProbe } from "../run/fixtures/tmpfs.ts";
+import { reportTmpfsSkip, tmpfsProbe, useTmpfs } from "../run/fixtures/tmpfs.ts";
+
+const mountTmpfs = useTmpfs();
 
 reportTmpfsSkip("disk-full.test.ts");
 

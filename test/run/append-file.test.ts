@@ -3,7 +3,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AppendFile } from "../../src/run/append-file.ts";
 import { useTempDirs } from "./fixtures/temp.ts";
-import { mountTmpfs, reportTmpfsSkip, tmpfsProbe } from "./fixtures/tmpfs.ts";
+import { reportTmpfsSkip, tmpfsProbe, useTmpfs } from "./fixtures/tmpfs.ts";
+
+const mountTmpfs = useTmpfs();
 
 const tempDir = useTempDirs();
 

@@ -6,7 +6,9 @@ import { loadManifest, ManifestStore } from "../../src/run/manifest-store.ts";
 import { runDir } from "../../src/run/paths.ts";
 import { RunLog, bindRunStore, storeFaultLine, storeFaultText } from "../../src/run/run-log.ts";
 import { useTempDirs } from "./fixtures/temp.ts";
-import { mountTmpfs, reportTmpfsSkip, tmpfsProbe } from "./fixtures/tmpfs.ts";
+import { reportTmpfsSkip, tmpfsProbe, useTmpfs } from "./fixtures/tmpfs.ts";
+
+const mountTmpfs = useTmpfs();
 
 const tempDir = useTempDirs();
 
