@@ -1,5 +1,4 @@
 import { removeRunOwner, writeRunOwner } from "../run/run-owner.ts";
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { resolveSandboxMode } from "../autonomy/approval-policy.ts";
@@ -133,7 +132,7 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     tty: request.tty && request.session === undefined ? { cols: 120, rows: 40 } : null,
     session:
       request.session === undefined
-        ? { id: randomUUID(), persisted: false, reused: false, shell: null }
+        ? { id: crypto.randomUUID(), persisted: false, reused: false, shell: null }
         : {
             id: request.session,
             persisted: true,

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { ApprovalError } from "../autonomy/approval-error.ts";
 import { buildToolRunRecord, toolInvocationId, upsertToolRun } from "../autonomy/tool-run-record.ts";
 import type { AttemptContext, RetryInfo, ToolOrchestrator, ToolOutcome } from "../autonomy/tool-orchestrator.ts";
@@ -133,7 +132,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   const offLogFailure = runtime.log.onFailure(() => attempts.cancel("SIGTERM"));
   if (runtime.log.failure !== null) attempts.cancel("SIGTERM");
 
-  const correlationId = randomUUID();
+  const correlationId = crypto.randomUUID();
   const toolEvents = new ToolRunEvents();
   const invocationId = toolInvocationId(runtime.runId, stage.id === "exec" && runtime.pipelineId === "exec" ? "exec" : stage.id, Date.now());
   const emit = async (event: OrchestratorEvent) => {

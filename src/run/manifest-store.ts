@@ -1,4 +1,3 @@
-import { randomBytes as nodeRandomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -136,7 +135,7 @@ const encoder = new TextEncoder();
 export function writeFileAtomicSync(path: string, data: string, options: { durable: boolean }): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${toHex(new Uint8Array(nodeRandomBytes(4)))}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${toHex(crypto.getRandomValues(new Uint8Array(4)))}.tmp`);
   let fd: number | null = null;
   let renamed = false;
   try {
@@ -221,7 +220,7 @@ export class ManifestStore {
    */
   static async create(input: CreateManifestInput, effects: StoreEffects = {}): Promise<ManifestStore> {
     const now = (effects.now ?? (() => new Date()))();
-    const random = effects.randomBytes ?? ((size: number) => new Uint8Array(nodeRandomBytes(size)));
+    const random = effects.randomBytes ?? ((size: number) => crypto.getRandomValues(new Uint8Array(size)));
     const token = toHex(random(32));
     const manifest = newManifest(input, now, token);
     const files = runFiles(runDir(input.roots, input.taskId, input.runId));
