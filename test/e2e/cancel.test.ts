@@ -25,6 +25,15 @@ const CONFIG = {
   ],
 };
 
+/**
+ * Every process that was below the CLI is gone shortly after it exits: the stage's commands die with the cancel; the
+ * CLI's orphan-guard watchdog exits a few milliseconds later, when it reads end-of-file.
+ */
+async function expectAllGone(pids: number[]): Promise<void> {
+  const gone = await waitFor(() => pids.every((pid) => !isAlive(pid)), 3_000).catch(() => false);
+  expect({ gone, alive: pids.filter((pid) => isAlive(pid)) }).toEqual({ gone: true, alive: [] });
+}
+
 /** Starts `pipeline`, waits until its stage command runs (a `sleep` below the CLI), returns the handle. */
 async function startRunning(w: string, pipeline: string) {
   const handle = spawnCli(["start", pipeline], { cwd: w, env: { NAP: "30" } });
@@ -60,7 +69,7 @@ describe("cancellation (SPEC §13, check 20)", () => {
     expect(r.code).toBe(143);
     expect(r.elapsed).toBeLessThan(5_000);
     expect(r.out).toContain("Status: cancelled\n");
-    for (const pid of r.pids) expect(isAlive(pid)).toBe(false);
+    await expectAllGone(r.pids);
     const [runId] = runIds(w) as [string];
     const m = manifestOf(w, runId);
     expect([m.status, m.status_detail]).toEqual(["cancelled", "cancelled:SIGTERM"]);
@@ -84,7 +93,7 @@ describe("cancellation (SPEC §13, check 20)", () => {
     const w = specWorkspace(CONFIG);
     const r = await cancelWith("SIGINT", w, "slow");
     expect(r.code).toBe(130);
-    for (const pid of r.pids) expect(isAlive(pid)).toBe(false);
+    await expectAllGone(r.pids);
     const m = manifestOf(w, runIds(w)[0] as string);
     expect([m.status, m.status_detail, m.commands[0]?.status]).toEqual(["cancelled", "cancelled:SIGINT", "cancelled"]);
   }, 30_000);
@@ -93,7 +102,7 @@ describe("cancellation (SPEC §13, check 20)", () => {
     const w = specWorkspace(CONFIG);
     const r = await cancelWith("SIGTERM", w, "slowparent");
     expect(r.code).toBe(143);
-    for (const pid of r.pids) expect(isAlive(pid)).toBe(false);
+    await expectAllGone(r.pids);
     const manifests = runIds(w).map((id) => manifestOf(w, id));
     const parent = manifests.find((m) => m.pipeline_id === "slowparent");
     const child = manifests.find((m) => m.pipeline_id === "slow");
