@@ -2,14 +2,13 @@ import {
   type AttemptResult,
   type AttemptSpec,
   type ChunkHandler,
-  DEFAULT_GRACE_MS,
   DRAIN_AFTER_EXIT_MS,
   type RunningAttempt,
   signalName,
   spawnFailedResult,
 } from "./attempt.ts";
+import { AttemptControl } from "./attempt-control.ts";
 import { OutputSink } from "./output-sink.ts";
-import { ProcessGroup } from "./process-group.ts";
 import { startPtyAttempt } from "./pty-once.ts";
 import { checkWorkingDirectory, classifySpawnError, type SpawnError } from "./spawn-error.ts";
 
@@ -54,19 +53,7 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
     return failed(classifySpawnError(error, spec.argv[0] ?? ""));
   }
 
-  const group = new ProcessGroup(proc.pid);
-  const graceMs = spec.graceMs ?? DEFAULT_GRACE_MS;
-  let ended = false;
-  let timedOut = false;
-  let cancelledBy: "SIGINT" | "SIGTERM" | null = null;
-
-  const timeout =
-    spec.timeoutMs === undefined
-      ? null
-      : setTimeout(() => {
-          timedOut = true;
-          group.terminate("SIGTERM", graceMs);
-        }, spec.timeoutMs);
+  const control = new AttemptControl(proc.pid, spec);
 
   const stdout = new OutputSink("stdout", onChunk);
   const stderr = new OutputSink("stderr", onChunk);
@@ -76,7 +63,7 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
 
   const result = (async (): Promise<AttemptResult> => {
     await proc.exited;
-    if (timeout !== null) clearTimeout(timeout);
+    control.exited();
     // Both streams at EOF, or give up on them DRAIN_AFTER_EXIT_MS after the exit: cancelling the readers makes the
     // pumps finish what they already read and stop; later output is dropped.
     let drainTimer: ReturnType<typeof setTimeout> | undefined;
@@ -89,8 +76,7 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
       await Promise.all([stdoutReader.cancel().catch(() => {}), stderrReader.cancel().catch(() => {})]);
       await pumps;
     }
-    await group.settle();
-    ended = true;
+    await control.settle();
     return {
       exitCode: proc.exitCode,
       signal: signalName(proc.signalCode),
@@ -99,8 +85,8 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
       stderr: stderr.tail.text(),
       stdoutBytes: stdout.tail.totalBytes,
       stderrBytes: stderr.tail.totalBytes,
-      timedOut,
-      cancelledBy,
+      timedOut: control.timedOut,
+      cancelledBy: control.cancelledBy,
       spawnError: null,
     };
   })();
@@ -109,9 +95,7 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
     pid: proc.pid,
     result,
     cancel(signal) {
-      if (ended) return;
-      cancelledBy ??= signal;
-      group.terminate(signal, graceMs);
+      control.cancel(signal);
     },
   };
 }

@@ -2,14 +2,14 @@ import {
   type AttemptResult,
   type AttemptSpec,
   type ChunkHandler,
-  DEFAULT_GRACE_MS,
   DRAIN_AFTER_EXIT_MS,
   type RunningAttempt,
   signalName,
   spawnFailedResult,
 } from "./attempt.ts";
 import { OutputSink } from "./output-sink.ts";
-import { ProcessGroup } from "./process-group.ts";
+import { AttemptControl } from "./attempt-control.ts";
+import type { ProcessGroup } from "./process-group.ts";
 import { checkWorkingDirectory, classifySpawnError } from "./spawn-error.ts";
 
 /**
@@ -78,20 +78,9 @@ export function startPtyAttempt(spec: AttemptSpec, onChunk: ChunkHandler): Runni
     return failed(spawnFailedResult(classifySpawnError(error, spec.argv[0] ?? ""), startedAt));
   }
   // The PTY child is the leader of a new session, hence of its own process group.
-  const pgroup = new ProcessGroup(proc.pid);
+  const control = new AttemptControl(proc.pid, spec);
+  const pgroup = control.group;
   group = pgroup;
-  const graceMs = spec.graceMs ?? DEFAULT_GRACE_MS;
-  let ended = false;
-  let timedOut = false;
-  let cancelledBy: "SIGINT" | "SIGTERM" | null = null;
-
-  const timeout =
-    spec.timeoutMs === undefined
-      ? null
-      : setTimeout(() => {
-          timedOut = true;
-          pgroup.terminate("SIGTERM", graceMs);
-        }, spec.timeoutMs);
 
   /** Hands queued output to the sink in order until EOF (or the drain deadline stops accepting). */
   const drain = (async (): Promise<void> => {
@@ -117,7 +106,7 @@ export function startPtyAttempt(spec: AttemptSpec, onChunk: ChunkHandler): Runni
 
   const result = (async (): Promise<AttemptResult> => {
     await proc.exited;
-    if (timeout !== null) clearTimeout(timeout);
+    control.exited();
     // The terminal's EOF, or give up DRAIN_AFTER_EXIT_MS after the exit.
     let drainTimer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -132,8 +121,7 @@ export function startPtyAttempt(spec: AttemptSpec, onChunk: ChunkHandler): Runni
     wake?.();
     proc.terminal?.close();
     await drain;
-    await pgroup.settle();
-    ended = true;
+    await control.settle();
     return {
       exitCode: proc.exitCode,
       signal: signalName(proc.signalCode),
@@ -142,8 +130,8 @@ export function startPtyAttempt(spec: AttemptSpec, onChunk: ChunkHandler): Runni
       stderr: "",
       stdoutBytes: sink.tail.totalBytes,
       stderrBytes: 0,
-      timedOut,
-      cancelledBy,
+      timedOut: control.timedOut,
+      cancelledBy: control.cancelledBy,
       spawnError: null,
     };
   })();
@@ -152,10 +140,8 @@ export function startPtyAttempt(spec: AttemptSpec, onChunk: ChunkHandler): Runni
     pid: proc.pid,
     result,
     cancel(signal) {
-      if (ended) return;
-      cancelledBy ??= signal;
-      paused = false;
-      pgroup.terminate(signal, graceMs);
+      // terminate() also sends SIGCONT: a group stopped for back-pressure is stopped no longer.
+      if (control.cancel(signal)) paused = false;
     },
   };
 }

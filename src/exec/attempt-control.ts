@@ -1,0 +1,47 @@
+import { DEFAULT_GRACE_MS } from "./attempt.ts";
+import { ProcessGroup } from "./process-group.ts";
+
+/**
+ * The life of one spawned attempt's process group, shared by the pipe and PTY runners: the timeout (SIGTERM, then
+ * SIGKILL after the grace), cancellation with the first signal recorded, and the settling at the end.
+ */
+export class AttemptControl {
+  readonly group: ProcessGroup;
+  timedOut = false;
+  cancelledBy: "SIGINT" | "SIGTERM" | null = null;
+  private ended = false;
+  private readonly graceMs: number;
+  private timer: ReturnType<typeof setTimeout> | null;
+
+  constructor(pid: number, spec: { timeoutMs?: number; graceMs?: number }) {
+    this.group = new ProcessGroup(pid);
+    this.graceMs = spec.graceMs ?? DEFAULT_GRACE_MS;
+    this.timer =
+      spec.timeoutMs === undefined
+        ? null
+        : setTimeout(() => {
+            this.timedOut = true;
+            this.group.terminate("SIGTERM", this.graceMs);
+          }, spec.timeoutMs);
+  }
+
+  /** The leader exited: no timeout from here on. */
+  exited(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Sends `signal` to the group (SIGKILL after the grace); a no-op once the attempt has ended. */
+  cancel(signal: "SIGINT" | "SIGTERM"): boolean {
+    if (this.ended) return false;
+    this.cancelledBy ??= signal;
+    this.group.terminate(signal, this.graceMs);
+    return true;
+  }
+
+  /** Waits for a terminated group to be gone; afterwards `cancel` does nothing. */
+  async settle(): Promise<void> {
+    await this.group.settle();
+    this.ended = true;
+  }
+}
