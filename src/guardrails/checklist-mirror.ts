@@ -1,6 +1,7 @@
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ChecklistItem, citedManifest, parseChecklist } from "./checklist.ts";
+import { regularFiles } from "./regular-files.ts";
 
 /**
  * The checklist mirror check (issue 9, SPEC §22): for every canonical checklist `tasks/tasks-<id>-<slug>.md`,
@@ -88,23 +89,7 @@ function sectionNaming(markdown: string, checklistName: string): ChecklistItem[]
 
 /** `tasks-*.md` regular files directly under `tasks/`, sorted. */
 function checklistFiles(repo: string): string[] {
-  const dir = join(repo, "tasks");
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((name) => name.startsWith("tasks-") && name.endsWith(".md") && name.length > "tasks-.md".length)
-    .filter((name) => {
-      try {
-        return statSync(join(dir, name)).isFile();
-      } catch {
-        return false;
-      }
-    })
-    .sort();
+  return regularFiles(join(repo, "tasks"), (name) => name.startsWith("tasks-") && name.endsWith(".md") && name.length > "tasks-.md".length);
 }
 
 function readText(path: string): string | null {

@@ -1,5 +1,6 @@
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { regularFiles } from "./regular-files.ts";
 
 const MAX_AGE_DAYS = 30;
 const DAY_MS = 86_400_000;
@@ -37,23 +38,7 @@ export function checkSpecFreshness(repo: string, today: Date = new Date()): stri
 
 /** Names of the regular `*.md` files directly under `tasks/specs/`, sorted; none when the folder is missing. */
 function specFiles(repo: string): string[] {
-  const dir = join(repo, "tasks/specs");
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((name) => name.endsWith(".md") && !name.startsWith("."))
-    .filter((name) => {
-      try {
-        return statSync(join(dir, name)).isFile();
-      } catch {
-        return false;
-      }
-    })
-    .sort();
+  return regularFiles(join(repo, "tasks/specs"), (name) => name.endsWith(".md") && !name.startsWith("."));
 }
 
 /** The trimmed value after the first `:` of the first line starting (column 0) with `last_review:`, or null. */
