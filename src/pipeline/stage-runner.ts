@@ -1,25 +1,22 @@
 import { ApprovalError } from "../autonomy/approval-error.ts";
 import { buildToolRunRecord, toolInvocationId, upsertToolRun } from "../autonomy/tool-run-record.ts";
-import type { AttemptContext, RetryInfo, ToolOrchestrator, ToolOutcome } from "../autonomy/tool-orchestrator.ts";
+import type { RetryInfo, ToolOrchestrator, ToolOutcome } from "../autonomy/tool-orchestrator.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { EventStream } from "../core/event-stream.ts";
 import type { SandboxMode, SandboxState } from "../core/schemas/common.ts";
 import type { OrchestratorEvent } from "../core/schemas/events.ts";
 import type { CommandEntry } from "../core/schemas/manifest.ts";
 import type { ToolRunRecord } from "../core/schemas/tool-run.ts";
-import { secretRedactor } from "../core/redact.ts";
 import { stageSummary } from "../core/summary.ts";
 import type { AttemptResult } from "../exec/attempt.ts";
-import type { OutputChunk } from "../exec/chunker.ts";
-import { startAttempt } from "../exec/process-runner.ts";
 import type { ManifestStore } from "../run/manifest-store.ts";
 import { rel, type StoreRoots } from "../run/paths.ts";
 import { type RunLog, type StageLog, storeFaultText } from "../run/run-log.ts";
 import { writeErrorArtifact } from "../run/error-artifact.ts";
 import type { RunSpan, StageSpan } from "../telemetry/spans.ts";
 import { CancelScope } from "./cancel-scope.ts";
-import { KILL_GRACE_MS } from "./limits.ts";
 import type { ShellHandle } from "./shell-attempt.ts";
+import { type ClassifiedAttempt, StageAttempts } from "./stage-attempt.ts";
 import { ToolRunEvents } from "./tool-run-events.ts";
 
 /** What every command stage of one run shares. */
@@ -84,16 +81,6 @@ export type StageResult = {
   sandboxState: SandboxState;
 };
 
-/** What the orchestrator classifies (its `spawnError` is the message), carrying the full attempt result. */
-export type ClassifiedAttempt = {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  spawnError: string | null;
-  full: AttemptResult;
-};
-
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGUSR1: 10, SIGUSR2: 12 };
 
 export function entryExitCode(result: Pick<AttemptResult, "exitCode" | "signal">): number | null {
@@ -135,149 +122,11 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   const correlationId = crypto.randomUUID();
   const toolEvents = new ToolRunEvents();
   const invocationId = toolInvocationId(runtime.runId, stage.id === "exec" && runtime.pipelineId === "exec" ? "exec" : stage.id, Date.now());
-  const emit = async (event: OrchestratorEvent) => {
-    toolEvents.add(event);
-    await runtime.events.dispatch(event);
-  };
-  let sequence = 0;
   let outcome: ToolOutcome<ClassifiedAttempt> | null = null;
   let failure: string | null = null;
-  let lastAttempt: AttemptResult | null = null;
-  let lastState: SandboxState = "unsandboxed";
   const started = performance.now();
 
-  const runOne = async (ctx: AttemptContext): Promise<ClassifiedAttempt> => {
-    lastState = ctx.sandboxState;
-    const spawnArgv = stage.session.shell ? stage.argv : ctx.wrapArgv(stage.argv, stage.cwd, stage.env);
-    const execSpan = stageSpan.startExec({
-      argv: secretRedactor().strings(stage.argv),
-      attempt: ctx.attempt,
-      correlationId,
-      sandboxState: ctx.sandboxState,
-      sandboxMode: ctx.sandboxMode,
-      approvalSource: ctx.approvalSource,
-      sessionId: stage.session.id,
-    });
-    const env = execSpan.traceparent ? { ...stage.env, TRACEPARENT: execSpan.traceparent } : stage.env;
-    const begin = runtime.events.envelope("exec:begin", {
-      attempt: ctx.attempt,
-      correlationId,
-      command: stage.command,
-      args: stage.args,
-      cwd: stage.cwd,
-      sessionId: stage.session.id,
-      sandboxState: ctx.sandboxState,
-      persisted: stage.session.persisted,
-      argv: stage.argv,
-      runId: runtime.runId,
-    });
-    await stageLog.append({
-      type: "exec:begin",
-      correlation_id: correlationId,
-      attempt: ctx.attempt,
-      command: stage.command,
-      args: stage.args,
-      cwd: stage.cwd,
-      session_id: stage.session.id,
-      sandbox_state: ctx.sandboxState,
-      persisted: stage.session.persisted,
-    });
-    await emit(begin);
-    const onChunk = (chunk: OutputChunk): Promise<void> | undefined => {
-      sequence += 1;
-      const payload = {
-        attempt: ctx.attempt,
-        correlationId,
-        stream: chunk.stream,
-        sequence,
-        bytes: chunk.bytes,
-        data: chunk.data,
-        ...(chunk.encoding ? { encoding: chunk.encoding } : {}),
-        runId: runtime.runId,
-      };
-      const event = runtime.events.envelope("exec:chunk", payload);
-      // The data is escaped once for both log lines (`exec:chunk` and `command:<stream>`, one timestamp).
-      const dataJson = JSON.stringify(chunk.data);
-      const at = new Date();
-      const head = { type: "exec:chunk", correlation_id: correlationId, attempt: ctx.attempt, stream: chunk.stream, sequence, bytes: chunk.bytes };
-      const w1 = stageLog.appendWithData(head, dataJson, chunk.encoding, at);
-      const w2 = stageLog.appendWithData({ type: `command:${chunk.stream}` }, dataJson, chunk.encoding, at);
-      const w3 = emit(event);
-      return Promise.all([w1, w2, w3]).then(() => undefined);
-    };
-    let result: AttemptResult;
-    if (stage.session.shell) {
-      // Loaded only for a live session shell (its module brings the session client and node:net).
-      const { runInShell } = await import("./shell-attempt.ts");
-      result = await runInShell(stage.session.shell, stage.command, {
-        env: stage.envOverrides ?? {},
-        timeoutMs: stage.timeoutSeconds ? stage.timeoutSeconds * 1000 : undefined,
-        cancel: attempts,
-        onChunk,
-      });
-    } else {
-      const running = startAttempt(
-        {
-          argv: spawnArgv,
-          cwd: stage.cwd,
-          env,
-          ...(stage.tty ? { tty: stage.tty } : {}),
-          ...(stage.timeoutSeconds ? { timeoutMs: stage.timeoutSeconds * 1000 } : {}),
-          graceMs: KILL_GRACE_MS,
-        },
-        onChunk,
-      );
-      const untrack = attempts.track(running);
-      result = await running.result;
-      untrack();
-    }
-    lastAttempt = result;
-    const status = result.exitCode === 0 && !result.signal ? "succeeded" : "failed";
-    await stageLog.append({
-      type: "exec:end",
-      correlation_id: correlationId,
-      attempt: ctx.attempt,
-      exit_code: result.exitCode,
-      signal: result.signal,
-      duration_ms: result.durationMs,
-      status,
-    });
-    await emit(
-      runtime.events.envelope("exec:end", {
-        attempt: ctx.attempt,
-        correlationId,
-        exitCode: result.signal ? null : result.exitCode,
-        signal: result.signal,
-        durationMs: result.durationMs,
-        stdout: result.stdout,
-        stderr: result.stderr,
-        sandboxState: ctx.sandboxState,
-        sessionId: stage.session.id,
-        status,
-        spawnError: result.spawnError?.message ?? null,
-        timedOut: result.timedOut,
-        runId: runtime.runId,
-      }),
-    );
-    execSpan.end({
-      exitCode: result.signal ? null : result.exitCode,
-      signal: result.signal,
-      status,
-      sandboxState: ctx.sandboxState,
-      retryCount: ctx.attempt - 1,
-      sessionId: stage.session.id,
-      timedOut: result.timedOut,
-      spawnError: result.spawnError?.message ?? null,
-    });
-    return {
-      exitCode: result.exitCode,
-      signal: result.signal,
-      stdout: result.stdout,
-      stderr: result.stderr,
-      spawnError: result.spawnError?.message ?? null,
-      full: result,
-    };
-  };
+  const attemptsOf = new StageAttempts(runtime, stage, stageSpan, stageLog, attempts, correlationId, toolEvents);
 
   runtime.retryTarget.current = (info) =>
     emitRetry(runtime, stageLog, stageSpan, {
@@ -301,7 +150,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
         sandboxable: stage.session.shell === null,
         writableRoots: stage.writableRoots ?? [],
       },
-      runOne,
+      attemptsOf.run,
     );
   } catch (error) {
     failure = errorMessage(error);
@@ -319,7 +168,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   }
 
   const durationMs = Math.round(performance.now() - started);
-  const attempt: AttemptResult | null = outcome?.result.full ?? lastAttempt;
+  const attempt: AttemptResult | null = outcome?.result.full ?? attemptsOf.last;
   const exitCode = attempt ? entryExitCode(attempt) : 1;
   const cancelled = runtime.cancel.cancelled && attempt !== null && attempt.cancelledBy !== null;
   let status: StageResult["status"];
@@ -363,7 +212,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   entry.exit_code = exitCode;
   entry.summary = summary;
   entry.status = status;
-  const sandboxState = outcome?.sandboxState ?? lastState;
+  const sandboxState = outcome?.sandboxState ?? attemptsOf.lastState;
   if (status === "failed") {
     const errorsDir = runtime.store.files.errorsDir;
     const path = await runtime.store.withRoom(errorsDir, 16 * 1024, () => writeErrorArtifact(runtime.log.runDir, {

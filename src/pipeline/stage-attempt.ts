@@ -1,0 +1,186 @@
+import type { AttemptContext } from "../autonomy/tool-orchestrator.ts";
+import { secretRedactor } from "../core/redact.ts";
+import type { SandboxState } from "../core/schemas/common.ts";
+import type { OrchestratorEvent } from "../core/schemas/events.ts";
+import type { AttemptResult } from "../exec/attempt.ts";
+import type { OutputChunk } from "../exec/chunker.ts";
+import { startAttempt } from "../exec/process-runner.ts";
+import type { StageLog } from "../run/run-log.ts";
+import type { StageSpan } from "../telemetry/spans.ts";
+import type { CancelScope } from "./cancel-scope.ts";
+import { KILL_GRACE_MS } from "./limits.ts";
+import type { CommandStage, RunRuntime } from "./stage-runner.ts";
+import type { ToolRunEvents } from "./tool-run-events.ts";
+
+/** What the orchestrator classifies (its `spawnError` is the message), carrying the full attempt result. */
+export type ClassifiedAttempt = {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  spawnError: string | null;
+  full: AttemptResult;
+};
+
+/**
+ * The attempts of one command stage, as the ToolOrchestrator runs them (SPEC §9.7, §15.2): each attempt gets its
+ * `exec` span (and the child its TRACEPARENT), `exec:begin`, an `exec:chunk` per output chunk (with its two log lines),
+ * `exec:end`; it runs as a process (pipes or a fresh PTY) or inside a live session shell, cancelled through `cancel`.
+ */
+export class StageAttempts {
+  /** One chunk counter over both streams and every attempt of the stage. */
+  private sequence = 0;
+  /** The last attempt that ran (also when the orchestrator then threw). */
+  last: AttemptResult | null = null;
+  lastState: SandboxState = "unsandboxed";
+
+  constructor(
+    private readonly runtime: RunRuntime,
+    private readonly stage: CommandStage,
+    private readonly stageSpan: StageSpan,
+    private readonly stageLog: StageLog,
+    private readonly cancel: CancelScope,
+    readonly correlationId: string,
+    readonly toolEvents: ToolRunEvents,
+  ) {}
+
+  private async emit(event: OrchestratorEvent): Promise<void> {
+    this.toolEvents.add(event);
+    await this.runtime.events.dispatch(event);
+  }
+
+  /** One attempt (the orchestrator's callback). */
+  readonly run = async (ctx: AttemptContext): Promise<ClassifiedAttempt> => {
+      this.lastState = ctx.sandboxState;
+      const spawnArgv = this.stage.session.shell ? this.stage.argv : ctx.wrapArgv(this.stage.argv, this.stage.cwd, this.stage.env);
+      const execSpan = this.stageSpan.startExec({
+        argv: secretRedactor().strings(this.stage.argv),
+        attempt: ctx.attempt,
+        correlationId: this.correlationId,
+        sandboxState: ctx.sandboxState,
+        sandboxMode: ctx.sandboxMode,
+        approvalSource: ctx.approvalSource,
+        sessionId: this.stage.session.id,
+      });
+      const env = execSpan.traceparent ? { ...this.stage.env, TRACEPARENT: execSpan.traceparent } : this.stage.env;
+      const begin = this.runtime.events.envelope("exec:begin", {
+        attempt: ctx.attempt,
+        correlationId: this.correlationId,
+        command: this.stage.command,
+        args: this.stage.args,
+        cwd: this.stage.cwd,
+        sessionId: this.stage.session.id,
+        sandboxState: ctx.sandboxState,
+        persisted: this.stage.session.persisted,
+        argv: this.stage.argv,
+        runId: this.runtime.runId,
+      });
+      await this.stageLog.append({
+        type: "exec:begin",
+        correlation_id: this.correlationId,
+        attempt: ctx.attempt,
+        command: this.stage.command,
+        args: this.stage.args,
+        cwd: this.stage.cwd,
+        session_id: this.stage.session.id,
+        sandbox_state: ctx.sandboxState,
+        persisted: this.stage.session.persisted,
+      });
+      await this.emit(begin);
+      const onChunk = (chunk: OutputChunk): Promise<void> | undefined => {
+        this.sequence += 1;
+        const sequence = this.sequence;
+        const payload = {
+          attempt: ctx.attempt,
+          correlationId: this.correlationId,
+          stream: chunk.stream,
+          sequence,
+          bytes: chunk.bytes,
+          data: chunk.data,
+          ...(chunk.encoding ? { encoding: chunk.encoding } : {}),
+          runId: this.runtime.runId,
+        };
+        const event = this.runtime.events.envelope("exec:chunk", payload);
+        // The data is escaped once for both log lines (`exec:chunk` and `command:<stream>`, one timestamp).
+        const dataJson = JSON.stringify(chunk.data);
+        const at = new Date();
+        const head = { type: "exec:chunk", correlation_id: this.correlationId, attempt: ctx.attempt, stream: chunk.stream, sequence, bytes: chunk.bytes };
+        const w1 = this.stageLog.appendWithData(head, dataJson, chunk.encoding, at);
+        const w2 = this.stageLog.appendWithData({ type: `command:${chunk.stream}` }, dataJson, chunk.encoding, at);
+        const w3 = this.emit(event);
+        return Promise.all([w1, w2, w3]).then(() => undefined);
+      };
+      let result: AttemptResult;
+      if (this.stage.session.shell) {
+        // Loaded only for a live session shell (its module brings the session client and node:net).
+        const { runInShell } = await import("./shell-attempt.ts");
+        result = await runInShell(this.stage.session.shell, this.stage.command, {
+          env: this.stage.envOverrides ?? {},
+          timeoutMs: this.stage.timeoutSeconds ? this.stage.timeoutSeconds * 1000 : undefined,
+          cancel: this.cancel,
+          onChunk,
+        });
+      } else {
+        const running = startAttempt(
+          {
+            argv: spawnArgv,
+            cwd: this.stage.cwd,
+            env,
+            ...(this.stage.tty ? { tty: this.stage.tty } : {}),
+            ...(this.stage.timeoutSeconds ? { timeoutMs: this.stage.timeoutSeconds * 1000 } : {}),
+            graceMs: KILL_GRACE_MS,
+          },
+          onChunk,
+        );
+        const untrack = this.cancel.track(running);
+        result = await running.result;
+        untrack();
+      }
+      this.last = result;
+      const status = result.exitCode === 0 && !result.signal ? "succeeded" : "failed";
+      await this.stageLog.append({
+        type: "exec:end",
+        correlation_id: this.correlationId,
+        attempt: ctx.attempt,
+        exit_code: result.exitCode,
+        signal: result.signal,
+        duration_ms: result.durationMs,
+        status,
+      });
+      await this.emit(
+        this.runtime.events.envelope("exec:end", {
+          attempt: ctx.attempt,
+          correlationId: this.correlationId,
+          exitCode: result.signal ? null : result.exitCode,
+          signal: result.signal,
+          durationMs: result.durationMs,
+          stdout: result.stdout,
+          stderr: result.stderr,
+          sandboxState: ctx.sandboxState,
+          sessionId: this.stage.session.id,
+          status,
+          spawnError: result.spawnError?.message ?? null,
+          timedOut: result.timedOut,
+          runId: this.runtime.runId,
+        }),
+      );
+      execSpan.end({
+        exitCode: result.signal ? null : result.exitCode,
+        signal: result.signal,
+        status,
+        sandboxState: ctx.sandboxState,
+        retryCount: ctx.attempt - 1,
+        sessionId: this.stage.session.id,
+        timedOut: result.timedOut,
+        spawnError: result.spawnError?.message ?? null,
+      });
+      return {
+        exitCode: result.exitCode,
+        signal: result.signal,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        spawnError: result.spawnError?.message ?? null,
+        full: result,
+      };
+  };
+}
