@@ -7,6 +7,7 @@ import { redact } from "../core/redact.ts";
 import { type CommandEntry, Manifest } from "../core/schemas/manifest.ts";
 import { prettyJson } from "./atomic-write.ts";
 import { instructionFields, type LoadedInstructions } from "./instructions.ts";
+import { removeStaleTempFiles } from "./stale-temp-files.ts";
 import { orderManifest } from "./manifest-order.ts";
 import { rel, runDir, type RunFiles, runFiles, type StoreRoots } from "./paths.ts";
 
@@ -244,7 +245,10 @@ export class ManifestStore {
   /** Opens an existing run (resume): loads and validates `<rundir>/manifest.json`. */
   static async open(manifestPath: string, effects: StoreEffects = {}): Promise<ManifestStore> {
     const abs = resolve(manifestPath);
-    return new ManifestStore(await loadManifest(abs), runFiles(dirname(abs)), effects);
+    const store = new ManifestStore(await loadManifest(abs), runFiles(dirname(abs)), effects);
+    // A process killed during a save leaves its temporary file behind; the run's next owner clears it.
+    removeStaleTempFiles(store.files.dir);
+    return store;
   }
 
   setFaultHandlers(handlers: StoreFaultHandlers): void {
