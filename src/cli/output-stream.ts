@@ -4,11 +4,20 @@
  */
 export class OutputStream {
   private closed = false;
+  private opened: NodeJS.WriteStream | null = null;
 
-  constructor(private readonly stream: NodeJS.WriteStream) {
-    stream.on("error", () => {
-      this.closed = true;
-    });
+  /** `open` is called on first use: building process.stderr or process.stdout costs start-up time (a Node stream). */
+  constructor(private readonly open: () => NodeJS.WriteStream) {}
+
+  private get stream(): NodeJS.WriteStream {
+    if (this.opened === null) {
+      const stream = this.open();
+      stream.on("error", () => {
+        this.closed = true;
+      });
+      this.opened = stream;
+    }
+    return this.opened;
   }
 
   get isClosed(): boolean {
@@ -44,7 +53,7 @@ export class OutputStream {
 
   /** Resolves when everything written so far has been handed to the OS. */
   flush(): Promise<void> {
-    if (this.closed || this.stream.writableLength === 0) return Promise.resolve();
+    if (this.closed || this.opened === null || this.stream.writableLength === 0) return Promise.resolve();
     return new Promise((resolve) => {
       try {
         this.stream.write("", () => resolve());
@@ -55,5 +64,5 @@ export class OutputStream {
   }
 }
 
-export const stdoutStream = new OutputStream(process.stdout);
-export const stderrStream = new OutputStream(process.stderr);
+export const stdoutStream = new OutputStream(() => process.stdout);
+export const stderrStream = new OutputStream(() => process.stderr);

@@ -15,7 +15,7 @@ function capture(): { out: OutputStream; text: () => string } {
       done();
     },
   });
-  return { out: new OutputStream(sink as unknown as NodeJS.WriteStream), text: () => chunks.join("") };
+  return { out: new OutputStream(() => sink as unknown as NodeJS.WriteStream), text: () => chunks.join("") };
 }
 
 async function drive(events: EventStream, stages: [string, string, string, "succeeded" | "failed" | "skipped"][]) {
