@@ -10,6 +10,7 @@
  * write becomes one warning line.
  */
 import { appendFileSync } from "node:fs";
+import { LOG_PREFIX } from "../core/log-prefix.ts";
 import type { CommandEntry, Manifest } from "../core/schemas/manifest.ts";
 
 export type GithubActionsRun = {
@@ -154,7 +155,7 @@ export function reportToGithubActions(run: GithubActionsRun, sinks: GithubAction
       appendFileSync(file, text);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      stderr(`[Codex-Orchestrator] Cannot write ${variable} ${file}: ${reason}\n`);
+      stderr(`${LOG_PREFIX}Cannot write ${variable} ${file}: ${reason}\n`);
     }
   };
   append("GITHUB_OUTPUT", formatOutputs(githubOutputs(run)));

@@ -3,6 +3,7 @@ import { type Socket, connect } from "node:net";
 import { join } from "node:path";
 import * as v from "valibot";
 import { DEFAULT_TASK_ID } from "../core/ids.ts";
+import { LOG_PREFIX } from "../core/log-prefix.ts";
 import { OrchestratorError, RunFailedError } from "../core/errors.ts";
 import { answers } from "./session-host.ts";
 import { ensureHostDirs, hostPaths } from "./session-paths.ts";
@@ -254,7 +255,7 @@ function explainMissingHost(paths: HostPaths, opts: HostClientOptions, starting:
   if (!parsed.success) return;
   const s = parsed.output;
   const next = starting ? " Starting a fresh session host." : "";
-  const notice = opts.onNotice ?? ((line: string) => process.stderr.write(`[Codex-Orchestrator] ${line}\n`));
+  const notice = opts.onNotice ?? ((line: string) => process.stderr.write(`${LOG_PREFIX}${line}\n`));
   if (s.state === "running") notice(`Session host (pid ${s.pid}) is gone: it was killed or crashed, and its sessions were lost.${next}`);
   else if (s.state === "stopped") notice(`Session host (pid ${s.pid}) was stopped (${s.signal ?? "signal"}); its sessions were closed.${next}`);
   else notice(`Session host (pid ${s.pid}) exited after being idle; its sessions were closed.${next}`);

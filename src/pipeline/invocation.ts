@@ -5,6 +5,7 @@ import { FileApprovalStore } from "../autonomy/approval-store.ts";
 import { approvalCachePath } from "../autonomy/xdg-paths.ts";
 import { ToolOrchestrator, type RetryInfo } from "../autonomy/tool-orchestrator.ts";
 import { EventStream } from "../core/event-stream.ts";
+import { LOG_PREFIX } from "../core/log-prefix.ts";
 import { configureRedaction } from "../core/redact.ts";
 import type { OrchestratorConfig } from "../core/schemas/config.ts";
 import { effectiveTaskId, resolveStoreRoots, type StoreRoots } from "../run/paths.ts";
@@ -15,7 +16,7 @@ import type { Tracer } from "../telemetry/tracing.ts";
 import { CancelScope } from "./cancel-scope.ts";
 import { type LoadedConfig, loadConfig } from "./config-loader.ts";
 
-export const LOG_PREFIX = "[Codex-Orchestrator] ";
+export { LOG_PREFIX };
 
 /** Where the CLI's own lines go (SPEC §4.3): prefixed info on stdout, prefixed warnings on stderr, plain warnings. */
 export type Logger = {

@@ -2,13 +2,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { defineCommand } from "citty";
 import { UsageError } from "../../core/errors.ts";
 import { validateTaskId } from "../../core/ids.ts";
+import { LOG_PREFIX } from "../../core/log-prefix.ts";
 import { TERMINAL_STATUSES, formatStatusText, statusReport } from "../../pipeline/status-report.ts";
 import { resolveStoreRoots } from "../../run/paths.ts";
 import { findRun, reloadRun } from "../../run/run-lookup.ts";
 import { type ParsedArgs, booleanOption, formatOption, parseStrict, stringOption } from "../args.ts";
 import { stdoutStream } from "../output-stream.ts";
 
-const LOG_PREFIX = "[Codex-Orchestrator] ";
 
 const args = {
   "run-id": { type: "positional", required: false, description: "run id (or --run)" },
