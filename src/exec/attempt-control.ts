@@ -1,4 +1,5 @@
-import { DEFAULT_GRACE_MS } from "./attempt.ts";
+import { type AttemptResult, DEFAULT_GRACE_MS, signalName } from "./attempt.ts";
+import type { TailView } from "./output-sink.ts";
 import { ProcessGroup } from "./process-group.ts";
 
 /**
@@ -37,6 +38,27 @@ export class AttemptControl {
     this.cancelledBy ??= signal;
     this.group.terminate(signal, this.graceMs);
     return true;
+  }
+
+  /** The result of an attempt whose process ran: its exit, the retained tails (null: a stream not reported), this state. */
+  result(
+    proc: { exitCode: number | null; signalCode: string | number | null },
+    startedAt: number,
+    stdout: TailView,
+    stderr: TailView | null,
+  ): AttemptResult {
+    return {
+      exitCode: proc.exitCode,
+      signal: signalName(proc.signalCode),
+      durationMs: Math.round(performance.now() - startedAt),
+      stdout: stdout.text(),
+      stderr: stderr?.text() ?? "",
+      stdoutBytes: stdout.totalBytes,
+      stderrBytes: stderr?.totalBytes ?? 0,
+      timedOut: this.timedOut,
+      cancelledBy: this.cancelledBy,
+      spawnError: null,
+    };
   }
 
   /** Waits for a terminated group to be gone; afterwards `cancel` does nothing. */

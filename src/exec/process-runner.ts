@@ -4,7 +4,6 @@ import {
   type ChunkHandler,
   DRAIN_AFTER_EXIT_MS,
   type RunningAttempt,
-  signalName,
   spawnFailedResult,
 } from "./attempt.ts";
 import { AttemptControl } from "./attempt-control.ts";
@@ -77,18 +76,7 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
       await pumps;
     }
     await control.settle();
-    return {
-      exitCode: proc.exitCode,
-      signal: signalName(proc.signalCode),
-      durationMs: Math.round(performance.now() - startedAt),
-      stdout: stdout.tail.text(),
-      stderr: stderr.tail.text(),
-      stdoutBytes: stdout.tail.totalBytes,
-      stderrBytes: stderr.tail.totalBytes,
-      timedOut: control.timedOut,
-      cancelledBy: control.cancelledBy,
-      spawnError: null,
-    };
+    return control.result(proc, startedAt, stdout.tail, stderr.tail);
   })();
 
   return {

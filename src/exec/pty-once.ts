@@ -4,7 +4,6 @@ import {
   type ChunkHandler,
   DRAIN_AFTER_EXIT_MS,
   type RunningAttempt,
-  signalName,
   spawnFailedResult,
 } from "./attempt.ts";
 import { OutputSink } from "./output-sink.ts";
@@ -122,18 +121,8 @@ export function startPtyAttempt(spec: AttemptSpec, onChunk: ChunkHandler): Runni
     proc.terminal?.close();
     await drain;
     await control.settle();
-    return {
-      exitCode: proc.exitCode,
-      signal: signalName(proc.signalCode),
-      durationMs: Math.round(performance.now() - startedAt),
-      stdout: sink.tail.text(),
-      stderr: "",
-      stdoutBytes: sink.tail.totalBytes,
-      stderrBytes: 0,
-      timedOut: control.timedOut,
-      cancelledBy: control.cancelledBy,
-      spawnError: null,
-    };
+    // One terminal stream, reported as stdout (SPEC §14.7).
+    return control.result(proc, startedAt, sink.tail, null);
   })();
 
   return {
