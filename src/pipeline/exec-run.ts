@@ -179,13 +179,11 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   const validation = outputSchema && result.attempt ? outputSchema.check(result.attempt.stdout) : null;
   const payload = summaryPayload(invocation, store, stage, result, validation, status, request);
   const event = invocation.events.envelope("run:summary", payload);
-  const targets = targetsForStatus(invocation.notifyTargets, status);
-  if (targets.length > 0) {
-    const body = JSON.stringify({ ...event, payload: { ...payload, notifications: { targets, delivered: [], failures: [] } } });
+  if (targetsForStatus(invocation.notifyTargets, status).length > 0) {
     // Loaded here, not at start-up: it pulls in node:http, node:https and node:child_process (several ms to load,
     // measured), which a run without notification targets never needs.
-    const { deliverNotifications } = await import("../telemetry/notifications.ts");
-    payload.notifications = await deliverNotifications(targets, body, { repo: roots.repo, warn: logger.plain, env: request.env });
+    const { notifyRunSummary } = await import("../telemetry/notifications.ts");
+    payload.notifications = await notifyRunSummary(invocation.notifyTargets, { ...event, payload }, { repo: roots.repo, warn: logger.plain, env: request.env });
     manifest.notifications = payload.notifications;
     await log.tolerate(store.save());
   }
