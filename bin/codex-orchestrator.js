@@ -24,17 +24,19 @@ if (process.platform !== "win32" && typeof process.execve === "function") {
   }
 }
 
-const child = spawn(binary, args, { stdio: "inherit", windowsHide: false });
-
 // A terminal's Ctrl-C reaches the whole foreground process group, the binary included, so forwarding SIGINT then would
 // deliver it twice (a second signal makes the binary exit without finishing its bookkeeping). Only a SIGINT that cannot
 // have come from our terminal (stdin not a TTY) is forwarded; SIGTERM and SIGHUP are sent to one process and forwarded.
+// The handlers are in place before the binary starts, so a signal that arrives at once is not lost.
+let child = null;
 const relay = (signal) => {
   if (signal === "SIGINT" && process.stdin.isTTY) return;
-  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  if (child !== null && child.exitCode === null && child.signalCode === null) child.kill(signal);
 };
 const signals = ["SIGINT", "SIGTERM", "SIGHUP"];
 for (const signal of signals) process.on(signal, relay);
+
+child = spawn(binary, args, { stdio: "inherit", windowsHide: false });
 
 child.on("error", (error) => {
   process.stderr.write(`codex-orchestrator: cannot run ${binary}: ${error.message}\n`);
