@@ -10,6 +10,8 @@ import { findCommand } from "./cli/registry.ts";
  * `--version` writes to the descriptor directly and exits without ever touching it.
  */
 let stdoutUsed = false;
+/** Whether a command module was loaded (and may have written through `stdoutStream`). */
+let commandLoaded = false;
 
 function stdout(): NodeJS.WriteStream {
   if (!stdoutUsed) {
@@ -58,12 +60,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const def = await entry.load();
+  commandLoaded = true;
   if (wantsHelp(first, rest)) {
     await writeOut(stdout(), `${await renderCommandUsage(first, def)}\n`);
     return 0;
   }
-  // Commands write to process.stdout themselves: guard it before they do.
-  stdout();
+  // Commands that write to process.stdout themselves get it guarded first; `exec` writes only through `stdoutStream`
+  // (a descriptor writer), and never building process.stdout saves it start-up time.
+  if (first !== "exec") stdout();
   await def.run?.({ rawArgs: rest, args: { _: rest }, cmd: def, data: undefined } as never);
   return 0;
 }
@@ -78,8 +82,10 @@ function wantsHelp(command: string, args: string[]): boolean {
   return false;
 }
 
-function exitWith(code: number): void {
+async function exitWith(code: number): Promise<void> {
   process.exitCode = code;
+  // What a command printed through `stdoutStream` (a descriptor writer) may still be in flight.
+  if (commandLoaded) await (await import("./cli/output-stream.ts")).stdoutStream.flush();
   // Flush stdout before exiting (only if it was ever used: looking at it would build it).
   if (!stdoutUsed || process.stdout.writableLength === 0) process.exit(code);
   process.stdout.once("drain", () => process.exit(code));

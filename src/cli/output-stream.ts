@@ -1,9 +1,15 @@
+import { write, writeSync } from "node:fs";
+import { isatty } from "node:tty";
+import { chunkEventParts } from "../core/chunk-event.ts";
+import { redact } from "../core/redact.ts";
+import type { OrchestratorEvent } from "../core/schemas/events.ts";
+
 /**
  * A writer over stdout/stderr that applies back-pressure (awaits `drain`) and survives a reader that went away
  * (`| head -1`): after EPIPE every write is dropped silently, and the run is still recorded.
  */
 export class OutputStream {
-  private closed = false;
+  protected closed = false;
   private opened: NodeJS.WriteStream | null = null;
 
   /** `open` is called on first use: building process.stderr or process.stdout costs start-up time (a Node stream). */
@@ -51,6 +57,20 @@ export class OutputStream {
     });
   }
 
+  /**
+   * Prints one event as a JSON line, redacted. An `exec:chunk` goes out in three writes — the JSON around its data,
+   * and the data as the escaped bytes the chunk carries — so bulk output is never turned into JS strings.
+   */
+  writeEvent(event: OrchestratorEvent): Promise<void> | undefined {
+    const parts = chunkEventParts(event);
+    if (parts === null) return this.write(redact(`${JSON.stringify(event)}\n`));
+    // The data bytes were redacted before they were chunked; the JSON around them is redacted here.
+    const a = this.write(redact(parts[0]));
+    const b = this.write(parts[1]);
+    const c = this.write(redact(parts[2]));
+    return c ?? b ?? a;
+  }
+
   /** Resolves when everything written so far has been handed to the OS. */
   flush(): Promise<void> {
     if (this.closed || this.opened === null || this.stream.writableLength === 0) return Promise.resolve();
@@ -64,5 +84,116 @@ export class OutputStream {
   }
 }
 
-export const stdoutStream = new OutputStream(() => process.stdout);
+/** Above this many buffered bytes a write returns a promise: the producer waits for the descriptor. */
+const HIGH_WATER_BYTES = 64 * 1024;
+const textEncoder = new TextEncoder();
+
+/**
+ * The same writer straight over a file descriptor, without Node's stream machinery: building `process.stdout` costs
+ * start-up time (about 10 ms of module loading), and a Node stream copies each write into its own queue, which for
+ * 50 MB of JSONL was a large part of the heap's growth. A terminal is written synchronously (so a prompt or another
+ * writer never overtakes what was printed before it); a pipe or file is written asynchronously from a buffer that is
+ * filled while the previous batch is being written, one write in flight at a time. EPIPE (or any other write error)
+ * closes it: later writes are dropped.
+ */
+export class FdOutputStream extends OutputStream {
+  private buffer: Uint8Array | null = null;
+  private spare: Uint8Array | null = null;
+  private used = 0;
+  private writing: Promise<void> | null = null;
+  private tty: boolean | null = null;
+
+  constructor(private readonly fd: number) {
+    super(() => {
+      throw new Error("FdOutputStream has no Node stream");
+    });
+  }
+
+  override get isTTY(): boolean {
+    this.tty ??= isatty(this.fd);
+    return this.tty;
+  }
+
+  override write(data: string | Uint8Array): Promise<void> | undefined {
+    if (this.closed || data.length === 0) return undefined;
+    if (this.isTTY && this.writing === null) {
+      this.writeNow(typeof data === "string" ? textEncoder.encode(data) : data);
+      return undefined;
+    }
+    this.append(data);
+    this.writing ??= this.drain();
+    return this.used >= HIGH_WATER_BYTES ? this.writing : undefined;
+  }
+
+  override flush(): Promise<void> {
+    return this.writing ?? Promise.resolve();
+  }
+
+  /** Copies `data` into the buffer, growing it when it does not fit. */
+  private append(data: string | Uint8Array): void {
+    const need = typeof data === "string" ? data.length * 3 : data.byteLength;
+    let buffer = this.buffer;
+    if (buffer === null || buffer.byteLength - this.used < need) {
+      const grown = new Uint8Array(Math.max(HIGH_WATER_BYTES * 2, (this.used + need) * 2));
+      if (buffer !== null) grown.set(buffer.subarray(0, this.used), 0);
+      buffer = this.buffer = grown;
+    }
+    if (typeof data === "string") this.used += textEncoder.encodeInto(data, buffer.subarray(this.used)).written;
+    else {
+      buffer.set(data, this.used);
+      this.used += data.byteLength;
+    }
+  }
+
+  /** Synchronous write of everything (a terminal); a failure closes the stream. */
+  private writeNow(bytes: Uint8Array): void {
+    let offset = 0;
+    try {
+      while (offset < bytes.byteLength) offset += writeSync(this.fd, bytes, offset, bytes.byteLength - offset);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "EAGAIN") {
+        this.append(bytes.subarray(offset));
+        this.writing ??= this.drain();
+        return;
+      }
+      this.closed = true;
+    }
+  }
+
+  /** Writes batches until the buffer is empty; the producer fills the other buffer meanwhile. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.used > 0 && !this.closed) {
+        const batch = (this.buffer as Uint8Array).subarray(0, this.used);
+        const next = this.spare !== null && this.spare.byteLength >= batch.byteLength ? this.spare : null;
+        this.spare = this.buffer;
+        this.buffer = next;
+        this.used = 0;
+        await writeAll(this.fd, batch);
+      }
+    } catch {
+      this.closed = true;
+      this.used = 0;
+    } finally {
+      this.writing = null;
+    }
+  }
+}
+
+/** Writes every byte of `bytes` to `fd`, asynchronously; a non-blocking descriptor that is full is retried shortly. */
+async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.byteLength) {
+    try {
+      offset += await new Promise<number>((resolve, reject) => {
+        write(fd, bytes, offset, bytes.byteLength - offset, null, (error, written) => (error ? reject(error) : resolve(written)));
+      });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "EAGAIN") throw error;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+}
+
+export const stdoutStream: OutputStream = new FdOutputStream(1);
 export const stderrStream = new OutputStream(() => process.stderr);

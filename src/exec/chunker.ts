@@ -1,3 +1,5 @@
+import { Buffer, isUtf8 } from "node:buffer";
+
 /**
  * Cuts one output stream into `exec:chunk`-sized pieces (SPEC §14.4): at most 8 192 bytes, never inside a UTF-8
  * sequence. A sequence left incomplete at the end of a read waits for the next read of the same stream; a piece that
@@ -6,20 +8,91 @@
 
 export type OutputStream = "stdout" | "stderr";
 
-export type OutputChunk = {
-  stream: OutputStream;
+/**
+ * One piece of output. Its text (`data`) and that text escaped for JSON (`json`) are made on first use: the logs and
+ * the JSONL printer take the escaped bytes, so bulk output through `exec --jsonl` never becomes a JS string (each
+ * 8 KiB chunk used to be decoded, escaped and concatenated into six strings, the bulk of the heap's growth on 50 MB).
+ */
+export class OutputChunk {
   /** Raw byte length of the chunk. */
-  bytes: number;
+  readonly bytes: number;
+  /** Set when the bytes are not valid UTF-8: `data` is then their base64. */
+  readonly encoding: "base64" | undefined;
+  #data: string | undefined;
+  #json: Uint8Array | undefined;
+
+  constructor(
+    readonly stream: OutputStream,
+    /** The bytes themselves (for the on-disk log and raw terminal output): the consumer's own copy, free to keep. */
+    readonly raw: Uint8Array,
+  ) {
+    this.bytes = raw.byteLength;
+    this.encoding = isUtf8(raw) ? undefined : "base64";
+  }
+
   /** The text, or base64 of the bytes when `encoding` is set. */
-  data: string;
-  encoding?: "base64";
-  /** The bytes themselves (for the on-disk log and raw terminal output): the consumer's own copy, free to keep. */
-  raw: Uint8Array;
-};
+  get data(): string {
+    this.#data ??=
+      this.encoding === undefined ? decoder.decode(this.raw) : Buffer.from(this.raw.buffer, this.raw.byteOffset, this.raw.byteLength).toString("base64");
+    return this.#data;
+  }
+
+  /** `data` as the inside of a JSON string literal, UTF-8 encoded: exactly what `JSON.stringify(data)` puts between its quotes. */
+  get json(): Uint8Array {
+    this.#json ??= this.encoding === undefined ? escapeJsonBytes(this.raw) : Buffer.from(this.data, "latin1");
+    return this.#json;
+  }
+}
 
 export const MAX_CHUNK_BYTES = 8192;
 
-const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** Only ever decodes bytes `isUtf8` accepted; a BOM is kept as text. */
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+const HEX = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
+/** Worst case: every byte a control character, `\u00XX` (6 bytes). */
+let escapeScratch = new Uint8Array(6 * 8192);
+
+/**
+ * Valid UTF-8 escaped for the inside of a JSON string, as `JSON.stringify` escapes the decoded text: `"` and `\\`,
+ * `\b \f \n \r \t`, other control characters as `\u00xx`; everything else (DEL, multi-byte sequences) as is. The
+ * input itself when nothing needs escaping.
+ */
+export function escapeJsonBytes(src: Uint8Array): Uint8Array {
+  const n = src.byteLength;
+  let i = 0;
+  while (i < n) {
+    const b = src[i] as number;
+    if (b < 0x20 || b === 0x22 || b === 0x5c) break;
+    i++;
+  }
+  if (i === n) return src;
+  if (escapeScratch.byteLength < n * 6) escapeScratch = new Uint8Array(n * 6);
+  const out = escapeScratch;
+  out.set(src.subarray(0, i), 0);
+  let o = i;
+  for (; i < n; i++) {
+    const b = src[i] as number;
+    if (b >= 0x20 && b !== 0x22 && b !== 0x5c) {
+      out[o++] = b;
+      continue;
+    }
+    out[o++] = 0x5c;
+    if (b === 0x22 || b === 0x5c) out[o++] = b;
+    else if (b === 0x0a) out[o++] = 0x6e;
+    else if (b === 0x0d) out[o++] = 0x72;
+    else if (b === 0x09) out[o++] = 0x74;
+    else if (b === 0x08) out[o++] = 0x62;
+    else if (b === 0x0c) out[o++] = 0x66;
+    else {
+      out[o++] = 0x75;
+      out[o++] = 0x30;
+      out[o++] = 0x30;
+      out[o++] = HEX[b >> 4] as number;
+      out[o++] = HEX[b & 15] as number;
+    }
+  }
+  return out.slice(0, o);
+}
 
 /** Length of the sequence a lead byte announces, or 0 when the byte cannot start a sequence. */
 function sequenceLength(byte: number): number {
@@ -48,11 +121,7 @@ export function incompleteTail(buf: Uint8Array, start: number, end: number): num
 
 /** Encodes a byte range as a chunk: text when valid UTF-8, else base64. */
 export function makeChunk(stream: OutputStream, raw: Uint8Array): OutputChunk {
-  try {
-    return { stream, bytes: raw.byteLength, data: strictDecoder.decode(raw), raw };
-  } catch {
-    return { stream, bytes: raw.byteLength, data: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("base64"), encoding: "base64", raw };
-  }
+  return new OutputChunk(stream, raw);
 }
 
 export class Utf8Chunker {

@@ -3,6 +3,7 @@ import { secretRedactor } from "../core/redact.ts";
 import type { SandboxState } from "../core/schemas/common.ts";
 import type { OrchestratorEvent } from "../core/schemas/events.ts";
 import type { AttemptResult } from "../exec/attempt.ts";
+import { CHUNK_BYTES } from "../core/chunk-event.ts";
 import type { OutputChunk } from "../exec/chunker.ts";
 import { startAttempt } from "../exec/process-runner.ts";
 import type { StageLog } from "../run/run-log.ts";
@@ -90,25 +91,27 @@ export class StageAttempts {
       const onChunk = (chunk: OutputChunk): Promise<void> | undefined => {
         this.sequence += 1;
         const sequence = this.sequence;
+        const runId = this.runtime.runId;
+        // `data` is decoded only if a subscriber reads it; printers and logs take `chunk.json` (see core/chunk-event.ts).
         const payload = {
           attempt: ctx.attempt,
           correlationId: this.correlationId,
           stream: chunk.stream,
           sequence,
           bytes: chunk.bytes,
-          data: chunk.data,
+          get data(): string {
+            return chunk.data;
+          },
           ...(chunk.encoding ? { encoding: chunk.encoding } : {}),
-          runId: this.runtime.runId,
+          runId,
+          [CHUNK_BYTES]: chunk,
         };
-        const event = this.runtime.events.envelope("exec:chunk", payload);
-        // The data is escaped once for both log lines (`exec:chunk` and `command:<stream>`, one timestamp).
-        const dataJson = JSON.stringify(chunk.data);
         const at = new Date();
+        const event = this.runtime.events.envelope("exec:chunk", payload, at);
         const head = { type: "exec:chunk", correlation_id: this.correlationId, attempt: ctx.attempt, stream: chunk.stream, sequence, bytes: chunk.bytes };
-        const w1 = this.stageLog.appendWithData(head, dataJson, chunk.encoding, at);
-        const w2 = this.stageLog.appendWithData({ type: `command:${chunk.stream}` }, dataJson, chunk.encoding, at);
-        const w3 = this.emit(event);
-        return Promise.all([w1, w2, w3]).then(() => undefined);
+        const w1 = this.stageLog.appendChunk(head, chunk.json, chunk.encoding, at);
+        const w2 = this.emit(event);
+        return w1 === undefined ? w2 : Promise.all([w1, w2]).then(() => undefined);
       };
       let result: AttemptResult;
       if (this.stage.session.shell) {

@@ -3,24 +3,29 @@ import { TAIL_BYTES_PER_STREAM } from "./limits.ts";
 
 type Flat = Record<string, unknown> & { type: string };
 
+/** `{type, correlationId, timestamp, attempt, ...rest of the payload}`. */
+function flatten(event: OrchestratorEvent): Flat {
+  const { attempt, correlationId, ...rest } = event.payload as Record<string, unknown>;
+  return { type: event.type, correlationId, timestamp: event.timestamp, attempt, ...rest };
+}
+
 /**
  * The flattened events of one tool invocation for `run:summary.toolRun.events` (SPEC §16.3): every begin/retry/end
  * event, and chunk events only within the retained window of each stream (the last 64 KiB), so memory stays bounded.
  */
 export class ToolRunEvents {
-  private readonly items: { flat: Flat; stream?: "stdout" | "stderr"; bytes: number }[] = [];
+  /** Chunk events are flattened only when listed: flattening reads `data`, which decodes the chunk's bytes. */
+  private readonly items: { event: OrchestratorEvent; flat?: Flat; stream?: "stdout" | "stderr"; bytes: number }[] = [];
   private readonly windowBytes = { stdout: 0, stderr: 0 };
   private truncated = false;
 
   add(event: OrchestratorEvent): void {
-    const { attempt, correlationId, ...rest } = event.payload as Record<string, unknown>;
-    const flat: Flat = { type: event.type, correlationId, timestamp: event.timestamp, attempt, ...rest };
     if (event.type !== "exec:chunk") {
-      this.items.push({ flat, bytes: 0 });
+      this.items.push({ event, flat: flatten(event), bytes: 0 });
       return;
     }
     const stream = event.payload.stream;
-    this.items.push({ flat, stream, bytes: event.payload.bytes });
+    this.items.push({ event, stream, bytes: event.payload.bytes });
     this.windowBytes[stream] += event.payload.bytes;
     this.trim(stream);
   }
@@ -37,7 +42,10 @@ export class ToolRunEvents {
   }
 
   list(): Flat[] {
-    return this.items.map((item) => item.flat);
+    return this.items.map((item) => {
+      item.flat ??= flatten(item.event);
+      return item.flat;
+    });
   }
 
   get eventsTruncated(): boolean {

@@ -95,6 +95,47 @@ export class AppendFile {
     return this.startDrain();
   }
 
+  /**
+   * Buffers one line given in parts (strings are encoded as UTF-8, byte arrays copied), so a line whose bulk is
+   * already-encoded bytes needs no concatenated copy. The parts stay together: a batch never ends inside the line.
+   * Same contract as `write`.
+   */
+  writeParts(parts: readonly (string | Uint8Array)[]): Promise<void> | undefined {
+    if (this.closed) throw new Error(`Log ${this.path} is closed`);
+    if (this.failure !== null || this.stopped) return undefined;
+    if (this.queue.length === 0) {
+      this.active ??= new Uint8Array(INITIAL_BUFFER_BYTES);
+      const active = this.active;
+      let used = this.used;
+      let fits = true;
+      for (const part of parts) {
+        if (typeof part === "string") {
+          const { read, written } = encoder.encodeInto(part, active.subarray(used));
+          used += written;
+          if (read !== part.length) {
+            fits = false;
+            break;
+          }
+        } else {
+          if (used + part.byteLength > active.byteLength) {
+            fits = false;
+            break;
+          }
+          active.set(part, used);
+          used += part.byteLength;
+        }
+      }
+      // A line that did not fit leaves bytes past `used`, which are simply overwritten later.
+      if (fits) {
+        this.used = used;
+        this.buffered();
+        return undefined;
+      }
+    }
+    this.queue.push(Buffer.concat(parts.map((part) => (typeof part === "string" ? Buffer.from(part, "utf8") : part))));
+    return this.startDrain();
+  }
+
   /** After bytes went into the active buffer: half full starts a write at once, else a short timer does. */
   private buffered(): void {
     if (this.used >= (this.active as Uint8Array).byteLength / 2) void this.startDrain();

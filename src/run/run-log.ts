@@ -77,15 +77,23 @@ export class StageLog {
   }
 
   /**
-   * Appends `{...head, data, encoding?, timestamp, index}` like `append`, with `dataJson` = `JSON.stringify(data)`
-   * made once by the caller: an output chunk's data goes into two lines, and escaping 8 KiB twice per chunk was a
-   * tenth of the CPU time of streaming output (profiled).
+   * Appends the two lines of one output chunk (SPEC §9.7): `{...head, data, encoding?, timestamp, index}` and
+   * `{type: "command:<stream>", data, encoding?, timestamp, index}`, one timestamp. `data` arrives as bytes already
+   * escaped for JSON (`ChunkBytes.json`), so 8 KiB of output is copied into the buffers, never turned into strings.
+   * The data bytes were redacted before they were chunked (`OutputSink`); the JSON around them is redacted here.
    */
-  appendWithData(head: LogFields, dataJson: string, encoding: string | undefined, at: Date = this.clock()): Promise<void> | undefined {
-    const start = JSON.stringify(head);
-    const tail = `"timestamp":"${at.toISOString()}","index":${this.index}}\n`;
+  appendChunk(
+    head: LogFields & { stream: "stdout" | "stderr" },
+    json: Uint8Array,
+    encoding: string | undefined,
+    at: Date = this.clock(),
+  ): Promise<void> | undefined {
     const enc = encoding === undefined ? "" : `,"encoding":${JSON.stringify(encoding)}`;
-    return this.writeLine(`${start.slice(0, -1)},"data":${dataJson}${enc},${tail}`);
+    const tail = redact(`"${enc},"timestamp":"${at.toISOString()}","index":${this.index}}\n`);
+    const first = [redact(`${JSON.stringify(head).slice(0, -1)},"data":"`), json, tail];
+    const second = [`{"type":"command:${head.stream}","data":"`, json, tail];
+    const a = both(this.runner.writeParts(first), this.file.writeParts(first));
+    return both(a, both(this.runner.writeParts(second), this.file.writeParts(second)));
   }
 
   /** Redacts the line, encodes it once and hands the same bytes to both files (each copies them). */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { MAX_CHUNK_BYTES, type OutputChunk, Utf8Chunker } from "../../src/exec/chunker.ts";
+import { escapeJsonBytes, MAX_CHUNK_BYTES, type OutputChunk, Utf8Chunker } from "../../src/exec/chunker.ts";
 import { startAttempt } from "../../src/exec/process-runner.ts";
 
 /** Real processes on a shared 2-core machine: far above the expected times, well below a hang. */
@@ -65,7 +65,10 @@ describe("Utf8Chunker", () => {
 
   test("invalid bytes go base64", () => {
     const chunks = new Utf8Chunker("stdout").push(bytesOf(0xff, 0x0a));
-    expect(chunks).toEqual([{ stream: "stdout", bytes: 2, data: "/wo=", encoding: "base64", raw: bytesOf(0xff, 0x0a) }]);
+    expect(chunks.map(({ stream, bytes, data, encoding, raw }) => ({ stream, bytes, data, encoding, raw }))).toEqual([
+      { stream: "stdout", bytes: 2, data: "/wo=", encoding: "base64", raw: bytesOf(0xff, 0x0a) },
+    ]);
+    expect(new TextDecoder().decode(chunks[0]?.json)).toBe("/wo=");
   });
 
   test("an incomplete sequence at end of stream goes base64", () => {
@@ -89,6 +92,42 @@ describe("Utf8Chunker", () => {
     const chunks = new Utf8Chunker("stdout").push(input);
     expect(chunks.map((c) => c.bytes)).toEqual([8192, 8192, 3616]);
     expect(chunks.every((c) => c.encoding === "base64")).toBe(true);
+  });
+});
+
+describe("escapeJsonBytes", () => {
+  const escapedText = (bytes: Uint8Array) => new TextDecoder().decode(escapeJsonBytes(bytes));
+
+  test("escapes exactly as JSON.stringify does between its quotes", () => {
+    let text = "";
+    for (let c = 0; c < 0x80; c++) text += String.fromCharCode(c);
+    text += "é€😀\u2028\u2029\u00a0\ufeff\u007f";
+    expect(escapedText(enc.encode(text))).toBe(JSON.stringify(text).slice(1, -1));
+  });
+
+  test("random valid UTF-8 round-trips through JSON.parse", () => {
+    const alphabet = ["a", " ", "\n", "\t", "\r", '"', "\\", "\u0000", "\u001f", "\b", "\f", "é", "€", "😀", "/", "\u007f"];
+    for (let round = 0; round < 200; round++) {
+      let text = "";
+      const length = Math.floor(Math.random() * 64);
+      for (let i = 0; i < length; i++) text += alphabet[Math.floor(Math.random() * alphabet.length)];
+      const escaped = escapedText(enc.encode(text));
+      expect(escaped).toBe(JSON.stringify(text).slice(1, -1));
+      expect(JSON.parse(`"${escaped}"`)).toBe(text);
+    }
+  });
+
+  test("bytes that need no escaping are returned as they are, without a copy", () => {
+    const input = enc.encode("plain text, é and € included");
+    expect(escapeJsonBytes(input)).toBe(input);
+  });
+
+  test("a chunk's json and data agree, for text and for base64", () => {
+    const [text] = new Utf8Chunker("stdout").push(enc.encode('line "one"\n\ttwo\\'));
+    expect(new TextDecoder().decode(text?.json)).toBe(JSON.stringify(text?.data).slice(1, -1));
+    const [binary] = new Utf8Chunker("stdout").push(bytesOf(0x00, 0xff, 0x22));
+    expect(binary?.encoding).toBe("base64");
+    expect(new TextDecoder().decode(binary?.json)).toBe(JSON.stringify(binary?.data).slice(1, -1));
   });
 });
 

@@ -25,6 +25,33 @@ describe("AppendFile", () => {
     expect(readFileSync(path, "utf8")).toBe(expected.join(""));
   });
 
+  test("writeParts: a line given in parts (text and bytes) is written whole and in order, whatever its size", async () => {
+    const path = join(tempDir(), "parts.ndjson");
+    const file = new AppendFile(path);
+    const expected: string[] = [];
+    const enc = new TextEncoder();
+    for (let i = 0; i < 300; i += 1) {
+      const size = i % 41 === 0 ? 700_000 : i % 7 === 0 ? 50_000 : 80;
+      const body = (i % 4 === 0 ? "é€" : "y").repeat(size);
+      expected.push(`{"i":${i},"data":"${body}"}\n`);
+      const wait = i % 3 === 0 ? file.writeParts([`{"i":${i},"data":"`, enc.encode(body), '"}\n']) : file.write(expected[i] as string);
+      if (i % 2 === 0 && wait) await wait;
+    }
+    await file.close();
+    expect(readFileSync(path, "utf8")).toBe(expected.join(""));
+  });
+
+  test("writeParts copies its byte parts: the caller may reuse them at once", async () => {
+    const path = join(tempDir(), "reuse.ndjson");
+    const file = new AppendFile(path);
+    const scratch = new TextEncoder().encode("aaaa");
+    file.writeParts(["<", scratch, ">\n"]);
+    scratch.fill(0x62);
+    file.writeParts(["<", scratch, ">\n"]);
+    await file.close();
+    expect(readFileSync(path, "utf8")).toBe("<aaaa>\n<bbbb>\n");
+  });
+
   test("appends to an existing file; flush makes lines visible; writes after close throw", async () => {
     const path = join(tempDir(), "log");
     writeFileSync(path, "old\n");
@@ -67,7 +94,8 @@ describe("AppendFile on a full disk (issue 10, B2)", () => {
     for (let i = 0; i < 200 && failures.length === 0; i += 1) {
       const line = `${String(i).padStart(5, "0")}:${"x".repeat(2994)}`;
       written.add(line);
-      const wait = file.write(`${line}\n`);
+      // Every other line in parts, as output chunks are written (writeParts).
+      const wait = i % 2 === 0 ? file.write(`${line}\n`) : file.writeParts([line.slice(0, 6), new TextEncoder().encode(line.slice(6)), "\n"]);
       if (wait) await wait;
     }
     await expect(file.flush()).rejects.toMatchObject({ code: "ENOSPC" });

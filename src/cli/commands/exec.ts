@@ -1,3 +1,4 @@
+import { isatty } from "node:tty";
 import { defineCommand } from "citty";
 import { ExitSignal } from "../../core/errors.ts";
 import { runExec } from "../../pipeline/exec-run.ts";
@@ -30,7 +31,7 @@ export default defineCommand({
   },
   async run({ rawArgs }) {
     const args = parseExecArgs(rawArgs);
-    const mode = args.mode ?? (process.stdout.isTTY && process.stderr.isTTY ? "interactive" : "jsonl");
+    const mode = args.mode ?? (stdoutStream.isTTY && isatty(2) ? "interactive" : "jsonl");
     let renderer: ExecRenderer | null = null;
     const outcome = await runExec(
       {
@@ -63,7 +64,7 @@ export default defineCommand({
     );
     reportToGithubActions(
       { manifest: outcome.manifest, manifestPath: outcome.manifestPath, exitCode: outcome.exitCode },
-      { machineOutput: mode !== "interactive" },
+      { machineOutput: mode !== "interactive", stdout: (text) => void stdoutStream.write(text) },
     );
     throw new ExitSignal(outcome.exitCode);
   },

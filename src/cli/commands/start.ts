@@ -1,6 +1,5 @@
 import { defineCommand } from "citty";
 import { reportToGithubActions } from "../github-actions.ts";
-import { redact } from "../../core/redact.ts";
 import { ExitSignal, UsageError } from "../../core/errors.ts";
 import type { Invocation } from "../../pipeline/invocation.ts";
 import { runStart } from "../../pipeline/start-run.ts";
@@ -43,7 +42,7 @@ export function notifyTargets(parsed: ParsedArgs): string[] {
  */
 export function attachPipelineOutput(invocation: Invocation, format: PipelineFormat, out: OutputStream): ProgressRenderer | null {
   if (format === "jsonl") {
-    invocation.events.subscribe((event) => out.write(redact(`${JSON.stringify(event)}\n`)));
+    invocation.events.subscribe((event) => out.writeEvent(event));
     return null;
   }
   if (format !== "text" || !out.isTTY) return null;

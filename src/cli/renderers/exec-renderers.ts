@@ -1,3 +1,4 @@
+import { chunkBytesOf } from "../../core/chunk-event.ts";
 import { redact } from "../../core/redact.ts";
 import type { OrchestratorEvent } from "../../core/schemas/events.ts";
 import type { EventSubscriber } from "../../core/event-stream.ts";
@@ -22,7 +23,11 @@ export type ExecRenderer = {
   finish(summary: OrchestratorEvent, trailer: { runId: string; status: string; manifest: string; log: string }): Promise<void>;
 };
 
-function chunkBytes(payload: { data: string; encoding?: "base64" }): Uint8Array | string {
+/** A chunk's output bytes: those it carries, else decoded from its payload. */
+function chunkBytes(event: OrchestratorEvent & { type: "exec:chunk" }): Uint8Array | string {
+  const carried = chunkBytesOf(event);
+  if (carried !== undefined) return carried.raw;
+  const { payload } = event;
   return payload.encoding === "base64" ? Buffer.from(payload.data, "base64") : payload.data;
 }
 
@@ -31,7 +36,7 @@ export function createExecRenderer(options: ExecRendererOptions): ExecRenderer {
   const { stdout, stderr } = options;
   if (options.mode === "jsonl") {
     return {
-      onEvent: (event) => stdout.write(redact(`${JSON.stringify(event)}\n`)),
+      onEvent: (event) => stdout.writeEvent(event),
       start: () => undefined,
       async finish(summary) {
         await stdout.write(redact(`${JSON.stringify(summary)}\n`));
@@ -54,7 +59,7 @@ export function createExecRenderer(options: ExecRendererOptions): ExecRenderer {
     onEvent(event) {
       if (event.type === "exec:chunk") {
         const target = event.payload.stream === "stderr" ? stderr : stdout;
-        return target.write(chunkBytes(event.payload));
+        return target.write(chunkBytes(event));
       }
       if (event.type === "exec:retry") {
         return stderr.write(`[retry] attempt ${event.payload.attempt + 1} in ${event.payload.delayMs}ms — ${event.payload.errorMessage}\n`);
