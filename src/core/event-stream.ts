@@ -26,8 +26,23 @@ export class EventStream {
     return { type, timestamp: at.toISOString(), v: EVENT_SCHEMA_VERSION, seq: this.seq, payload } as OrchestratorEvent;
   }
 
-  async dispatch(event: OrchestratorEvent): Promise<void> {
-    for (const subscriber of this.subscribers) {
+  /**
+   * Hands `event` to every subscriber in order. Returns a promise only when a subscriber asked to be waited for (a full
+   * stdout): the output of a busy command goes through here once per 8 KiB chunk, and a promise per event and
+   * subscriber was most of what the stream allocated.
+   */
+  dispatch(event: OrchestratorEvent): Promise<void> | undefined {
+    const subscribers = this.subscribers;
+    for (let i = 0; i < subscribers.length; i++) {
+      const result = (subscribers[i] as EventSubscriber)(event);
+      if (result !== undefined) return this.dispatchRest(event, result, i + 1);
+    }
+    return undefined;
+  }
+
+  private async dispatchRest(event: OrchestratorEvent, pending: Promise<void>, from: number): Promise<void> {
+    await pending;
+    for (const subscriber of this.subscribers.slice(from)) {
       const result = subscriber(event);
       if (result !== undefined) await result;
     }

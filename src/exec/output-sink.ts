@@ -1,7 +1,7 @@
 import { secretRedactor } from "../core/redact.ts";
 import type { ChunkHandler } from "./attempt.ts";
 import { ByteRedactor } from "./byte-redactor.ts";
-import { type OutputStream, Utf8Chunker } from "./chunker.ts";
+import { type OutputChunk, type OutputStream, Utf8Chunker } from "./chunker.ts";
 import { TailBuffer } from "./tail-buffer.ts";
 
 /**
@@ -33,22 +33,29 @@ export class OutputSink {
     this.redactor = secrets.length === 0 ? null : new ByteRedactor(secrets);
   }
 
-  /** Takes ownership of `bytes`: once copied into chunks and the tail, their buffer is released. */
   /** The retained tail (SPEC §14.4): its text and the byte count of the whole stream. */
   get tail(): TailView {
     return this.ring ?? EMPTY_TAIL;
   }
 
+  /** Takes ownership of `raw`: once copied into chunks and the tail, its buffer is released. */
   async write(raw: Uint8Array): Promise<void> {
     const chunks = this.take(this.redactor === null ? raw : this.redactor.push(raw));
     release(raw);
-    for (const chunk of chunks) await this.deliver(chunk);
+    await this.deliverAll(chunks);
+  }
+
+  private async deliverAll(chunks: readonly OutputChunk[]): Promise<void> {
+    for (const chunk of chunks) {
+      const pending = this.deliver(chunk);
+      if (pending !== undefined) await pending;
+    }
   }
 
   /** End of stream: bytes held back by the redactor, then an incomplete trailing sequence (as base64). */
   async end(): Promise<void> {
     const chunks = this.redactor === null ? [] : this.take(this.redactor.end());
-    for (const chunk of [...chunks, ...this.chunker.end()]) await this.deliver(chunk);
+    await this.deliverAll([...chunks, ...this.chunker.end()]);
   }
 
   /** Feeds the tail and the chunker (both copy the bytes). */
@@ -60,12 +67,14 @@ export class OutputSink {
     return this.chunker.push(bytes);
   }
 
-  private async deliver(chunk: Parameters<ChunkHandler>[0]): Promise<void> {
+  /** Hands one chunk on; a promise only when the consumer asks to be waited for. */
+  private deliver(chunk: Parameters<ChunkHandler>[0]): Promise<void> | undefined {
     try {
       const pending = this.onChunk(chunk);
-      if (pending !== undefined) await pending;
-    } catch {
       // A failing consumer (e.g. a closed stdout) must not stop the drain: the child would block on a full pipe.
+      return pending === undefined ? undefined : pending.catch(() => {});
+    } catch {
+      return undefined;
     }
   }
 }

@@ -45,9 +45,10 @@ export class StageAttempts {
     readonly toolEvents: ToolRunEvents,
   ) {}
 
-  private async emit(event: OrchestratorEvent): Promise<void> {
+  /** Records the event for the tool run and dispatches it; a promise only when a subscriber must be waited for. */
+  private emit(event: OrchestratorEvent): Promise<void> | undefined {
     this.toolEvents.add(event);
-    await this.runtime.events.dispatch(event);
+    return this.runtime.events.dispatch(event);
   }
 
   /** One attempt (the orchestrator's callback). */
@@ -111,7 +112,8 @@ export class StageAttempts {
         const head = { type: "exec:chunk", correlation_id: this.correlationId, attempt: ctx.attempt, stream: chunk.stream, sequence, bytes: chunk.bytes };
         const w1 = this.stageLog.appendChunk(head, chunk.json, chunk.encoding, at);
         const w2 = this.emit(event);
-        return w1 === undefined ? w2 : Promise.all([w1, w2]).then(() => undefined);
+        if (w1 === undefined) return w2;
+        return w2 === undefined ? w1 : Promise.all([w1, w2]).then(() => undefined);
       };
       let result: AttemptResult;
       if (this.stage.session.shell) {
