@@ -1,4 +1,5 @@
 import { Buffer, isUtf8 } from "node:buffer";
+import { optimizeHotLoop } from "./jit-hints.ts";
 
 /**
  * Cuts one output stream into `exec:chunk`-sized pieces (SPEC §14.4): at most 8 192 bytes, never inside a UTF-8
@@ -49,6 +50,9 @@ export const MAX_CHUNK_BYTES = 8192;
 /** Only ever decodes bytes `isUtf8` accepted; a BOM is kept as text. */
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const HEX = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
+/** Calls after which the byte loop below is worth its compilation (bulk output: 16 chunks = 128 KiB). */
+const HOT_AFTER_CALLS = 16;
+let escapeCalls = 0;
 /** Worst case: every byte a control character, `\u00XX` (6 bytes). */
 let escapeScratch = new Uint8Array(6 * 8192);
 
@@ -58,6 +62,7 @@ let escapeScratch = new Uint8Array(6 * 8192);
  * input itself when nothing needs escaping.
  */
 export function escapeJsonBytes(src: Uint8Array): Uint8Array {
+  if (++escapeCalls === HOT_AFTER_CALLS) optimizeHotLoop(escapeJsonBytes);
   const n = src.byteLength;
   let i = 0;
   while (i < n) {

@@ -1,0 +1,26 @@
+/**
+ * Hints to JavaScriptCore's JIT for the few loops that run per byte of output.
+ *
+ * The executable starts with raised tier-up thresholds (`jitPolicy` in build.ts): code that runs a handful of times per
+ * run — nearly all of it — stays in the interpreter, which saves start-up time and the memory of compiling it. A loop
+ * that touches every byte of a command's output is the exception: interpreted, it would cost most of the time of
+ * 50 MB through `exec --jsonl`. Such a function is compiled by the optimizing JIT (DFG) on its next call, and kept
+ * out of the FTL tier, whose compilations cost several MiB of memory for little gain here (measured: docs/benchmarks.md).
+ */
+type Jsc = { noFTL(fn: unknown): unknown; optimizeNextInvocation(fn: unknown): void };
+
+let jsc: Jsc | null | undefined;
+
+/** Compiles `fn` with the DFG JIT at its next call, never with FTL. A no-op where bun:jsc is not available. */
+export function optimizeHotLoop(fn: (...args: never[]) => unknown): void {
+  if (jsc === undefined) {
+    try {
+      jsc = require("bun:jsc") as Jsc;
+    } catch {
+      jsc = null;
+    }
+  }
+  if (jsc === null) return;
+  jsc.noFTL(fn);
+  jsc.optimizeNextInvocation(fn);
+}
