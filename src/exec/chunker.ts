@@ -50,7 +50,7 @@ export const MAX_CHUNK_BYTES = 8192;
 /** Only ever decodes bytes `isUtf8` accepted; a BOM is kept as text. */
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const HEX = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
-/** Calls after which the byte loop below is worth its compilation (bulk output: 16 chunks = 128 KiB). */
+/** Calls after which the byte loop below is worth its compilation (bulk output: 16 chunks = 128 KiB), and between hints. */
 const HOT_AFTER_CALLS = 16;
 let escapeCalls = 0;
 /** Worst case: every byte a control character, `\u00XX` (6 bytes). */
@@ -62,7 +62,8 @@ let escapeScratch = new Uint8Array(6 * 8192);
  * input itself when nothing needs escaping.
  */
 export function escapeJsonBytes(src: Uint8Array): Uint8Array {
-  if (++escapeCalls === HOT_AFTER_CALLS) optimizeHotLoop(escapeJsonBytes);
+  // Repeated a few times: under the raised thresholds one hint only takes it to the baseline JIT.
+  if (++escapeCalls % HOT_AFTER_CALLS === 0 && escapeCalls <= HOT_AFTER_CALLS * 8) optimizeHotLoop(escapeJsonBytes);
   const n = src.byteLength;
   let i = 0;
   while (i < n) {

@@ -11,7 +11,10 @@ type Jsc = { noFTL(fn: unknown): unknown; optimizeNextInvocation(fn: unknown): v
 
 let jsc: Jsc | null | undefined;
 
-/** Compiles `fn` with the DFG JIT at its next call, never with FTL. A no-op where bun:jsc is not available. */
+/**
+ * Moves `fn` up one JIT tier at its next call (interpreter → baseline → DFG; calling it again after some calls reaches
+ * the DFG), never to FTL. A no-op where bun:jsc is not available.
+ */
 export function optimizeHotLoop(fn: (...args: never[]) => unknown): void {
   if (jsc === undefined) {
     try {
