@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { write, writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { chunkEventParts } from "../core/chunk-event.ts";
@@ -97,8 +98,8 @@ const textEncoder = new TextEncoder();
  * closes it: later writes are dropped.
  */
 export class FdOutputStream extends OutputStream {
-  private buffer: Uint8Array | null = null;
-  private spare: Uint8Array | null = null;
+  private buffer: Buffer | null = null;
+  private spare: Buffer | null = null;
   private used = 0;
   private writing: Promise<void> | null = null;
   private tty: boolean | null = null;
@@ -134,11 +135,11 @@ export class FdOutputStream extends OutputStream {
     const need = typeof data === "string" ? data.length * 3 : data.byteLength;
     let buffer = this.buffer;
     if (buffer === null || buffer.byteLength - this.used < need) {
-      const grown = new Uint8Array(Math.max(HIGH_WATER_BYTES * 2, (this.used + need) * 2));
+      const grown = Buffer.alloc(Math.max(HIGH_WATER_BYTES * 2, (this.used + need) * 2));
       if (buffer !== null) grown.set(buffer.subarray(0, this.used), 0);
       buffer = this.buffer = grown;
     }
-    if (typeof data === "string") this.used += textEncoder.encodeInto(data, buffer.subarray(this.used)).written;
+    if (typeof data === "string") this.used += buffer.write(data, this.used);
     else {
       buffer.set(data, this.used);
       this.used += data.byteLength;

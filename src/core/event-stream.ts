@@ -1,3 +1,4 @@
+import { isoTimestamp } from "./timestamp.ts";
 import { EVENT_SCHEMA_VERSION, type EventPayload, type EventType, type OrchestratorEvent } from "./schemas/events.ts";
 
 export type EventSubscriber = (event: OrchestratorEvent) => void | Promise<void>;
@@ -23,7 +24,7 @@ export class EventStream {
   /** Builds the envelope (without dispatching): used where an event must exist before it is printed (run:summary). */
   envelope<T extends EventType>(type: T, payload: EventPayload<T>, at: Date = this.clock()): OrchestratorEvent {
     this.seq += 1;
-    return { type, timestamp: at.toISOString(), v: EVENT_SCHEMA_VERSION, seq: this.seq, payload } as OrchestratorEvent;
+    return { type, timestamp: isoTimestamp(at), v: EVENT_SCHEMA_VERSION, seq: this.seq, payload } as OrchestratorEvent;
   }
 
   /**

@@ -31,8 +31,9 @@ export type AppendFailureListener = (error: unknown, file: AppendFile) => void;
  * told, later lines are dropped, and `flush()` / `close()` reject with it.
  */
 export class AppendFile {
-  private active: Uint8Array | null = null;
-  private spare: Uint8Array | null = null;
+  /** Buffers (not plain Uint8Arrays): `Buffer#write` encodes a string at an offset without a view per call. */
+  private active: Buffer | null = null;
+  private spare: Buffer | null = null;
   private used = 0;
   /** Lines (or copies of encoded lines) waiting for room in a buffer. */
   private readonly queue: (string | Uint8Array)[] = [];
@@ -62,7 +63,7 @@ export class AppendFile {
     if (this.closed) throw new Error(`Log ${this.path} is closed`);
     if (this.failure !== null || this.stopped) return undefined;
     if (this.queue.length === 0) {
-      this.active ??= new Uint8Array(INITIAL_BUFFER_BYTES);
+      this.active ??= Buffer.alloc(INITIAL_BUFFER_BYTES);
       const { read, written } = encoder.encodeInto(line, this.active.subarray(this.used));
       // A partial encoding leaves bytes past `used`, which are simply overwritten later.
       if (read === line.length) {
@@ -83,7 +84,7 @@ export class AppendFile {
     if (this.closed) throw new Error(`Log ${this.path} is closed`);
     if (this.failure !== null || this.stopped) return undefined;
     if (this.queue.length === 0) {
-      this.active ??= new Uint8Array(INITIAL_BUFFER_BYTES);
+      this.active ??= Buffer.alloc(INITIAL_BUFFER_BYTES);
       if (this.used + bytes.byteLength <= this.active.byteLength) {
         this.active.set(bytes, this.used);
         this.used += bytes.byteLength;
@@ -104,12 +105,14 @@ export class AppendFile {
     if (this.closed) throw new Error(`Log ${this.path} is closed`);
     if (this.failure !== null || this.stopped) return undefined;
     if (this.queue.length === 0) {
-      this.active ??= new Uint8Array(INITIAL_BUFFER_BYTES);
+      this.active ??= Buffer.alloc(INITIAL_BUFFER_BYTES);
       const active = this.active;
       let used = this.used;
       let fits = true;
       for (const part of parts) {
-        if (typeof part === "string") {
+        if (typeof part === "string" && part.length * 3 <= active.byteLength - used) {
+          used += active.write(part, used);
+        } else if (typeof part === "string") {
           const { read, written } = encoder.encodeInto(part, active.subarray(used));
           used += written;
           if (read !== part.length) {
@@ -196,12 +199,12 @@ export class AppendFile {
     try {
       while ((this.used > 0 || this.queue.length > 0) && this.failure === null && !this.stopped) {
         const handle = this.handle ?? (await this.openHandle());
-        const full = this.active as Uint8Array;
+        const full = this.active as Buffer;
         const batch = full.subarray(0, this.used);
         // Swap: the producer fills the other buffer while this one is written. Output that filled this buffer (or
         // left lines queued) gets a next buffer twice as big, up to BUFFER_BYTES.
         const wanted = this.used >= full.byteLength / 2 || this.queue.length > 0 ? Math.min(BUFFER_BYTES, full.byteLength * 2) : full.byteLength;
-        this.active = this.spare !== null && this.spare.byteLength >= wanted ? this.spare : new Uint8Array(wanted);
+        this.active = this.spare !== null && this.spare.byteLength >= wanted ? this.spare : Buffer.alloc(wanted);
         this.spare = full;
         this.used = 0;
         if (batch.byteLength > 0) await this.writeAll(handle, batch);

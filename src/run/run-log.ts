@@ -3,6 +3,7 @@ import { relative } from "node:path";
 import { errorMessage } from "../core/errors.ts";
 import { redact } from "../core/redact.ts";
 import { appendSummary } from "../core/summary.ts";
+import { isoTimestamp } from "../core/timestamp.ts";
 import { AppendFile } from "./append-file.ts";
 import type { ManifestStore } from "./manifest-store.ts";
 import { commandLogPath, runFiles } from "./paths.ts";
@@ -73,7 +74,7 @@ export class StageLog {
    * buffers are full; a producer of bulk output awaits it, which keeps memory bounded.
    */
   append(fields: LogFields, at: Date = this.clock()): Promise<void> | undefined {
-    return this.writeLine(`${JSON.stringify({ ...fields, timestamp: at.toISOString(), index: this.index })}\n`);
+    return this.writeLine(`${JSON.stringify({ ...fields, timestamp: isoTimestamp(at), index: this.index })}\n`);
   }
 
   /**
@@ -89,7 +90,7 @@ export class StageLog {
     at: Date = this.clock(),
   ): Promise<void> | undefined {
     const enc = encoding === undefined ? "" : `,"encoding":${JSON.stringify(encoding)}`;
-    const tail = redact(`"${enc},"timestamp":"${at.toISOString()}","index":${this.index}}\n`);
+    const tail = redact(`"${enc},"timestamp":"${isoTimestamp(at)}","index":${this.index}}\n`);
     const first = [redact(`${JSON.stringify(head).slice(0, -1)},"data":"`), json, tail];
     const second = [`{"type":"command:${head.stream}","data":"`, json, tail];
     const a = both(this.runner.writeParts(first), this.file.writeParts(first));

@@ -117,6 +117,22 @@ describe("escapeJsonBytes", () => {
     }
   });
 
+  test("every length and alignment, escapes anywhere in a word, multi-byte text around them", () => {
+    const pieces = ["a", "b", "\n", '"', "\\", "\u0000", "\u001f", " ", "é", "€", "😀", "\u007f", "~", "\t"];
+    const backing = new Uint8Array(4096);
+    for (let round = 0; round < 400; round++) {
+      let text = "";
+      const length = Math.floor(Math.random() * 300);
+      for (let i = 0; i < length; i++) text += round % 3 === 0 && i % 9 !== 0 ? "x" : (pieces[Math.floor(Math.random() * pieces.length)] as string);
+      const bytes = enc.encode(text);
+      // Aligned and unaligned views into a larger buffer (chunks are views at any offset).
+      const offset = round % 5;
+      backing.set(bytes, offset);
+      const view = backing.subarray(offset, offset + bytes.byteLength);
+      expect(escapedText(view)).toBe(JSON.stringify(text).slice(1, -1));
+    }
+  });
+
   test("bytes that need no escaping are returned as they are, without a copy", () => {
     const input = enc.encode("plain text, é and € included");
     expect(escapeJsonBytes(input)).toBe(input);
