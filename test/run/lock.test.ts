@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, renameSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   acquireLock,
@@ -26,6 +26,39 @@ describe("lock files", () => {
     const seen = await withLock(path, { busyMessage: "busy" }, async () => readFileSync(path, "utf8"));
     expect(seen).toBe(`${process.pid}\n`);
     expect(existsSync(path)).toBe(false);
+  });
+
+  test("the lock file appears with its pid already in it, and no temporary file is left", async () => {
+    const dir = tempDir();
+    const path = join(dir, "x.lock");
+    // Watch the directory while many acquisitions race: the lock path must never be seen empty or partial.
+    const seen = new Set<string>();
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        try {
+          seen.add(readFileSync(path, "utf8"));
+        } catch {
+          // Not held at this moment.
+        }
+        await Bun.sleep(0);
+      }
+    })();
+    for (let i = 0; i < 40; i++) await withLock(path, { busyMessage: "busy", pid: 1000 + i }, async () => {});
+    watching = false;
+    await watcher;
+    for (const content of seen) expect(content).toMatch(/^\d+\n$/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test("temporary files of a dead writer (killed while taking the lock) are removed by the next holder", async () => {
+    const dir = tempDir();
+    const path = join(dir, "x.lock");
+    const dead = await deadPid();
+    writeFileSync(join(dir, `x.lock.${dead}.abcdef.tmp`), `${dead}\n`);
+    writeFileSync(join(dir, `x.lock.${process.pid}.live.tmp`), `${process.pid}\n`);
+    await withLock(path, { busyMessage: "busy" }, async () => {});
+    expect(readdirSync(dir)).toEqual([`x.lock.${process.pid}.live.tmp`]);
   });
 
   test("released even when the guarded work throws", async () => {
