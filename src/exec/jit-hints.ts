@@ -27,3 +27,12 @@ export function optimizeHotLoop(fn: (...args: never[]) => unknown): void {
   jsc.noFTL(fn);
   jsc.optimizeNextInvocation(fn);
 }
+
+/**
+ * Back to JavaScriptCore's normal tier-up thresholds, for a process that lives on after start-up (the session host):
+ * the raised thresholds of the executable suit a short run, not a server whose code runs thousands of times.
+ */
+export function useNormalJitPolicy(): void {
+  const unsafe = Bun.unsafe as { setJITPolicy?: (scale: number) => void };
+  unsafe.setJITPolicy?.(1);
+}

@@ -9,6 +9,7 @@ import { ensureHostDirs, hostPaths } from "./session-paths.ts";
 import type { HostPaths } from "./session-paths.ts";
 import { HostRequest } from "./session-protocol.ts";
 import type { ExecResult, HostMessage, HostState, SessionSummary, WriteResult } from "./session-protocol.ts";
+import { useNormalJitPolicy } from "./jit-hints.ts";
 
 /**
  * The session host: a detached process that owns the live PTY shells of `exec --session` and the `session` command,
@@ -34,6 +35,8 @@ export function idleMsFromEnv(env: Record<string, string | undefined> = process.
 
 /** Runs the host until it exits (idle, `shutdown` request or signal). Resolves at once if another host answers. */
 export async function runSessionHost(options: SessionHostOptions): Promise<void> {
+  // A server: its request handling runs thousands of times, which the executable's start-up JIT policy does not suit.
+  useNormalJitPolicy();
   const paths = hostPaths(options.runsRoot);
   const log = options.log ?? (() => {});
   ensureHostDirs(paths);
