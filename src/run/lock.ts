@@ -1,5 +1,5 @@
-import { link, mkdir, open, readdir, readFile, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { mkdir, open, readFile, stat, unlink } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { RunFailedError } from "../core/errors.ts";
 
 /** The lock stayed held by a live, recent holder through every attempt (SPEC §7.3). */
@@ -51,11 +51,20 @@ async function observe(path: string): Promise<Observation | null> {
   }
 }
 
+/**
+ * How long a lock file without a complete `<pid>\n` may belong to a holder still writing it. A holder writes its pid
+ * right after creating the file (two syscalls apart); one killed in between left an empty lock that was judged only by
+ * age (30 s), so every run of the task meanwhile failed to record its metrics line (found by the kill -9 torture
+ * test). Below the ~1.5 s that an acquisition waits in all, so a waiting run gets the lock.
+ */
+export const INCOMPLETE_LOCK_STALE_MS = 1000;
+
 function isStale(seen: Observation, now: number, staleAfterMs: number, isAlive: (pid: number) => boolean): boolean {
   if (now - seen.mtimeMs > staleAfterMs) return true;
-  // Only a complete `<pid>\n` is trusted: an empty or partial file may belong to a holder still writing its pid.
+  // Only a complete `<pid>\n` is trusted: an empty or partial file may belong to a holder still writing its pid — for
+  // a moment only.
   const match = /^(\d+)\n$/.exec(seen.content);
-  if (match === null) return false;
+  if (match === null) return now - seen.mtimeMs > INCOMPLETE_LOCK_STALE_MS;
   const pid = Number(match[1]);
   return pid > 0 && !isAlive(pid);
 }
@@ -64,9 +73,10 @@ function isStale(seen: Observation, now: number, staleAfterMs: number, isAlive: 
 export type HeldLock = { path: string; release: () => Promise<void> };
 
 /**
- * Acquires an exclusive lock file holding `<pid>\n` (created whole, see `createWithPid`). A stale lock (dead pid or
- * mtime older than 30 s) is removed and creation retried at once without counting an attempt; it is re-read just
- * before removal so that a lock replaced meanwhile by a live holder is left alone (SPEC §24.10).
+ * Acquires an exclusive lock file holding `<pid>\n`. A stale lock (dead pid, mtime older than 30 s, or no complete pid
+ * line after INCOMPLETE_LOCK_STALE_MS) is removed and
+ * creation retried at once without counting an attempt; it is re-read just before removal so that a lock replaced
+ * meanwhile by a live holder is left alone (SPEC §24.10).
  */
 export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
@@ -80,10 +90,18 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   let failed = 0;
   let staleBreaks = 0;
   for (;;) {
-    const ino = await createWithPid(path, pid);
-    if (ino !== null) {
-      await clearDeadTemps(path, isAlive);
+    try {
+      const handle = await open(path, "wx", 0o644);
+      let ino: number;
+      try {
+        await handle.write(`${pid}\n`);
+        ino = (await handle.stat()).ino;
+      } finally {
+        await handle.close();
+      }
       return { path, release: () => releaseLock(path, ino) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const seen = await observe(path);
     if (seen === null) continue; // released between our open and our read: retry at once
@@ -100,44 +118,6 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
     failed += 1;
     if (failed >= attempts) throw new LockBusyError(options.busyMessage);
     await sleep(lockBackoffMs(failed));
-  }
-}
-
-/**
- * Creates the lock file already holding `<pid>\n`: the pid is written to a temporary file of our own, which is then
- * hard-linked to the lock path (atomic; EEXIST when the lock is held). A lock file is therefore never seen empty: a
- * holder killed between creating the file and writing its pid used to leave an empty lock that nobody could judge
- * (a live holder might still be writing) until it was 30 s old, so every run of the task failed to record its metrics
- * line meanwhile (found by the kill -9 torture test). Returns the lock's inode, or null when it is held.
- */
-async function createWithPid(path: string, pid: number): Promise<number | null> {
-  const temp = `${path}.${pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
-  const handle = await open(temp, "wx", 0o644);
-  try {
-    try {
-      await handle.write(`${pid}\n`);
-      const { ino } = await handle.stat();
-      await link(temp, path);
-      return ino;
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return null;
-    throw error;
-  } finally {
-    await unlink(temp).catch(() => {});
-  }
-}
-
-/** Removes `<lock>.<pid>.<random>.tmp` files whose writer is dead (killed between creating and removing one). */
-async function clearDeadTemps(path: string, isAlive: (pid: number) => boolean): Promise<void> {
-  const prefix = `${basename(path)}.`;
-  const names = await readdir(dirname(path)).catch(() => [] as string[]);
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
-    const pid = Number(name.slice(prefix.length).split(".")[0]);
-    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) await unlink(join(dirname(path), name)).catch(() => {});
   }
 }
 
