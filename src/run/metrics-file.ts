@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { mkdir, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { errorMessage } from "../core/errors.ts";
@@ -39,9 +40,11 @@ export function buildMetricsLine(manifest: Manifest, now: Date): MetricsLine {
 export type MetricsAppendOptions = Omit<LockOptions, "busyMessage">;
 
 /**
- * Appends one compact line to `<runs>/<task>/metrics.json` under `metrics.json.lock`. One `write` of the whole line,
- * then fsync, while holding the lock, so concurrent runs never interleave or lose lines. Throws on failure
- * (`LockBusyError` when the lock stayed busy).
+ * Appends one compact line to `<runs>/<task>/metrics.json` under `metrics.json.lock`: the whole line is written while
+ * holding the lock, so concurrent runs never interleave or lose lines; the fsync follows after the lock is released
+ * (the line is durable before this returns). Holding the lock through the fsync made concurrent runs queue behind each
+ * other's disk flushes, and under load a run could use up its 5 attempts (SPEC §7.3) and lose its line. Throws on
+ * failure (`LockBusyError` when the lock stayed busy).
  */
 export async function appendMetricsLine(
   roots: Pick<StoreRoots, "runs">,
@@ -51,15 +54,17 @@ export async function appendMetricsLine(
 ): Promise<void> {
   const path = metricsPath(roots, taskId);
   await mkdir(dirname(path), { recursive: true });
-  await withLock(metricsLockPath(roots, taskId), { ...options, busyMessage: metricsLockMessage(taskId) }, async () => {
-    const handle = await open(path, "a", 0o644);
-    try {
-      await handle.write(`${JSON.stringify(line)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  });
+  const bytes = Buffer.from(`${JSON.stringify(line)}\n`, "utf8");
+  const handle = await open(path, "a", 0o644);
+  try {
+    await withLock(metricsLockPath(roots, taskId), { ...options, busyMessage: metricsLockMessage(taskId) }, async () => {
+      let written = 0;
+      while (written < bytes.byteLength) written += (await handle.write(bytes, written)).bytesWritten;
+    });
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
