@@ -26,6 +26,20 @@ class OrphanGuard {
   private watchdog: Watchdog | null = null;
   private disabled = false;
 
+  /**
+   * Starts the watchdog if it is not running yet. Called before a command is spawned: started lazily at the first
+   * registration, the watchdog's own spawn (1–2 ms) left the first command unguarded meanwhile, and a kill -9 in that
+   * window orphaned it (seen in the kill -9 torture test). Registration itself is one synchronous pipe write.
+   */
+  ready(): void {
+    if (this.disabled || this.watchdog !== null) return;
+    try {
+      this.watchdog = startWatchdog();
+    } catch {
+      this.disabled = true;
+    }
+  }
+
   /** A command's process group is running (its leader's pid). */
   register(pgid: number): void {
     this.send(`+${pgid}\n`);

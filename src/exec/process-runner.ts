@@ -10,6 +10,7 @@ import { AttemptControl } from "./attempt-control.ts";
 import { OutputSink } from "./output-sink.ts";
 import { startPtyAttempt } from "./pty-once.ts";
 import { checkWorkingDirectory, classifySpawnError, type SpawnError } from "./spawn-error.ts";
+import { orphanGuard } from "./orphan-guard.ts";
 
 export type { AttemptResult, AttemptSpec, ChunkHandler, RunningAttempt } from "./attempt.ts";
 
@@ -37,6 +38,7 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
 
   let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
   try {
+    orphanGuard.ready();
     proc = Bun.spawn(spec.argv, {
       cwd: spec.cwd,
       env: spec.env,

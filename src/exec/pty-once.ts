@@ -10,6 +10,7 @@ import { OutputSink } from "./output-sink.ts";
 import { AttemptControl } from "./attempt-control.ts";
 import type { ProcessGroup } from "./process-group.ts";
 import { checkWorkingDirectory, classifySpawnError } from "./spawn-error.ts";
+import { orphanGuard } from "./orphan-guard.ts";
 
 /**
  * One attempt on a fresh pseudo-terminal (`exec --tty`, SPEC §14.7): the command is the session leader of a new PTY,
@@ -62,6 +63,7 @@ export function startPtyAttempt(spec: AttemptSpec, onChunk: ChunkHandler): Runni
 
   let proc: Bun.Subprocess;
   try {
+    orphanGuard.ready();
     proc = Bun.spawn(spec.argv, {
       cwd: spec.cwd,
       env: { TERM: DEFAULT_TERM, ...spec.env },

@@ -109,6 +109,7 @@ export class PtyShell {
     let markEof!: () => void;
     this.eof = new Promise((resolve) => (markEof = resolve));
     try {
+      orphanGuard.ready();
       this.proc = Bun.spawn([options.shell ?? "bash", "--noprofile", "--norc", "--noediting"], {
         cwd,
         env,
