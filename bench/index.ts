@@ -69,7 +69,7 @@ await section(
 );
 await section(
   "pipeline",
-  () => benchPipeline(cli, quick ? 5 : 9),
+  () => benchPipeline(cli, quick ? 5 : 15),
   formatPipeline,
   (r) => `${r.perStageOverheadMs.toFixed(2)} ms per stage (loop ${(r.loopMs / r.stages).toFixed(2)} ms per command) — target ≤ ${r.targetMs} ms ${ok(r.perStageOverheadMs <= r.targetMs)}`,
 );

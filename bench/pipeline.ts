@@ -25,7 +25,7 @@ export type PipelineBench = {
   targetMs: number;
 };
 
-export async function benchPipeline(cli: string, runs = 9): Promise<PipelineBench> {
+export async function benchPipeline(cli: string, runs = 15): Promise<PipelineBench> {
   const s = scratch("co-bench-pipeline-");
   try {
     const stage = (i: number) => ({ kind: "command", id: `s${i}`, title: `s${i}`, command: "true" });
@@ -79,7 +79,7 @@ export function formatPipeline(r: PipelineBench): string {
 if (import.meta.main) {
   const cli = binaryPath();
   await ensureBinary(cli);
-  const r = await benchPipeline(cli, Number(process.argv[2] ?? 9));
+  const r = await benchPipeline(cli, Number(process.argv[2] ?? 15));
   console.log(formatPipeline(r));
   console.log(JSON.stringify({ bench: "pipeline", ...r }));
 }
