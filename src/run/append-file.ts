@@ -35,8 +35,8 @@ export class AppendFile {
   private active: Buffer | null = null;
   private spare: Buffer | null = null;
   private used = 0;
-  /** Lines (or copies of encoded lines) waiting for room in a buffer. */
-  private readonly queue: (string | Uint8Array)[] = [];
+  /** Encoded copies of lines waiting for room in a buffer. */
+  private readonly queue: Uint8Array[] = [];
   private handle: FileHandle | null = null;
   private draining: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -60,20 +60,7 @@ export class AppendFile {
 
   /** Buffers `line`; returns a promise (never rejecting) when the producer should wait for the disk. */
   write(line: string): Promise<void> | undefined {
-    if (this.closed) throw new Error(`Log ${this.path} is closed`);
-    if (this.failure !== null || this.stopped) return undefined;
-    if (this.queue.length === 0) {
-      this.active ??= Buffer.alloc(INITIAL_BUFFER_BYTES);
-      const { read, written } = encoder.encodeInto(line, this.active.subarray(this.used));
-      // A partial encoding leaves bytes past `used`, which are simply overwritten later.
-      if (read === line.length) {
-        this.used += written;
-        this.buffered();
-        return undefined;
-      }
-    }
-    this.queue.push(line);
-    return this.startDrain();
+    return this.writeParts([line]);
   }
 
   /**
@@ -81,19 +68,7 @@ export class AppendFile {
    * before this returns: the caller may reuse its buffer at once. Same contract as `write`.
    */
   writeBytes(bytes: Uint8Array): Promise<void> | undefined {
-    if (this.closed) throw new Error(`Log ${this.path} is closed`);
-    if (this.failure !== null || this.stopped) return undefined;
-    if (this.queue.length === 0) {
-      this.active ??= Buffer.alloc(INITIAL_BUFFER_BYTES);
-      if (this.used + bytes.byteLength <= this.active.byteLength) {
-        this.active.set(bytes, this.used);
-        this.used += bytes.byteLength;
-        this.buffered();
-        return undefined;
-      }
-    }
-    this.queue.push(bytes.slice());
-    return this.startDrain();
+    return this.writeParts([bytes]);
   }
 
   /**
@@ -227,25 +202,15 @@ export class AppendFile {
   /** Moves queued lines into the active buffer; a line larger than a whole buffer is written on its own. */
   private async refill(handle: FileHandle): Promise<void> {
     while (this.queue.length > 0) {
-      const item = this.queue[0] as string | Uint8Array;
-      const active = this.active as Uint8Array;
-      let fits: boolean;
-      if (typeof item === "string") {
-        const { read, written } = encoder.encodeInto(item, active.subarray(this.used));
-        fits = read === item.length;
-        if (fits) this.used += written;
-      } else {
-        fits = this.used + item.byteLength <= active.byteLength;
-        if (fits) {
-          active.set(item, this.used);
-          this.used += item.byteLength;
-        }
-      }
-      if (fits) {
+      const item = this.queue[0] as Uint8Array;
+      const active = this.active as Buffer;
+      if (this.used + item.byteLength <= active.byteLength) {
+        active.set(item, this.used);
+        this.used += item.byteLength;
         this.queue.shift();
       } else if (this.used === 0) {
         this.queue.shift();
-        await this.writeAll(handle, typeof item === "string" ? Buffer.from(item, "utf8") : item);
+        await this.writeAll(handle, item);
       } else {
         return;
       }
