@@ -51,9 +51,9 @@ class OrphanGuard {
   }
 
   private send(line: string): void {
-    if (this.disabled) return;
+    this.ready();
+    if (this.disabled || this.watchdog === null) return;
     try {
-      this.watchdog ??= startWatchdog();
       this.watchdog.write(line);
     } catch {
       // Without a watchdog the commands still run; only the kill -9 clean-up is lost.

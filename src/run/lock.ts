@@ -74,9 +74,8 @@ export type HeldLock = { path: string; release: () => Promise<void> };
 
 /**
  * Acquires an exclusive lock file holding `<pid>\n`. A stale lock (dead pid, mtime older than 30 s, or no complete pid
- * line after INCOMPLETE_LOCK_STALE_MS) is removed and
- * creation retried at once without counting an attempt; it is re-read just before removal so that a lock replaced
- * meanwhile by a live holder is left alone (SPEC §24.10).
+ * line after INCOMPLETE_LOCK_STALE_MS) is removed and creation retried at once without counting an attempt; it is
+ * re-read just before removal so that a lock replaced meanwhile by a live holder is left alone (SPEC §24.10).
  */
 export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
