@@ -6,7 +6,7 @@ import type { AttemptResult } from "../exec/attempt.ts";
 import { CHUNK_BYTES } from "../core/chunk-event.ts";
 import type { OutputChunk } from "../exec/chunker.ts";
 import { startAttempt } from "../exec/process-runner.ts";
-import type { StageLog } from "../run/run-log.ts";
+import { both, type StageLog } from "../run/run-log.ts";
 import type { StageSpan } from "../telemetry/spans.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 import { KILL_GRACE_MS } from "./limits.ts";
@@ -110,10 +110,7 @@ export class StageAttempts {
         const at = new Date();
         const event = this.runtime.events.envelope("exec:chunk", payload, at);
         const head = { type: "exec:chunk", correlation_id: this.correlationId, attempt: ctx.attempt, stream: chunk.stream, sequence, bytes: chunk.bytes };
-        const w1 = this.stageLog.appendChunk(head, chunk.json, chunk.encoding, at);
-        const w2 = this.emit(event);
-        if (w1 === undefined) return w2;
-        return w2 === undefined ? w1 : Promise.all([w1, w2]).then(() => undefined);
+        return both(this.stageLog.appendChunk(head, chunk.json, chunk.encoding, at), this.emit(event));
       };
       let result: AttemptResult;
       if (this.stage.session.shell) {

@@ -52,7 +52,8 @@ function encodeLine(line: string): Uint8Array {
   }
 }
 
-const both = (a: Promise<void> | undefined, b: Promise<void> | undefined): Promise<void> | undefined =>
+/** One promise for two writes that may each return one (undefined when neither has to be waited for). */
+export const both = (a: Promise<void> | undefined, b: Promise<void> | undefined): Promise<void> | undefined =>
   a === undefined ? b : b === undefined ? a : Promise.all([a, b]).then(() => {});
 
 /** The log of one stage: each line goes to `runner.ndjson` and to `commands/NN-<slug>.ndjson`. */
