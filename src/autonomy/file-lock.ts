@@ -1,5 +1,6 @@
 import { open, readFile, rm, stat } from "node:fs/promises";
 import { RunFailedError, errorMessage } from "../core/errors.ts";
+import { lockIsStale } from "../core/lock-staleness.ts";
 
 export type FileLockOptions = {
   /** Give up after this long (default 5 s). */
@@ -10,7 +11,7 @@ export type FileLockOptions = {
 
 /**
  * Runs `fn` while holding `<path>` as an exclusive lock file (O_EXCL create, holding `pid`). A lock whose owner is
- * gone, or that is older than `staleMs`, is broken: a crashed CLI must not lock the approval cache forever.
+ * gone, or that is older than `staleMs`, is broken (`lockIsStale`): a crashed CLI must not lock the approval cache.
  */
 export async function withFileLock<T>(path: string, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -49,11 +50,9 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
 async function isStale(path: string, staleMs: number): Promise<boolean> {
   try {
     const [info, text] = await Promise.all([stat(path), readFile(path, "utf8")]);
-    const pid = Number.parseInt(text.trim(), 10);
-    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) return true;
-    return Date.now() - info.mtimeMs > staleMs;
+    return lockIsStale(text, Date.now() - info.mtimeMs, staleMs, isAlive);
   } catch {
-    // Vanished (released meanwhile) or unreadable half-written: retry the create rather than breaking it.
+    // Vanished (released meanwhile) or unreadable: retry the create rather than breaking it.
     return false;
   }
 }

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, stat, unlink } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { RunFailedError } from "../core/errors.ts";
+import { lockIsStale } from "../core/lock-staleness.ts";
 
 /** The lock stayed held by a live, recent holder through every attempt (SPEC §7.3). */
 export class LockBusyError extends RunFailedError {}
@@ -51,30 +52,12 @@ async function observe(path: string): Promise<Observation | null> {
   }
 }
 
-/**
- * How long a lock file without a complete `<pid>\n` may belong to a holder still writing it. A holder writes its pid
- * right after creating the file (two syscalls apart); one killed in between left an empty lock that was judged only by
- * age (30 s), so every run of the task meanwhile failed to record its metrics line (found by the kill -9 torture
- * test). Below the ~1.5 s that an acquisition waits in all, so a waiting run gets the lock.
- */
-export const INCOMPLETE_LOCK_STALE_MS = 1000;
-
-function isStale(seen: Observation, now: number, staleAfterMs: number, isAlive: (pid: number) => boolean): boolean {
-  if (now - seen.mtimeMs > staleAfterMs) return true;
-  // Only a complete `<pid>\n` is trusted: an empty or partial file may belong to a holder still writing its pid — for
-  // a moment only.
-  const match = /^(\d+)\n$/.exec(seen.content);
-  if (match === null) return now - seen.mtimeMs > INCOMPLETE_LOCK_STALE_MS;
-  const pid = Number(match[1]);
-  return pid > 0 && !isAlive(pid);
-}
-
 /** A held lock; `release()` removes the file (only if it is still ours). */
 export type HeldLock = { path: string; release: () => Promise<void> };
 
 /**
  * Acquires an exclusive lock file holding `<pid>\n`. A stale lock (dead pid, mtime older than 30 s, or no complete pid
- * line after INCOMPLETE_LOCK_STALE_MS) is removed and creation retried at once without counting an attempt; it is
+ * line after 1 s: `lockIsStale`) is removed and creation retried at once without counting an attempt; it is
  * re-read just before removal so that a lock replaced meanwhile by a live holder is left alone (SPEC §24.10).
  */
 export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
@@ -104,7 +87,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
     }
     const seen = await observe(path);
     if (seen === null) continue; // released between our open and our read: retry at once
-    if (staleBreaks < MAX_STALE_BREAKS && isStale(seen, now(), staleAfterMs, isAlive)) {
+    if (staleBreaks < MAX_STALE_BREAKS && lockIsStale(seen.content, now() - seen.mtimeMs, staleAfterMs, isAlive)) {
       const again = await observe(path);
       if (again !== null && again.ino === seen.ino && again.mtimeMs === seen.mtimeMs && again.content === seen.content) {
         await unlink(path).catch((error: NodeJS.ErrnoException) => {
