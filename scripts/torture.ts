@@ -45,7 +45,7 @@ rmSync(junitPath, { force: true });
 const child = spawn(
   process.execPath,
   ["test", "--timeout=300000", "--reporter=junit", `--reporter-outfile=${junitPath}`, ...process.argv.slice(2), ...files],
-  { cwd: root, stdio: "inherit", env: { ...process.env, CODEX_ORCHESTRATOR_TEST_BIN: bin, TMPDIR: scratch }, detached: true },
+  { cwd: root, stdio: "inherit", env: { ...process.env, CODEX_ORCHESTRATOR_TEST_BIN: bin, TMPDIR: scratch, CODEX_ORCHESTRATOR_KEEP_SCRATCH: "1" }, detached: true },
 );
 let overBudget = false;
 const timer = setTimeout(() => {

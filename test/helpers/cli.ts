@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -7,9 +7,19 @@ export const REPO_ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$
 /** The compiled binary under test: `CODEX_ORCHESTRATOR_TEST_BIN` (a private build) or `dist/codex-orchestrator`. */
 export const CLI = process.env.CODEX_ORCHESTRATOR_TEST_BIN ?? join(REPO_ROOT, "dist/codex-orchestrator");
 
-/** A fresh scratch directory (realpath, so paths compare equal to what the CLI records). */
+/** Every scratch directory this test process made: removed after the last test (`test/helpers/cleanup.ts`). */
+const scratchDirs: string[] = [];
+
+/** A fresh scratch directory (realpath, so paths compare equal to what the CLI records), removed after the run. */
 export function scratchDir(prefix = "co-test-"): string {
-  return realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  scratchDirs.push(dir);
+  return dir;
+}
+
+/** Removes the scratch directories made so far. */
+export function removeScratchDirs(): void {
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Environment for a CLI run: the current PATH, none of our variables, MCP_RUNNER_TASK_ID=t1 unless overridden. */
