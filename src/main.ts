@@ -2,7 +2,8 @@
 import { writeSync } from "node:fs";
 import { CancelledError, ExitSignal, OrchestratorError, errorMessage } from "./core/errors.ts";
 import { VERSION } from "./core/version.ts";
-import { renderCommandUsage, renderHelp } from "./cli/help.ts";
+import { renderCommandUsage } from "./cli/command-usage.ts";
+import { renderHelp } from "./cli/help.ts";
 import { findCommand } from "./cli/registry.ts";
 
 /**

@@ -1,5 +1,5 @@
-import type { ArgsDef } from "citty";
-import { type AnyCommand, COMMANDS } from "./registry.ts";
+import { renderCommandUsage } from "./command-usage.ts";
+import { COMMANDS } from "./registry.ts";
 
 /** Top-level help (SPEC §4.1): starts with the usage line, lists every command and its options. */
 export async function renderHelp(): Promise<string> {
@@ -30,34 +30,4 @@ export async function renderHelp(): Promise<string> {
     "Exit codes: 0 success, 1 run failed, 2 bad input, n the exec'd command's code, 128+n signal, 130/143 cancelled.",
   );
   return lines.join("\n") + "\n";
-}
-
-const USAGE_LINES: Record<string, string> = {
-  exec: "Usage: codex-orchestrator exec [options] [--] <command> [args...]",
-  "spec-guard": "Usage: codex-orchestrator spec-guard [--dry-run]",
-  review: "Usage: codex-orchestrator review [--manifest <path>] [--task <id>]",
-  status: "Usage: codex-orchestrator status [--run] <run-id> [--task <id>] [--watch] [--interval <seconds>] [--format json|text]",
-  resume: "Usage: codex-orchestrator resume [--run] <run-id> [--task <id>] [--token <t>] [--actor <name>] [--reason <text>] [--force]",
-};
-
-/** `<command> --help`: its usage line, description and options. */
-export async function renderCommandUsage(name: string, def: AnyCommand): Promise<string> {
-  const meta = typeof def.meta === "function" ? await def.meta() : await def.meta;
-  const args: ArgsDef = (typeof def.args === "function" ? await def.args() : await def.args) ?? {};
-  const positionals = Object.entries(args)
-    .filter(([, a]) => a.type === "positional")
-    .map(([key, a]) => (a.required ? `<${key}>` : `[${key}]`));
-  // A command may carry its own usage line in `meta.usage` (citty ignores unknown meta keys).
-  const usage = USAGE_LINES[name] ?? (meta as { usage?: string } | undefined)?.usage;
-  const lines = [usage ?? `Usage: codex-orchestrator ${name} [options]${positionals.length ? ` ${positionals.join(" ")}` : ""}`];
-  if (meta?.description) lines.push(`  ${meta.description}`);
-  const options = Object.entries(args).filter(([, a]) => a.type !== "positional");
-  if (options.length > 0) {
-    lines.push("  Options:");
-    for (const [key, a] of options) {
-      const value = a.type === "boolean" ? "" : ` <${(a as { valueHint?: string }).valueHint ?? "value"}>`;
-      lines.push(`    ${`--${key}${value}`.padEnd(28)}${a.description ?? ""}`);
-    }
-  }
-  return lines.join("\n");
 }

@@ -1,8 +1,4 @@
-import type { CommandDef } from "citty";
-
-/** Any command regardless of its args declaration (citty's types are invariant in the args shape). */
-// biome-ignore lint/suspicious/noExplicitAny: a registry holds commands of every args shape
-export type AnyCommand = CommandDef<any>;
+import type { AnyCommand } from "./command-usage.ts";
 
 /** A CLI command: citty's declaration plus how `main.ts` should load it (lazily, to keep start-up fast). */
 export type CommandEntry = {

@@ -3,11 +3,10 @@ import type { SubpipelineStage } from "../core/schemas/config.ts";
 import type { CommandEntry } from "../core/schemas/manifest.ts";
 import { loadInstructions } from "../run/instructions.ts";
 import { loadTaskMetadata } from "../run/task-metadata.ts";
-import type { StageSpan } from "../telemetry/spans.ts";
-import type { StageOutcome } from "./command-stage.ts";
+import type { StageSpan } from "../telemetry/span-types.ts";
 import { createPipelineRun, executeRun } from "./pipeline-run.ts";
 import { findPipeline, pipelineNotFound, requireStages } from "./resolve.ts";
-import type { ActiveRun } from "./run-context.ts";
+import type { ActiveRun, StageOutcome } from "./run-context.ts";
 import { reviewSummary } from "./run-summary.ts";
 
 /**

@@ -6,20 +6,10 @@ import type { CommandEntry } from "../core/schemas/manifest.ts";
 import type { SessionLease } from "../exec/session-manager.ts";
 import { writeErrorArtifact } from "../run/error-artifact.ts";
 import { rel } from "../run/paths.ts";
-import type { StageSpan } from "../telemetry/spans.ts";
-import type { ActiveRun } from "./run-context.ts";
-import { type CommandStage, runCommandStage } from "./stage-runner.ts";
-
-/** What the executor needs to know about a finished stage (command or sub-pipeline). */
-export type StageOutcome = {
-  status: "succeeded" | "failed" | "skipped" | "cancelled";
-  exitCode: number | null;
-  summary: string | null;
-  /** The RunSummary note of this stage (SPEC §9.1 step 3). */
-  note: string;
-  /** A failure that stops the pipeline: its `status_detail` and its summary line (SPEC §9.3, §9.6). */
-  failure: { detail: string; line: string } | null;
-};
+import type { StageSpan } from "../telemetry/span-types.ts";
+import type { ActiveRun, StageOutcome } from "./run-context.ts";
+import type { CommandStage } from "./stage-context.ts";
+import { runCommandStage } from "./stage-runner.ts";
 
 /** The sandbox of a stage: its own `sandbox`, else the pipeline's, else the config's. */
 function sandboxOf(run: ActiveRun, def: CommandStageDef): SandboxMode | null {

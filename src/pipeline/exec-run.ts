@@ -19,7 +19,8 @@ import { targetsForStatus } from "../telemetry/notification-targets.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
 import { type Invocation, prepareInvocation, stringEnv } from "./invocation.ts";
 import { runMetrics } from "./run-metrics.ts";
-import { type CommandStage, type RunRuntime, type StageResult, runCommandStage } from "./stage-runner.ts";
+import type { CommandStage, RunRuntime } from "./stage-context.ts";
+import { type StageResult, runCommandStage } from "./stage-runner.ts";
 
 export type ExecRequest = {
   argv: string[];

@@ -1,9 +1,8 @@
 import type { CommandEntry } from "../core/schemas/manifest.ts";
 import { appendSummary } from "../core/summary.ts";
-import { runSubpipelineStage } from "./child-run.ts";
-import { runPipelineCommandStage, type StageOutcome } from "./command-stage.ts";
+import { runPipelineCommandStage } from "./command-stage.ts";
 import { isKept } from "./resume-reset.ts";
-import type { ActiveRun } from "./run-context.ts";
+import type { ActiveRun, StageOutcome } from "./run-context.ts";
 
 /** What the executor hands to finalization. */
 export type ExecutorOutcome = {
@@ -58,7 +57,7 @@ export async function executeStages(run: ActiveRun): Promise<ExecutorOutcome> {
       outcome =
         def.kind === "command"
           ? await runPipelineCommandStage(run, def, index, span)
-          : await runSubpipelineStage(run, def, index, span);
+          : await run.host.runSubpipeline(run, def, index, span);
     } finally {
       span.end({ status: entry.status, exitCode: entry.exit_code });
     }

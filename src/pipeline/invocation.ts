@@ -12,7 +12,7 @@ import { effectiveTaskId, resolveStoreRoots, type StoreRoots } from "../run/path
 import { resolveNotificationTargets, type NotificationTarget } from "../telemetry/notification-targets.ts";
 import { resolveTelemetrySettings } from "../telemetry/endpoint.ts";
 import { NOOP_TRACER } from "../telemetry/noop.ts";
-import type { Tracer } from "../telemetry/tracing.ts";
+import type { Tracer } from "../telemetry/span-types.ts";
 import { CancelScope } from "./cancel-scope.ts";
 import { type LoadedConfig, loadConfig } from "./config-loader.ts";
 

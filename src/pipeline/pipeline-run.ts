@@ -9,11 +9,11 @@ import { ManifestStore } from "../run/manifest-store.ts";
 import { runDir } from "../run/paths.ts";
 import { RunLog, type StoreFault, bindRunStore, storeFaultLine } from "../run/run-log.ts";
 import type { TaskMetadata } from "../run/task-metadata.ts";
-import type { RunSpan } from "../telemetry/spans.ts";
+import type { RunSpan } from "../telemetry/span-types.ts";
 import { executeStages, type ExecutorOutcome } from "./executor.ts";
 import { finalizeRun, recordRun, type RecordedRun } from "./finalize.ts";
 import type { ActiveRun, PipelineHost } from "./run-context.ts";
-import type { RunRuntime } from "./stage-runner.ts";
+import type { RunRuntime } from "./stage-context.ts";
 
 export type NewRunInput = {
   pipeline: PipelineDefinition;

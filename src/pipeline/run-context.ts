@@ -3,9 +3,22 @@ import type { PipelineDefinition } from "../core/schemas/config.ts";
 import type { SessionManager } from "../exec/session-manager.ts";
 import type { Heartbeat } from "../run/heartbeat.ts";
 import type { ManifestStore } from "../run/manifest-store.ts";
-import type { RunSpan } from "../telemetry/spans.ts";
+import type { RunSpan } from "../telemetry/span-types.ts";
 import { type Invocation, stringEnv } from "./invocation.ts";
-import type { RunRuntime } from "./stage-runner.ts";
+import type { SubpipelineStage } from "../core/schemas/config.ts";
+import type { StageSpan } from "../telemetry/span-types.ts";
+import type { RunRuntime } from "./stage-context.ts";
+
+/** What the executor needs to know about a finished stage (command or sub-pipeline). */
+export type StageOutcome = {
+  status: "succeeded" | "failed" | "skipped" | "cancelled";
+  exitCode: number | null;
+  summary: string | null;
+  /** The RunSummary note of this stage (SPEC §9.1 step 3). */
+  note: string;
+  /** A failure that stops the pipeline: its `status_detail` and its summary line (SPEC §9.3, §9.6). */
+  failure: { detail: string; line: string } | null;
+};
 
 /** What every run of one `start`/`resume` invocation shares (the top-level run and its child runs). */
 export type PipelineHost = {
@@ -18,6 +31,11 @@ export type PipelineHost = {
   command: "start" | "resume";
   /** Recorded in `approval_policy` of the runs this invocation creates. */
   approvalPolicy: string | null;
+  /**
+   * Runs a sub-pipeline stage as a child run. Passed in rather than imported by the executor: a child run is itself
+   * executed by the executor, and the injection keeps that recursion out of the import graph.
+   */
+  runSubpipeline: (run: ActiveRun, def: SubpipelineStage, index: number, span: StageSpan) => Promise<StageOutcome>;
 };
 
 /** One pipeline run being executed (top-level or child). */

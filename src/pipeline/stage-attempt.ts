@@ -7,10 +7,10 @@ import { CHUNK_BYTES } from "../core/chunk-event.ts";
 import type { OutputChunk } from "../exec/chunker.ts";
 import { startAttempt } from "../exec/process-runner.ts";
 import { both, type StageLog } from "../run/run-log.ts";
-import type { StageSpan } from "../telemetry/spans.ts";
+import type { StageSpan } from "../telemetry/span-types.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 import { KILL_GRACE_MS } from "./limits.ts";
-import type { CommandStage, RunRuntime } from "./stage-runner.ts";
+import type { CommandStage, RunRuntime } from "./stage-context.ts";
 import type { ToolRunEvents } from "./tool-run-events.ts";
 
 /** What the orchestrator classifies (its `spawnError` is the message), carrying the full attempt result. */

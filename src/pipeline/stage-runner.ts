@@ -1,69 +1,21 @@
 import { ApprovalError } from "../autonomy/approval-error.ts";
 import { buildToolRunRecord, toolInvocationId, upsertToolRun } from "../autonomy/tool-run-record.ts";
-import type { RetryInfo, ToolOrchestrator, ToolOutcome } from "../autonomy/tool-orchestrator.ts";
+import type { ToolOutcome } from "../autonomy/tool-orchestrator.ts";
 import { errorMessage } from "../core/errors.ts";
-import type { EventStream } from "../core/event-stream.ts";
-import type { SandboxMode, SandboxState } from "../core/schemas/common.ts";
+import type { SandboxState } from "../core/schemas/common.ts";
 import type { OrchestratorEvent } from "../core/schemas/events.ts";
 import type { CommandEntry } from "../core/schemas/manifest.ts";
 import type { ToolRunRecord } from "../core/schemas/tool-run.ts";
 import { stageSummary } from "../core/summary.ts";
 import type { AttemptResult } from "../exec/attempt.ts";
-import type { ManifestStore } from "../run/manifest-store.ts";
-import { rel, type StoreRoots } from "../run/paths.ts";
-import { type RunLog, type StageLog, storeFaultText } from "../run/run-log.ts";
+import { rel } from "../run/paths.ts";
+import { type StageLog, storeFaultText } from "../run/run-log.ts";
 import { writeErrorArtifact } from "../run/error-artifact.ts";
-import type { RunSpan, StageSpan } from "../telemetry/spans.ts";
+import type { StageSpan } from "../telemetry/span-types.ts";
 import { CancelScope } from "./cancel-scope.ts";
-import type { ShellHandle } from "./shell-attempt.ts";
 import { type ClassifiedAttempt, StageAttempts } from "./stage-attempt.ts";
+import type { CommandStage, RunRuntime } from "./stage-context.ts";
 import { ToolRunEvents } from "./tool-run-events.ts";
-
-/** What every command stage of one run shares. */
-export type RunRuntime = {
-  roots: StoreRoots;
-  store: ManifestStore;
-  log: RunLog;
-  events: EventStream;
-  orchestrator: ToolOrchestrator;
-  runSpan: RunSpan;
-  cancel: CancelScope;
-  runId: string;
-  taskId: string;
-  pipelineId: string;
-  /** Warning line on stderr (already prefixed as it should appear). */
-  warn: (line: string) => void;
-  /** Where the orchestrator's `onRetry` goes: set by the stage that is running (one invocation at a time). */
-  retryTarget: { current: ((info: RetryInfo) => Promise<void>) | null };
-};
-
-/** One command stage (a pipeline stage, or the single stage of `exec`). */
-export type CommandStage = {
-  index: number;
-  id: string;
-  title: string;
-  /** The manifest `command` and `exec:begin.command`: the shell line (stages) or the display string (exec). */
-  command: string;
-  /** What is spawned: `["/bin/sh","-c",command]` for stages, the argv for exec. */
-  argv: string[];
-  /** `exec:begin.args` (`[]` for exec and stages). */
-  args: string[];
-  cwd: string;
-  /** Full environment of a spawned attempt. */
-  env: Record<string, string>;
-  /** Only the stage's own `env` overrides: what a live session shell exports before the command. */
-  envOverrides?: Record<string, string>;
-  summaryHint?: string | null;
-  allowFailure?: boolean;
-  timeoutSeconds?: number | null;
-  tty?: { cols: number; rows: number } | null;
-  session: { id: string; persisted: boolean; reused: boolean; shell: ShellHandle | null };
-  sandboxMode: SandboxMode | null;
-  approvalRequired?: boolean;
-  approvalKey?: string | null;
-  /** Extra writable roots under workspace-write (the repository root). */
-  writableRoots?: string[];
-};
 
 export type StageResult = {
   status: "succeeded" | "failed" | "skipped" | "cancelled";

@@ -3,6 +3,7 @@ import type { Manifest } from "../core/schemas/manifest.ts";
 import { storeFaultLine } from "../run/run-log.ts";
 import { SessionManager } from "../exec/session-manager.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
+import { runSubpipelineStage } from "./child-run.ts";
 import type { RecordedRun } from "./finalize.ts";
 import type { Invocation } from "./invocation.ts";
 import { notifyPipelineRun } from "./pipeline-notify.ts";
@@ -42,6 +43,7 @@ export async function withPipelineHost(
     cwd: options.cwd,
     command: options.command,
     approvalPolicy: options.approvalPolicy,
+    runSubpipeline: runSubpipelineStage,
   };
   const removeSignals = installSignalHandlers(invocation.cancel);
   try {

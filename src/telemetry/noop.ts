@@ -3,8 +3,7 @@
  * inherited one). Kept free of OpenTelemetry imports so a run without an endpoint never loads the SDK.
  */
 import type { ExportStats } from "./export-guard.ts";
-import type { ExecSpan, RunSpan, StageSpan } from "./spans.ts";
-import type { Tracer } from "./tracing.ts";
+import type { ExecSpan, RunSpan, StageSpan, Tracer } from "./span-types.ts";
 
 export const NOOP_EXEC_SPAN: ExecSpan = { traceparent: null, end: () => undefined };
 export const NOOP_STAGE_SPAN: StageSpan = {

@@ -1,76 +1,8 @@
 import { type Attributes, type Span, SpanStatusCode } from "@opentelemetry/api";
 import { redact } from "../core/redact.ts";
 import { ATTR, SPAN_NAMES } from "./span-attributes.ts";
+import type { ExecSpan, ExecSpanEnd, ExecSpanStart, RetryEvent, RunSpan, RunSpanEnd, RunSpanStart, StageSpan, StageSpanEnd, StageSpanStart } from "./span-types.ts";
 import { formatTraceparent } from "./traceparent.ts";
-
-/** Start attributes of a `run` span (a top-level run or a child run of a sub-pipeline stage). */
-export type RunSpanStart = {
-  runId: string;
-  taskId: string;
-  pipelineId: string;
-  /** The CLI command that made the run: `exec`, `start`, `resume` (a child run: its parent's command). */
-  command?: string;
-  parentRunId?: string | null;
-};
-
-export type LatencyFigures = { p50: number | null; p95: number | null; max: number | null };
-
-export type RunSpanEnd = {
-  status: string;
-  /** The manifest `metrics` (SPEC §17.3); the same figures become attributes of the run span. */
-  metrics?: { approvalReuse: number | null; commandLatencyMs: LatencyFigures } | null;
-};
-
-export type StageSpanStart = { index?: number; title?: string; kind?: string };
-export type StageSpanEnd = { status: string; exitCode?: number | null };
-
-/** One attempt of a command (SPEC §16.2). */
-export type ExecSpanStart = {
-  argv: readonly string[];
-  attempt: number;
-  correlationId?: string;
-  sandboxState?: string;
-  sandboxMode?: string | null;
-  approvalSource?: string;
-  sessionId?: string | null;
-};
-
-export type ExecSpanEnd = {
-  exitCode: number | null;
-  signal?: string | null;
-  status?: string;
-  sandboxState?: string;
-  /** Defaults to `attempt − 1`. */
-  retryCount?: number;
-  sessionId?: string | null;
-  timedOut?: boolean;
-  spawnError?: string | null;
-};
-
-export type RetryEvent = { attempt: number; delayMs: number; error: string };
-
-export interface RunSpan {
-  /** `TRACEPARENT` for a process that should join the trace under this span; null with telemetry off. */
-  readonly traceparent: string | null;
-  startStage(stageId: string, start?: StageSpanStart): StageSpan;
-  end(result: RunSpanEnd): void;
-}
-
-export interface StageSpan {
-  readonly traceparent: string | null;
-  startExec(start: ExecSpanStart): ExecSpan;
-  /** A sub-pipeline stage: the child run's `run` span is a child of this stage span. */
-  startChildRun(start: RunSpanStart): RunSpan;
-  /** A retry of this stage's command: a `retry` span event (SPEC §20). */
-  addRetry(retry: RetryEvent): void;
-  end(result: StageSpanEnd): void;
-}
-
-export interface ExecSpan {
-  /** Set this as the child's `TRACEPARENT`; null (telemetry off) means: leave the inherited value alone. */
-  readonly traceparent: string | null;
-  end(result: ExecSpanEnd): void;
-}
 
 /** What the span classes need from the tracer; `start` never throws and returns null when tracing broke. */
 export interface SpanHost {
@@ -253,5 +185,4 @@ function execFailure(result: ExecSpanEnd): string {
   return "failed";
 }
 
-export { NOOP_EXEC_SPAN, NOOP_RUN_SPAN, NOOP_STAGE_SPAN } from "./noop.ts";
 

@@ -7,13 +7,8 @@ import { ExportGuard, type ExportStats } from "./export-guard.ts";
 import { NOOP_TRACER } from "./noop.ts";
 import { type SendBatch, createOtlpSender } from "./otlp-sender.ts";
 import { ATTR } from "./span-attributes.ts";
-import {
-  LiveRunSpan,
-  type RunSpan,
-  type RunSpanStart,
-  type SpanHost,
-  runAttributes,
-} from "./spans.ts";
+import { LiveRunSpan, type SpanHost, runAttributes } from "./spans.ts";
+import type { RunSpan, RunSpanStart, Tracer } from "./span-types.ts";
 import { parseTraceparentEnv } from "./traceparent.ts";
 
 export const SERVICE_NAME = "codex-orchestrator";
@@ -37,16 +32,6 @@ export type TracerOptions = {
   send?: SendBatch;
 };
 
-export interface Tracer {
-  readonly enabled: boolean;
-  /** The root span of a top-level run. Call once per run; child runs start from a stage span. */
-  startRun(start: RunSpanStart): RunSpan;
-  /** Ends spans left open, exports what is left within 2 s, then stops; never rejects. Idempotent. */
-  shutdown(): Promise<void>;
-  stats(): ExportStats;
-}
-
-export { NOOP_TRACER };
 
 /**
  * Builds the run's tracer (SPEC §20): spans `run` → `stage <id>` → `exec`, resource `service.name =

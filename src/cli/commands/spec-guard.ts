@@ -2,7 +2,7 @@ import { type ArgsDef, type CommandDef, defineCommand } from "citty";
 import { ExitSignal, UsageError } from "../../core/errors.ts";
 import { renderSpecGuardReport, runSpecGuard } from "../../guardrails/spec-guard.ts";
 import { resolveStoreRoots } from "../../run/paths.ts";
-import { renderCommandUsage } from "../help.ts";
+import { renderCommandUsage } from "../command-usage.ts";
 
 const args = {
   "dry-run": { type: "boolean", description: "Report failures but exit 0." },

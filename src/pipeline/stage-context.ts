@@ -1,0 +1,59 @@
+/**
+ * What a command stage runs with: the run's shared runtime and the stage itself (a pipeline stage, or the single stage
+ * of `exec`). Apart from the stage runner so the attempt loop can use them without importing the runner.
+ */
+import type { RetryInfo, ToolOrchestrator } from "../autonomy/tool-orchestrator.ts";
+import type { EventStream } from "../core/event-stream.ts";
+import type { SandboxMode } from "../core/schemas/common.ts";
+import type { ManifestStore } from "../run/manifest-store.ts";
+import type { StoreRoots } from "../run/paths.ts";
+import type { RunLog } from "../run/run-log.ts";
+import type { RunSpan } from "../telemetry/span-types.ts";
+import type { CancelScope } from "./cancel-scope.ts";
+import type { ShellHandle } from "./shell-attempt.ts";
+
+/** What every command stage of one run shares. */
+export type RunRuntime = {
+  roots: StoreRoots;
+  store: ManifestStore;
+  log: RunLog;
+  events: EventStream;
+  orchestrator: ToolOrchestrator;
+  runSpan: RunSpan;
+  cancel: CancelScope;
+  runId: string;
+  taskId: string;
+  pipelineId: string;
+  /** Warning line on stderr (already prefixed as it should appear). */
+  warn: (line: string) => void;
+  /** Where the orchestrator's `onRetry` goes: set by the stage that is running (one invocation at a time). */
+  retryTarget: { current: ((info: RetryInfo) => Promise<void>) | null };
+};
+
+/** One command stage (a pipeline stage, or the single stage of `exec`). */
+export type CommandStage = {
+  index: number;
+  id: string;
+  title: string;
+  /** The manifest `command` and `exec:begin.command`: the shell line (stages) or the display string (exec). */
+  command: string;
+  /** What is spawned: `["/bin/sh","-c",command]` for stages, the argv for exec. */
+  argv: string[];
+  /** `exec:begin.args` (`[]` for exec and stages). */
+  args: string[];
+  cwd: string;
+  /** Full environment of a spawned attempt. */
+  env: Record<string, string>;
+  /** Only the stage's own `env` overrides: what a live session shell exports before the command. */
+  envOverrides?: Record<string, string>;
+  summaryHint?: string | null;
+  allowFailure?: boolean;
+  timeoutSeconds?: number | null;
+  tty?: { cols: number; rows: number } | null;
+  session: { id: string; persisted: boolean; reused: boolean; shell: ShellHandle | null };
+  sandboxMode: SandboxMode | null;
+  approvalRequired?: boolean;
+  approvalKey?: string | null;
+  /** Extra writable roots under workspace-write (the repository root). */
+  writableRoots?: string[];
+};
