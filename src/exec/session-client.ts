@@ -88,14 +88,6 @@ export async function killSession(runsRoot: string, id: string, opts: HostClient
   await hostRequest(runsRoot, { op: "kill", task: opts.taskId ?? DEFAULT_TASK_ID, id }, opts);
 }
 
-export async function interruptSession(runsRoot: string, id: string, opts: HostClientOptions & { taskId?: string } = {}): Promise<void> {
-  await hostRequest(runsRoot, { op: "interrupt", task: opts.taskId ?? DEFAULT_TASK_ID, id }, opts);
-}
-
-export async function resizeSession(runsRoot: string, id: string, cols: number, rows: number, opts: HostClientOptions & { taskId?: string } = {}): Promise<void> {
-  await hostRequest(runsRoot, { op: "resize", task: opts.taskId ?? DEFAULT_TASK_ID, id, cols, rows }, opts);
-}
-
 /** The host's pid, starting a host when none runs. */
 export async function pingHost(runsRoot: string, opts: HostClientOptions = {}): Promise<number> {
   return v.parse(v.object({ pid: v.number() }), await hostRequest(runsRoot, { op: "ping" }, opts)).pid;

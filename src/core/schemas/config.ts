@@ -129,8 +129,6 @@ export const SubpipelineStage = v.looseObject(
 );
 export type SubpipelineStage = v.InferOutput<typeof SubpipelineStage>;
 
-export const STAGE_KINDS = ["command", "subpipeline"] as const;
-
 export const Stage = v.variant("kind", [CommandStage, SubpipelineStage], (issue) => {
   if (issue.input === undefined) return `is required (expected ${REQUIRED_HINT.kind})`;
   if (typeof issue.input === "string") return `unknown stage kind "${issue.input}" (expected ${REQUIRED_HINT.kind})`;
