@@ -1,10 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import * as v from "valibot";
 import { RunFailedError, errorMessage } from "../core/errors.ts";
 import { type ApprovalCacheFile, type ApprovalGrant, ApprovalCacheFile as CacheSchema } from "../core/schemas/approvals.ts";
-import { withFileLock } from "./file-lock.ts";
+import { writeFileAtomic } from "../platform/atomic-write.ts";
+import { withLock } from "../platform/file-lock.ts";
 import { approvalCachePath } from "./xdg-paths.ts";
 
 export type NewGrant = {
@@ -93,7 +93,9 @@ export class FileApprovalStore implements ApprovalStore {
 
   private async update(change: (file: ApprovalCacheFile) => boolean): Promise<boolean> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    return withFileLock(`${this.path}.lock`, async () => {
+    // Ten attempts (about 6.5 s of backoff): approvals are granted by people and scripts side by side, rarely contended.
+    const lock = `${this.path}.lock`;
+    return withLock(lock, { busyMessage: `Timed out waiting for the lock ${lock}.`, attempts: 10 }, async () => {
       const file = await this.read();
       const changed = change(file);
       if (changed) await writeAtomic(this.path, `${JSON.stringify(file, null, 2)}\n`);
@@ -102,27 +104,12 @@ export class FileApprovalStore implements ApprovalStore {
   }
 }
 
-/** Temp file (0600) + fsync + rename: a reader sees the old file or the new one, never half of one. */
+/** Temp file (0600) + fsync + rename + directory fsync: a reader sees the old file or the new one, never half of one. */
 async function writeAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
-    const handle = await open(temp, "wx", 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
+    await writeFileAtomic(path, text, { mode: 0o600, syncDir: true });
   } catch (error) {
-    await rm(temp, { force: true });
     throw new RunFailedError(`Cannot write approval cache ${path}: ${errorMessage(error)}`);
-  }
-  try {
-    const dir = await open(dirname(path), "r");
-    await dir.sync().finally(() => dir.close());
-  } catch {
-    // Directory fsync is best effort (not supported everywhere).
   }
 }
 

@@ -1,4 +1,5 @@
-import { type AttemptResult, DEFAULT_GRACE_MS, signalName } from "./attempt.ts";
+import { signalName } from "../platform/signals.ts";
+import { type AttemptResult, DEFAULT_GRACE_MS } from "./attempt.ts";
 import type { TailView } from "./output-sink.ts";
 import { ProcessGroup } from "./process-group.ts";
 

@@ -1,4 +1,3 @@
-import { constants } from "node:os";
 import type { OutputChunk } from "./chunker.ts";
 import type { SpawnError } from "./spawn-error.ts";
 
@@ -68,10 +67,3 @@ export function spawnFailedResult(error: SpawnError, startedAt: number): Attempt
   };
 }
 
-/** Bun reports a signal death by name or number; results always carry the name ("SIGKILL"). */
-export function signalName(code: string | number | null | undefined): string | null {
-  if (code === null || code === undefined) return null;
-  if (typeof code === "string") return code;
-  const entry = Object.entries(constants.signals).find(([, n]) => n === code);
-  return entry === undefined ? `SIG${code}` : entry[0];
-}

@@ -10,6 +10,7 @@ import { ensureHostDirs, hostPaths } from "./session-paths.ts";
 import type { HostPaths } from "./session-paths.ts";
 import { ExecResult, HostMessage, HostState, SessionSummary, WriteResult } from "./session-protocol.ts";
 import type { HostRequest } from "./session-protocol.ts";
+import { stringEnv } from "../platform/env.ts";
 
 /**
  * Client of the session host: one connection per request, the host started on demand. When the host is gone (killed,
@@ -251,12 +252,6 @@ function explainMissingHost(paths: HostPaths, opts: HostClientOptions, starting:
   if (s.state === "running") notice(`Session host (pid ${s.pid}) is gone: it was killed or crashed, and its sessions were lost.${next}`);
   else if (s.state === "stopped") notice(`Session host (pid ${s.pid}) was stopped (${s.signal ?? "signal"}); its sessions were closed.${next}`);
   else notice(`Session host (pid ${s.pid}) exited after being idle; its sessions were closed.${next}`);
-}
-
-function stringEnv(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(env)) if (typeof val === "string") out[k] = val;
-  return out;
 }
 
 /** How to run this program's CLI: the compiled executable itself, or bun with the source entry point. */

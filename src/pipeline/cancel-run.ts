@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { RunFailedError } from "../core/errors.ts";
 import { readActivity } from "../run/activity.ts";
-import { pidIsAlive } from "../run/lock.ts";
+import { pidIsAlive } from "../platform/pid.ts";
 import type { StoreRoots } from "../run/paths.ts";
 import { readRunOwner } from "../run/run-owner.ts";
 import { findRun, reloadRun } from "../run/run-lookup.ts";

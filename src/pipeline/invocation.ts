@@ -139,13 +139,6 @@ function safeUserConfig(env: Record<string, string | undefined>) {
   return loadUserGlobalConfig(env).config;
 }
 
-/** The CLI's environment as strings only (what children inherit). */
-export function stringEnv(env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
-}
-
 /** The `env` maps of every command stage of the config (their secret values are redacted too, issue 10). */
 function stageEnvs(config: OrchestratorConfig): Record<string, string>[] {
   const envs: Record<string, string>[] = [];

@@ -10,6 +10,7 @@ import { stageSummary } from "../core/summary.ts";
 import type { AttemptResult } from "../exec/attempt.ts";
 import { rel } from "../run/paths.ts";
 import { type StageLog, storeFaultText } from "../run/run-log.ts";
+import { signalNumber } from "../platform/signals.ts";
 import { writeErrorArtifact } from "../run/error-artifact.ts";
 import type { StageSpan } from "../telemetry/span-types.ts";
 import { CancelScope } from "./cancel-scope.ts";
@@ -33,10 +34,8 @@ export type StageResult = {
   sandboxState: SandboxState;
 };
 
-const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGABRT: 6, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGUSR1: 10, SIGUSR2: 12 };
-
 export function entryExitCode(result: Pick<AttemptResult, "exitCode" | "signal">): number | null {
-  if (result.signal) return 128 + (SIGNAL_NUMBERS[result.signal] ?? 0);
+  if (result.signal) return 128 + (signalNumber(result.signal) ?? 0);
   return result.exitCode;
 }
 

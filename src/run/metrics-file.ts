@@ -5,8 +5,10 @@ import { errorMessage } from "../core/errors.ts";
 import { guardrailsPresent } from "../core/guardrails.ts";
 import type { Manifest } from "../core/schemas/manifest.ts";
 import type { MetricsLine } from "../core/schemas/records.ts";
-import { type LockOptions, metricsLockMessage, withLock } from "./lock.ts";
+import { type LockOptions, withLock } from "../platform/file-lock.ts";
 import { metricsLockPath, metricsPath, type StoreRoots } from "./paths.ts";
+
+export const metricsLockMessage = (taskId: string) => `Failed to acquire metrics lock for ${taskId} after 5 attempts`;
 
 function durationSeconds(startedAt: string, completedAt: string | null): number | null {
   if (completedAt === null) return null;

@@ -1,6 +1,6 @@
 import { readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { pidIsAlive } from "./lock.ts";
+import { pidIsAlive } from "../platform/pid.ts";
 
 /** `.<name>.<pid>.<8 hex>.tmp`: the temporary file of an atomic write by process `pid`. */
 const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;

@@ -2,8 +2,11 @@ import { readFile } from "node:fs/promises";
 import { errorMessage } from "../core/errors.ts";
 import type { RunSummary } from "../core/schemas/records.ts";
 import { writeJsonAtomic } from "./atomic-write.ts";
-import { LockBusyError, type LockOptions, taskStateLockMessage, withLock } from "./lock.ts";
+import { LockBusyError, type LockOptions, withLock } from "../platform/file-lock.ts";
 import { type StoreRoots, taskStateLockPath, taskStatePath } from "./paths.ts";
+
+export const taskStateLockMessage = (taskId: string) =>
+  `Failed to acquire task state lock for ${taskId} after 5 attempts`;
 
 /** Receives the messages of §17.2 (without the `[Codex-Orchestrator] ` prefix, which the CLI logger adds). */
 export type StateLogger = { warn: (message: string) => void; error: (message: string) => void };

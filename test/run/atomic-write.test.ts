@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { prettyJson, writeFileAtomic, writeJsonAtomic } from "../../src/run/atomic-write.ts";
+import { writeFileAtomic } from "../../src/platform/atomic-write.ts";
+import { prettyJson, writeJsonAtomic } from "../../src/run/atomic-write.ts";
 import { useTempDirs } from "./fixtures/temp.ts";
 
 const tempDir = useTempDirs();

@@ -1,15 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, renameSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  acquireLock,
-  LockBusyError,
-  lockBackoffMs,
-  metricsLockMessage,
-  taskStateLockMessage,
-  withLock,
-} from "../../src/run/lock.ts";
-import { useTempDirs } from "./fixtures/temp.ts";
+import { acquireLock, LockBusyError, lockBackoffMs, withLock } from "../../src/platform/file-lock.ts";
+import { metricsLockMessage } from "../../src/run/metrics-file.ts";
+import { taskStateLockMessage } from "../../src/run/task-state.ts";
+import { useTempDirs } from "../run/fixtures/temp.ts";
 
 const tempDir = useTempDirs();
 

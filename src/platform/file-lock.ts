@@ -1,7 +1,12 @@
+/**
+ * The one lock-file primitive (issue 16): an exclusive `<pid>\n` file with stale recovery, used by the run store
+ * (task state, metrics) and the approval cache alike. Staleness is `lockIsStale` (src/core/lock-staleness.ts).
+ */
 import { mkdir, open, readFile, stat, unlink } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { RunFailedError } from "../core/errors.ts";
 import { lockIsStale } from "../core/lock-staleness.ts";
+import { pidIsAlive } from "./pid.ts";
 
 /** The lock stayed held by a live, recent holder through every attempt (SPEC §7.3). */
 export class LockBusyError extends RunFailedError {}
@@ -24,16 +29,6 @@ const DEFAULT_STALE_MS = 30_000;
 const MAX_STALE_BREAKS = 32;
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export function pidIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Sleep before attempt n+1 (n ≥ 1): 100, 200, 400, 800 ms (×2, capped at 1000 ms). */
 export function lockBackoffMs(failedAttempts: number): number {
@@ -142,7 +137,3 @@ export async function withLock<T>(path: string, options: LockOptions, fn: () => 
     if (localQueues.get(key) === tail) localQueues.delete(key);
   }
 }
-
-export const taskStateLockMessage = (taskId: string) =>
-  `Failed to acquire task state lock for ${taskId} after 5 attempts`;
-export const metricsLockMessage = (taskId: string) => `Failed to acquire metrics lock for ${taskId} after 5 attempts`;
