@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { runCli } from "../helpers/cli.ts";
 import { SPEC_CONFIG, specWorkspace } from "../pipeline/fixture.ts";
-import { descendants, isAlive, manifestOf, metricsLines, runIds, spawnCli, waitFor } from "./start-helpers.ts";
+import { descendants, isAlive } from "../helpers/processes.ts";
+import { manifestOf, metricsLines, runIds, spawnCli, waitFor } from "./start-helpers.ts";
 
 const CONFIG = {
   ...SPEC_CONFIG,

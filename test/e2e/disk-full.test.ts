@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { specWorkspace } from "../pipeline/fixture.ts";
 import { reportTmpfsSkip, tmpfsProbe, useTmpfs } from "../run/fixtures/tmpfs.ts";
+import { liveProcesses } from "../helpers/processes.ts";
 
 const mountTmpfs = useTmpfs();
 
@@ -25,18 +26,6 @@ function filesUnder(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
-/** Processes whose command line holds `tag` (the command must not outlive the CLI). */
-function processesWith(tag: string): number[] {
-  const found: number[] = [];
-  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(tag)) found.push(Number(pid));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found;
-}
 
 /** Every log holds whole JSON lines; no temporary file is left; every JSON file parses. */
 function expectIntactStore(runs: string): void {
@@ -101,7 +90,7 @@ describe("a disk that fills up during a run (issue 10, B2)", () => {
     expect(entry.summary).toStartWith("Execution error: cannot write the run log: ENOSPC: no space left on device (");
     expect(m.summary).toStartWith(entry.summary);
     expectIntactStore(runs);
-    expect(processesWith(tag)).toEqual([]);
+    expect(liveProcesses((c) => c.includes(tag))).toEqual([]);
   }, 90_000);
 
   test.skipIf(tmpfsProbe !== null)("start: the stage fails with stage:<id>:error, later stages stay pending, one line, exit 1", async () => {
@@ -131,6 +120,6 @@ describe("a disk that fills up during a run (issue 10, B2)", () => {
       .filter((e) => e.type === "run:summary");
     expect(summaries.map((e) => e.payload.status)).toEqual(["failed"]);
     expectIntactStore(runs);
-    expect(processesWith(tag)).toEqual([]);
+    expect(liveProcesses((c) => c.includes(tag))).toEqual([]);
   }, 90_000);
 });

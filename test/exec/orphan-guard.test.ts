@@ -1,24 +1,10 @@
 import { expect, test } from "bun:test";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { scratchDir } from "../helpers/cli.ts";
+import { liveProcesses } from "../helpers/processes.ts";
 
 const guardPath = new URL("../../src/exec/orphan-guard.ts", import.meta.url).pathname;
-
-function live(cmdline: string): number {
-  let n = 0;
-  for (const pid of readdirSync("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
-      const state = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "")[0];
-      if (cmd === cmdline && state !== "Z") n++;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return n;
-}
 
 async function until(predicate: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -49,8 +35,8 @@ process.kill(process.pid, "SIGKILL");
   const proc = Bun.spawn([process.execPath, script], { stdout: "ignore", stderr: "ignore" });
   await proc.exited;
   try {
-    expect(await until(() => live(registered) === 0, 5000)).toBe(true);
-    expect(live(unregistered)).toBe(1);
+    expect(await until(() => liveProcesses(registered).length === 0, 5000)).toBe(true);
+    expect(liveProcesses(unregistered).length).toBe(1);
   } finally {
     Bun.spawnSync(["pkill", "-f", registered]);
     Bun.spawnSync(["pkill", "-f", unregistered]);

@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AttemptSpec } from "../../src/exec/attempt.ts";
 import { MAX_CHUNK_BYTES, type OutputChunk } from "../../src/exec/chunker.ts";
 import { startAttempt } from "../../src/exec/process-runner.ts";
 import { TAIL_BYTES } from "../../src/exec/tail-buffer.ts";
+import { groupExists, isAlive } from "../helpers/processes.ts";
 
 /** Real processes on a shared 2-core machine: far above the expected times, well below a hang. */
 const TEST_TIMEOUT_MS = 20_000;
@@ -25,41 +26,6 @@ async function run(spec: AttemptSpec) {
   });
   const result = await attempt.result;
   return { attempt, result, chunks };
-}
-
-/** True while the process exists and is not a zombie. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  if (process.platform !== "linux") return true;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-/** True while a non-zombie member of the process group exists (an init may reap orphans late). */
-function groupExists(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return false;
-  }
-  if (process.platform !== "linux") return true;
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "latin1");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === pgid && fields[0] !== "Z") return true;
-    } catch {}
-  }
-  return false;
 }
 
 describe("startAttempt with pipes", () => {

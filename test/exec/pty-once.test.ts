@@ -1,10 +1,11 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AttemptSpec } from "../../src/exec/attempt.ts";
 import { MAX_CHUNK_BYTES, type OutputChunk } from "../../src/exec/chunker.ts";
 import { startAttempt } from "../../src/exec/process-runner.ts";
+import { groupExists, groupStates } from "../helpers/processes.ts";
 
 /** Real processes on a shared 2-core machine: far above the expected times, well below a hang. */
 const TEST_TIMEOUT_MS = 20_000;
@@ -24,39 +25,6 @@ async function run(spec: AttemptSpec) {
     chunks.push(c);
   });
   return { attempt, result: await attempt.result, chunks };
-}
-
-/** Non-zombie members of a process group (Linux /proc; elsewhere kill(-pgid, 0)). */
-function groupExists(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return false;
-  }
-  if (process.platform !== "linux") return true;
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "latin1");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === pgid && fields[0] !== "Z") return true;
-    } catch {}
-  }
-  return false;
-}
-
-/** The process states (R, S, T, Z, …) of a group's members, from /proc. */
-function groupStates(pgid: number): string[] {
-  const states: string[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "latin1");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === pgid) states.push(fields[0] as string);
-    } catch {}
-  }
-  return states;
 }
 
 describe("startAttempt with tty", () => {
