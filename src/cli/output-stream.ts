@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import { write, writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import { chunkEventParts } from "../core/chunk-event.ts";
-import { redact } from "../core/redact.ts";
+import { redactJson } from "../core/redact.ts";
 import type { OrchestratorEvent } from "../core/schemas/events.ts";
 
 /**
@@ -64,11 +64,11 @@ export class OutputStream {
    */
   writeEvent(event: OrchestratorEvent): Promise<void> | undefined {
     const parts = chunkEventParts(event);
-    if (parts === null) return this.write(redact(`${JSON.stringify(event)}\n`));
+    if (parts === null) return this.write(redactJson(`${JSON.stringify(event)}\n`));
     // The data bytes were redacted before they were chunked; the JSON around them is redacted here.
-    const a = this.write(redact(parts[0]));
+    const a = this.write(redactJson(parts[0]));
     const b = this.write(parts[1]);
-    const c = this.write(redact(parts[2]));
+    const c = this.write(redactJson(parts[2]));
     return c ?? b ?? a;
   }
 

@@ -1,30 +1,61 @@
 /**
  * Secret redaction (issue 10): values of environment variables whose names contain TOKEN, KEY, SECRET or PASSWORD
  * are replaced by `***` in everything the orchestrator writes or sends — logs, manifests, artifacts, JSONL events,
- * telemetry attributes and notification bodies. Commands still receive the real values. Values shorter than
- * MIN_SECRET_LENGTH are left alone: redacting "1" or "on" would mangle every output.
+ * telemetry attributes and notification bodies. Commands still receive the real values.
+ *
+ * Only values that can be secrets are redacted (issue 22): not ones shorter than MIN_SECRET_LENGTH, and not ones made
+ * only of what JSON writes outside strings — `true`, `false`, `null`, numbers and punctuation. A CI runner's
+ * `TOKENIZERS_PARALLELISM=false` or `USE_KEYRING=true` must not turn `"persisted":false` into `"persisted":***`:
+ * JSON text is redacted with the JSON-escaped forms of the secrets only, which can match inside a string but, once
+ * such values are left out, never in the structure around it.
  */
 export const REDACTED = "***";
 export const MIN_SECRET_LENGTH = 4;
 const SECRET_NAME = /TOKEN|KEY|SECRET|PASSWORD/i;
 
+/** The letters JSON writes outside strings come from these literals (and the exponent of a number). */
+const JSON_LITERALS = ["true", "false", "null"];
+
+/**
+ * Whether `value` could be a secret: long enough, and not something JSON itself writes outside strings (a run of
+ * literals, numbers, whitespace and `:,[]{}` — "true", "12345", "null,", "1.5e3"). Such values are far too common in
+ * every record to be redacted without corrupting it, and too guessable to be worth hiding.
+ */
+export function isRedactableSecret(value: string): boolean {
+  if (value.length < MIN_SECRET_LENGTH) return false;
+  if (!/^[0-9A-Za-z.+\-\s:,[\]{}]*$/.test(value)) return true;
+  for (const run of value.match(/[A-Za-z]+/g) ?? []) {
+    const lower = run.toLowerCase();
+    if (lower === "e") continue;
+    if (!JSON_LITERALS.some((literal) => literal.includes(lower))) return true;
+  }
+  return false;
+}
+
 export class Redactor {
   /** Raw values and their JSON-escaped forms, longest first (so a secret containing another is replaced whole). */
   private readonly needles: string[];
+  /** Only the JSON-escaped forms, longest first: what a secret looks like inside JSON text. */
+  private readonly jsonNeedles: string[];
   /** The raw secret values (for redacting a command's byte stream before it is chunked). */
   readonly secrets: readonly string[];
 
   constructor(secrets: Iterable<string>) {
     const set = new Set<string>();
+    const escaped = new Set<string>();
     const raw = new Set<string>();
     for (const secret of secrets) {
-      if (secret.length < MIN_SECRET_LENGTH) continue;
+      if (!isRedactableSecret(secret)) continue;
+      const json = JSON.stringify(secret).slice(1, -1);
       raw.add(secret);
       set.add(secret);
-      set.add(JSON.stringify(secret).slice(1, -1));
+      set.add(json);
+      escaped.add(json);
     }
-    this.needles = [...set].sort((a, b) => b.length - a.length);
-    this.secrets = [...raw].sort((a, b) => b.length - a.length);
+    const longestFirst = (a: string, b: string) => b.length - a.length;
+    this.needles = [...set].sort(longestFirst);
+    this.jsonNeedles = [...escaped].sort(longestFirst);
+    this.secrets = [...raw].sort(longestFirst);
   }
 
   /** The secret values of an environment. */
@@ -36,17 +67,29 @@ export class Redactor {
     return this.needles.length > 0;
   }
 
-  /** Text (plain or JSON) with every secret replaced by `***`. */
+  /** Plain text with every secret, raw or JSON-escaped, replaced by `***`. */
   text(input: string): string {
-    if (this.needles.length === 0) return input;
-    let out = input;
-    for (const needle of this.needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
-    return out;
+    return replaceAll(input, this.needles);
+  }
+
+  /**
+   * JSON text (a document, a JSONL line, or a fragment of one) with every secret inside its strings replaced by
+   * `***`: only escaped forms are looked for, so a secret's raw `"` can never match a string's boundary.
+   */
+  json(input: string): string {
+    return replaceAll(input, this.jsonNeedles);
   }
 
   strings(values: readonly string[]): string[] {
     return this.needles.length === 0 ? [...values] : values.map((v) => this.text(v));
   }
+}
+
+function replaceAll(input: string, needles: readonly string[]): string {
+  if (needles.length === 0) return input;
+  let out = input;
+  for (const needle of needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+  return out;
 }
 
 /** Values of the variables whose names mark them secret. */
@@ -74,7 +117,12 @@ export function configureRedaction(env: Record<string, string | undefined>, ...m
   return current;
 }
 
-/** Shorthand for `secretRedactor().text(text)`. */
+/** Shorthand for `secretRedactor().text(text)`: plain text (messages, span attributes, summaries). */
 export function redact(text: string): string {
   return current.text(text);
+}
+
+/** Shorthand for `secretRedactor().json(text)`: JSON text, whose structure is never touched. */
+export function redactJson(text: string): string {
+  return current.json(text);
 }

@@ -1,4 +1,4 @@
-import { redact } from "../core/redact.ts";
+import { redactJson } from "../core/redact.ts";
 import { writeFileAtomic } from "../platform/atomic-write.ts";
 
 /** Pretty JSON (2 spaces). `trailingNewline` defaults to true; `state.json` is written without one (SPEC §7.2). */
@@ -13,5 +13,5 @@ export async function writeJsonAtomic(
   options: { trailingNewline?: boolean } = {},
 ): Promise<void> {
   // Every JSON record the run store writes goes through here: secrets never reach the disk (issue 10).
-  await writeFileAtomic(path, redact(prettyJson(value, options.trailingNewline ?? true)));
+  await writeFileAtomic(path, redactJson(prettyJson(value, options.trailingNewline ?? true)));
 }

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import * as v from "valibot";
 import { RunFailedError, errorMessage } from "../core/errors.ts";
-import { redact } from "../core/redact.ts";
+import { redactJson } from "../core/redact.ts";
 import { type CommandEntry, Manifest } from "../core/schemas/manifest.ts";
 import { prettyJson } from "./atomic-write.ts";
 import { instructionFields, type LoadedInstructions } from "./instructions.ts";
@@ -173,7 +173,7 @@ export function writeFileAtomicSync(path: string, data: string, options: { durab
 
 /** A manifest (or any record) as the run store writes it: pretty JSON + newline, secrets redacted. */
 function manifestText(value: unknown): string {
-  return redact(prettyJson(value));
+  return redactJson(prettyJson(value));
 }
 
 function problemOf(issue: v.BaseIssue<unknown>): string {

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { relative } from "node:path";
 import { errorMessage } from "../core/errors.ts";
-import { redact } from "../core/redact.ts";
+import { redactJson } from "../core/redact.ts";
 import { appendSummary } from "../core/summary.ts";
 import { isoTimestamp } from "../core/timestamp.ts";
 import { AppendFile } from "./append-file.ts";
@@ -91,8 +91,8 @@ export class StageLog {
     at: Date = this.clock(),
   ): Promise<void> | undefined {
     const enc = encoding === undefined ? "" : `,"encoding":${JSON.stringify(encoding)}`;
-    const tail = redact(`"${enc},"timestamp":"${isoTimestamp(at)}","index":${this.index}}\n`);
-    const first = [redact(`${JSON.stringify(head).slice(0, -1)},"data":"`), json, tail];
+    const tail = redactJson(`"${enc},"timestamp":"${isoTimestamp(at)}","index":${this.index}}\n`);
+    const first = [redactJson(`${JSON.stringify(head).slice(0, -1)},"data":"`), json, tail];
     const second = [`{"type":"command:${head.stream}","data":"`, json, tail];
     const a = both(this.runner.writeParts(first), this.file.writeParts(first));
     return both(a, both(this.runner.writeParts(second), this.file.writeParts(second)));
@@ -100,7 +100,7 @@ export class StageLog {
 
   /** Redacts the line, encodes it once and hands the same bytes to both files (each copies them). */
   private writeLine(line: string): Promise<void> | undefined {
-    const bytes = encodeLine(redact(line));
+    const bytes = encodeLine(redactJson(line));
     return both(this.runner.writeBytes(bytes), this.file.writeBytes(bytes));
   }
 

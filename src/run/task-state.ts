@@ -1,9 +1,11 @@
-import { readFile } from "node:fs/promises";
+import { readFile, readdir, rename } from "node:fs/promises";
+import { join } from "node:path";
+import * as v from "valibot";
 import { errorMessage } from "../core/errors.ts";
-import type { RunSummary } from "../core/schemas/records.ts";
+import { RunSummary } from "../core/schemas/records.ts";
 import { writeJsonAtomic } from "./atomic-write.ts";
 import { LockBusyError, type LockOptions, withLock } from "../platform/file-lock.ts";
-import { type StoreRoots, taskStateLockPath, taskStatePath } from "./paths.ts";
+import { type StoreRoots, runFiles, taskStateLockPath, taskStatePath } from "./paths.ts";
 
 export const taskStateLockMessage = (taskId: string) =>
   `Failed to acquire task state lock for ${taskId} after 5 attempts`;
@@ -57,6 +59,31 @@ export function mergeRunSummary(snapshot: Snapshot, summary: RunSummary): Snapsh
 export type TaskStateOptions = Omit<LockOptions, "busyMessage">;
 
 /**
+ * A snapshot rebuilt from the `run-summary.json` of every run directory of the task (issue 22): a corrupt state.json
+ * must not poison every later run. Summaries that are not pipeline RunSummaries (exec runs keep their `run:summary`
+ * event there) or do not parse are left out.
+ */
+async function rebuildSnapshot(roots: Pick<StoreRoots, "runs">, taskId: string): Promise<Snapshot> {
+  const dir = join(roots.runs, taskId, "cli");
+  let names: string[] = [];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  let snapshot: Snapshot = { taskId, lastRunAt: "", runs: [] };
+  for (const name of names) {
+    try {
+      const parsed = v.safeParse(RunSummary, JSON.parse(await readFile(runFiles(join(dir, name)).runSummary, "utf8")));
+      if (parsed.success && parsed.output.taskId === taskId) snapshot = mergeRunSummary(snapshot, parsed.output);
+    } catch {
+      // No summary (a run still in progress, or one that crashed) or an unreadable one: nothing to take from it.
+    }
+  }
+  return snapshot;
+}
+
+/**
  * Records a pipeline run's RunSummary in `<out>/<task>/state.json` under `<runs>/<task>.lock` (SPEC §17.2). Never
  * throws: failures are reported through `logger` and `false` is returned; the run result is unaffected.
  */
@@ -71,7 +98,18 @@ export async function recordTaskState(
   const path = taskStatePath(roots, taskId);
   try {
     await withLock(taskStateLockPath(roots, taskId), { ...options, busyMessage: taskStateLockMessage(taskId) }, async () => {
-      const merged = mergeRunSummary(await loadSnapshot(path, taskId), summary);
+      let snapshot: Snapshot;
+      try {
+        snapshot = await loadSnapshot(path, taskId);
+      } catch (error) {
+        if (!(error instanceof SnapshotError)) throw error;
+        // Kept beside it for inspection; the next runs start from the rebuilt one.
+        const aside = `${path}.corrupt`;
+        await rename(path, aside);
+        snapshot = await rebuildSnapshot(roots, taskId);
+        logger.warn(`${error.message}; rebuilt from ${snapshot.runs.length} run summaries (the corrupt file is kept as ${aside})`);
+      }
+      const merged = mergeRunSummary(snapshot, summary);
       await writeJsonAtomic(path, merged, { trailingNewline: false });
     });
     return true;

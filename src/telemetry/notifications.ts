@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { resolve } from "node:path";
-import { redact } from "../core/redact.ts";
+import { redactJson } from "../core/redact.ts";
 import type { NotificationsRecord } from "../core/schemas/common.ts";
 import { type NotificationTarget, targetsForStatus } from "./notification-targets.ts";
 
@@ -35,7 +35,7 @@ export async function deliverNotifications(
 ): Promise<NotificationsRecord> {
   const record: NotificationsRecord = { targets: [...targets], delivered: [], failures: [] };
   // Secrets of the CLI's environment never leave the machine in a notification (issue 10).
-  body = redact(body);
+  body = redactJson(body);
   const timeoutMs = options.timeoutMs ?? NOTIFICATION_TIMEOUT_MS;
   await Promise.all(
     targets.map(async (target) => {

@@ -67,17 +67,30 @@ describe("state.json", () => {
     expect(statSync(lockPath).mtimeMs).toBe(lockBefore);
   });
 
-  test("corrupted JSON and a foreign taskId are errors, never thrown", async () => {
+  test("a corrupted or foreign snapshot is kept aside and rebuilt from the task's run summaries (issue 22)", async () => {
     const { roots, messages, logger, statePath } = setup();
     mkdirSync(join(roots.out, "t1"), { recursive: true });
-    writeFileSync(statePath, "{nope");
-    expect(await recordTaskState(roots, "t1", summary("r1", "2025-01-01T00:00:00.000Z"), logger)).toBe(false);
-    expect(messages[0]).toStartWith(`error Task state snapshot failed for task t1 (run r1): Corrupted snapshot at ${statePath}: `);
+    // Two earlier runs left their summaries; an exec run's summary (a run:summary event) is not a RunSummary.
+    for (const [id, at] of [["r1", "2025-01-01T00:00:00.000Z"], ["r2", "2025-01-02T00:00:00.000Z"]] as const) {
+      mkdirSync(join(roots.runs, "t1", "cli", id), { recursive: true });
+      writeFileSync(join(roots.runs, "t1", "cli", id, "run-summary.json"), JSON.stringify(summary(id, at)));
+    }
+    mkdirSync(join(roots.runs, "t1", "cli", "x1"), { recursive: true });
+    writeFileSync(join(roots.runs, "t1", "cli", "x1", "run-summary.json"), '{"type":"run:summary","payload":{}}');
+    writeFileSync(statePath, '{"taskId":"t1","runs":[{"persisted":***}]}');
+    expect(await recordTaskState(roots, "t1", summary("r3", "2025-01-03T00:00:00.000Z"), logger)).toBe(true);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toStartWith(`warn Corrupted snapshot at ${statePath}: `);
+    expect(messages[0]).toEndWith(`; rebuilt from 2 run summaries (the corrupt file is kept as ${statePath}.corrupt)`);
+    expect(readFileSync(`${statePath}.corrupt`, "utf8")).toBe('{"taskId":"t1","runs":[{"persisted":***}]}');
+    const rebuilt = JSON.parse(readFileSync(statePath, "utf8"));
+    expect(rebuilt.runs.map((r: { runId: string }) => r.runId)).toEqual(["r1", "r2", "r3"]);
+    expect(rebuilt.lastRunAt).toBe("2025-01-03T00:00:00.000Z");
+
     writeFileSync(statePath, JSON.stringify({ taskId: "other", lastRunAt: "", runs: [] }));
-    await recordTaskState(roots, "t1", summary("r1", "2025-01-01T00:00:00.000Z"), logger);
-    expect(messages[1]).toBe(
-      "error Task state snapshot failed for task t1 (run r1): Invalid snapshot contents for task t1",
-    );
+    expect(await recordTaskState(roots, "t1", summary("r4", "2025-01-04T00:00:00.000Z"), logger)).toBe(true);
+    expect(messages[1]).toStartWith("warn Invalid snapshot contents for task t1; rebuilt from 2 run summaries");
+    expect(JSON.parse(readFileSync(statePath, "utf8")).runs.map((r: { runId: string }) => r.runId)).toEqual(["r1", "r2", "r4"]);
     expect(existsSync(join(roots.runs, "t1.lock"))).toBe(false);
   });
 
