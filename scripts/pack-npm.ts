@@ -21,6 +21,8 @@ import { PLATFORMS, type Platform, assetName } from "./platforms.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 export const PLATFORM_SCOPE = "@codex-orchestrator";
+/** Entries of `files` that are a checkout's host build, never part of the release main package. */
+const HOST_BINARIES = new Set(["dist/codex-orchestrator", "dist/codex-orchestrator.exe"]);
 
 type RootPackage = {
   name: string;
@@ -107,6 +109,8 @@ export function packNpm(options: { releaseDir: string; outDir: string; version?:
   const main = join(stage, "main");
   mkdirSync(main, { recursive: true });
   for (const entry of pkg.files ?? ["bin/"]) {
+    // A checkout's own build (`npm pack` of a checkout ships it, issue 22.13); a release gets binaries per platform.
+    if (HOST_BINARIES.has(entry)) continue;
     const from = join(root, entry);
     if (existsSync(from)) cpSync(from, join(main, entry), { recursive: true });
   }

@@ -1,6 +1,7 @@
 /**
  * `npm test`: type check, build the binary and the SDK bundle the tests drive, run `bun test` (junit report), then the
- * SDK suites under real Node and real Deno, and print one line `N passed, N failed` as the very last line. Exits
+ * SDK suites under real Node and real Deno, and print one line `N passed, N failed[, K skipped]` as the very last line
+ * (after one `skipped K: <reason>` line per reason, from test/helpers/needs-program.ts). Exits
  * non-zero when the type check, a build or any test fails. Extra arguments go to `bun test` only (e.g.
  * `npm test -- test/core`), and then the Node/Deno suites are skipped.
  */
@@ -16,21 +17,35 @@ function run(cmd: string[], label: string): number {
   return proc.exitCode ?? 1;
 }
 
-/** Totals of a junit file by counting its elements (Node's root element has no totals). */
-function junitTotals(path: string): { passed: number; failed: number } | null {
+type CaseResult = { file: string; classname: string; name: string; status: "passed" | "failed" | "skipped" };
+
+function attr(tag: string, name: string): string {
+  const m = new RegExp(`\\b${name}="([^"]*)"`).exec(tag);
+  return m === null ? "" : (m[1] ?? "").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+}
+
+/** The test cases of a junit file, by counting its elements (Node's root element has no totals). */
+function junitCases(path: string): CaseResult[] | null {
   if (!existsSync(path)) return null;
   const xml = readFileSync(path, "utf8");
-  const cases = xml.split(/<testcase\b/).slice(1);
-  let failed = 0;
-  let skipped = 0;
-  for (const c of cases) {
+  const out: CaseResult[] = [];
+  for (const c of xml.split(/<testcase\b/).slice(1)) {
+    const tag = c.slice(0, c.indexOf(">") + 1);
     const body = c.split(/<\/testcase>|<testcase\b/)[0] ?? "";
     const selfClosed = /^[^>]*\/>/.test(c);
-    if (selfClosed) continue;
-    if (/<(failure|error)\b/.test(body)) failed++;
-    else if (/<skipped\b/.test(body)) skipped++;
+    const status = selfClosed ? "passed" : /<(failure|error)\b/.test(body) ? "failed" : /<skipped\b/.test(body) ? "skipped" : "passed";
+    out.push({ file: attr(tag, "file"), classname: attr(tag, "classname"), name: attr(tag, "name"), status });
   }
-  return { passed: cases.length - failed - skipped, failed };
+  return out;
+}
+
+type SkipRecord = { file: string; kind: "describe" | "test"; name: string; reason: string };
+
+/** The reason a skipped case was skipped (test/helpers/needs-program.ts recorded it), or a plain note. */
+function skipReason(c: CaseResult, records: SkipRecord[]): string {
+  const sameFile = (r: SkipRecord) => c.file === "" || r.file.endsWith(c.file) || c.file.endsWith(r.file);
+  const hit = records.find((r) => sameFile(r) && (r.kind === "test" ? c.name === r.name : c.classname === r.name || c.classname.startsWith(`${r.name} `)));
+  return hit?.reason ?? "skipped in its test file (no reason recorded)";
 }
 
 let failedSteps = 0;
@@ -42,7 +57,7 @@ step([process.execPath, "run", "build.ts"], "build");
 step([process.execPath, "run", "scripts/build-sdk.ts"], "SDK build");
 
 mkdirSync(results, { recursive: true });
-for (const f of ["junit.xml", "sdk-node.xml", "sdk-deno.xml"]) rmSync(`${results}/${f}`, { force: true });
+for (const f of ["junit.xml", "sdk-node.xml", "sdk-deno.xml", "skips.ndjson"]) rmSync(`${results}/${f}`, { force: true });
 const suites: { file: string; code: number }[] = [];
 suites.push({
   file: `${results}/junit.xml`,
@@ -71,15 +86,28 @@ if (!filtered) {
 
 let passed = 0;
 let failed = 0;
+const skipped: CaseResult[] = [];
 for (const suite of suites) {
-  const totals = junitTotals(suite.file);
-  if (totals === null) {
+  const cases = junitCases(suite.file);
+  if (cases === null) {
     failed += 1;
     continue;
   }
-  passed += totals.passed;
-  failed += totals.failed;
-  if (suite.code !== 0 && totals.failed === 0) failed += 1;
+  const failedHere = cases.filter((c) => c.status === "failed").length;
+  passed += cases.filter((c) => c.status === "passed").length;
+  failed += failedHere;
+  skipped.push(...cases.filter((c) => c.status === "skipped"));
+  if (suite.code !== 0 && failedHere === 0) failed += 1;
 }
-console.log(`${passed} passed, ${failed} failed`);
+const skipsFile = `${results}/skips.ndjson`;
+const records: SkipRecord[] = existsSync(skipsFile)
+  ? readFileSync(skipsFile, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as SkipRecord)
+  : [];
+const byReason = new Map<string, number>();
+for (const c of skipped) {
+  const reason = skipReason(c, records);
+  byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+}
+for (const [reason, n] of byReason) console.log(`skipped ${n}: ${reason}`);
+console.log(`${passed} passed, ${failed} failed${skipped.length > 0 ? `, ${skipped.length} skipped` : ""}`);
 process.exit(failedSteps > 0 || failed > 0 ? 1 : 0);

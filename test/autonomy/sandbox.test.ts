@@ -7,6 +7,9 @@ import { join } from "node:path";
 import { classifyAttempt } from "../../src/autonomy/attempt-classifier.ts";
 import { type SandboxBackend, detectSandboxBackend, planSandbox } from "../../src/autonomy/sandbox.ts";
 import { spawnAttempt } from "./fixtures/spawn-attempt.ts";
+import { needsProgram } from "../helpers/needs-program.ts";
+
+const bwrap = needsProgram("bwrap", "apt-get install bubblewrap");
 
 const linux = process.platform === "linux";
 // Outside /tmp: under workspace-write /tmp is writable on purpose, so "outside the workspace" must live elsewhere.
@@ -30,7 +33,7 @@ function sh(mode: "read-only" | "workspace-write", script: string, networkAllowe
   return { plan, run: spawnAttempt(plan.wrapArgv(["/bin/sh", "-c", script], workspace), workspace) };
 }
 
-describe.skipIf(!linux)("bubblewrap sandbox", () => {
+(linux ? bwrap.describe : describe.skip)("bubblewrap sandbox", () => {
   test("bubblewrap is detected as a working backend", () => {
     expect(backend.name).toBe("bubblewrap");
   });

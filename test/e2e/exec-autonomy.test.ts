@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { join } from "node:path";
 import { CLI, cliEnv, runCli, scratchDir } from "../helpers/cli.ts";
 import { startOtlpReceiver } from "../helpers/otlp-receiver.ts";
+import { needsProgram } from "../helpers/needs-program.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
 type Json = Record<string, any>;
@@ -218,9 +219,9 @@ describe("on-request prompt on a real terminal", () => {
   });
 });
 
-const bwrap = Bun.which("bwrap");
+const bwrap = needsProgram("bwrap", "apt-get install bubblewrap");
 
-describe.skipIf(bwrap === null)("real bubblewrap sandbox", () => {
+bwrap.describe("real bubblewrap sandbox", () => {
   test("workspace-write: a write outside the workspace is denied, with the escalation grant command", async () => {
     const { w, env } = setup();
     const target = "/etc/co-test";
@@ -379,7 +380,7 @@ describe("where the policy and the sandbox mode come from", () => {
     expect(manifestOf(w, JSON.parse(cli.stdout)).approval_policy).toBe("never");
   });
 
-  test.skipIf(bwrap === null)("user-global sandboxMode sandboxes exec unless --sandbox says otherwise", async () => {
+  bwrap.test("user-global sandboxMode sandboxes exec unless --sandbox says otherwise", async () => {
     const { w, env } = setup();
     userConfig(env, { sandboxMode: "read-only" });
     const sandboxed = await runCli(["exec", "--json", "compact", "--", "sh", "-c", "echo x > inside.txt"], { cwd: w, env });

@@ -1,63 +1,64 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { createTracer } from "../../src/telemetry/index.ts";
 import { type OtlpReceiver, startOtlpReceiver } from "../helpers/otlp-receiver.ts";
 import { decodeExportTraceServiceRequest, decodeFields, spansOf } from "../helpers/protobuf.ts";
 
-/** One node of `protoc --decode_raw` text: `N: value` or `N { … }`. */
-type RawNode = { field: number; text?: string; children?: RawNode[] };
+/**
+ * The reference decoder: the protobufjs module that OpenTelemetry JS generated from the official OTLP .proto files and
+ * shipped in @opentelemetry/otlp-transformer until 0.52 (a devDependency under the alias `otlp-reference-protos`). It
+ * replaces `protoc --decode_raw` (issue 14): nothing outside npm is needed to check the test decoder.
+ */
+const reference = createRequire(import.meta.url)("otlp-reference-protos/build/src/generated/root.js") as {
+  opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: ReferenceMessage } } } } };
+};
+type ReferenceMessage = {
+  decode(bytes: Uint8Array): unknown;
+  toObject(message: unknown, options: Record<string, unknown>): ReferenceRequest;
+};
+type ReferenceValue = { stringValue?: string; boolValue?: boolean; intValue?: string; doubleValue?: number; arrayValue?: { values?: ReferenceValue[] } };
+type ReferenceKeyValue = { key: string; value?: ReferenceValue };
+type ReferenceSpan = {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind?: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes?: ReferenceKeyValue[];
+  events?: { name: string; timeUnixNano: string; attributes?: ReferenceKeyValue[] }[];
+  status?: { code?: number; message?: string };
+};
+type ReferenceRequest = {
+  resourceSpans: { resource?: { attributes?: ReferenceKeyValue[] }; scopeSpans: { scope?: { name: string; version?: string }; spans: ReferenceSpan[] }[] }[];
+};
 
-/** Parses protoc's decode_raw text format into a tree. */
-function parseDecodeRaw(text: string): RawNode[] {
-  const root: RawNode[] = [];
-  const stack: RawNode[][] = [root];
-  for (const line of text.split("\n")) {
-    const trimmed = line.trim();
-    if (trimmed === "") continue;
-    const top = stack[stack.length - 1] as RawNode[];
-    if (trimmed === "}") {
-      stack.pop();
-      continue;
-    }
-    const open = /^(\d+) \{$/.exec(trimmed);
-    if (open) {
-      const node: RawNode = { field: Number(open[1]), children: [] };
-      top.push(node);
-      stack.push(node.children as RawNode[]);
-      continue;
-    }
-    const scalar = /^(\d+): (.*)$/.exec(trimmed);
-    if (!scalar) throw new Error(`unexpected decode_raw line: ${trimmed}`);
-    top.push({ field: Number(scalar[1]), text: scalar[2] });
-  }
-  return root;
+function decodeReference(body: Uint8Array): ReferenceRequest {
+  const type = reference.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+  return type.toObject(type.decode(body), { longs: String, bytes: String, defaults: false, arrays: true });
 }
 
-/** protoc prints bytes as a C-escaped string; this turns it back into hex. */
-function unescapeToHex(quoted: string): string {
-  const body = quoted.slice(1, -1);
-  const bytes: number[] = [];
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i] as string;
-    if (c !== "\\") {
-      bytes.push(c.charCodeAt(0));
-      continue;
-    }
-    const next = body[i + 1] as string;
-    if (/[0-7]/.test(next)) {
-      const oct = /^[0-7]{1,3}/.exec(body.slice(i + 1))?.[0] as string;
-      bytes.push(Number.parseInt(oct, 8));
-      i += oct.length;
-      continue;
-    }
-    const simple: Record<string, number> = { n: 10, r: 13, t: 9, '"': 34, "'": 39, "\\": 92 };
-    bytes.push(simple[next] as number);
-    i += 1;
+/** An attribute value as the test decoder gives it. */
+function referenceValue(v: ReferenceValue | undefined): unknown {
+  if (v === undefined) return null;
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.intValue !== undefined) {
+    // Like the test decoder: int64 values that are safe integers compare as numbers.
+    const n = BigInt(v.intValue);
+    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
   }
-  return Buffer.from(bytes).toString("hex");
+  if (v.doubleValue !== undefined) return v.doubleValue;
+  if (v.arrayValue !== undefined) return (v.arrayValue.values ?? []).map(referenceValue);
+  return null;
 }
 
-const child = (node: RawNode, field: number) => node.children?.filter((n) => n.field === field) ?? [];
+function attributesOf(list: ReferenceKeyValue[] | undefined): Record<string, unknown> {
+  return Object.fromEntries((list ?? []).map((kv) => [kv.key, referenceValue(kv.value)]));
+}
+
+const hexOf = (base64: string | undefined) => (base64 === undefined || base64 === "" ? "" : Buffer.from(base64, "base64").toString("hex"));
 
 let receiver: OtlpReceiver | null = null;
 afterEach(async () => {
@@ -65,8 +66,8 @@ afterEach(async () => {
   receiver = null;
 });
 
-describe("the test decoder agrees with protoc", () => {
-  test("protoc --decode_raw sees the same spans, times, kinds, attributes, events and ids", async () => {
+describe("the test decoder agrees with the reference OTLP decoder", () => {
+  test("the generated OTLP decoder sees the same spans, ids, times, kinds, attributes, events, status and resource", async () => {
     receiver = await startOtlpReceiver();
     const tracer = createTracer({ endpoint: receiver.tracesUrl, warn: () => undefined });
     const run = tracer.startRun({ runId: "r1", taskId: "t1", pipelineId: "p" });
@@ -78,34 +79,32 @@ describe("the test decoder agrees with protoc", () => {
     await tracer.shutdown();
 
     const body = receiver.requests[0]!.body;
-    const protoc = spawnSync("protoc", ["--decode_raw"], { input: body });
-    expect(protoc.status).toBe(0);
-    const raw = parseDecodeRaw(protoc.stdout.toString());
-
+    const ref = decodeReference(body);
     const ours = spansOf(decodeExportTraceServiceRequest(body));
-    const rawSpans = raw.flatMap((rs) => child(rs, 2).flatMap((ss) => child(ss, 2)));
-    expect(rawSpans.length).toBe(ours.length);
+    const refSpans = ref.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
     expect(ours.length).toBe(3);
-    rawSpans.forEach((rawSpan, i) => {
+    expect(refSpans.length).toBe(ours.length);
+    refSpans.forEach((refSpan, i) => {
       const span = ours[i]!;
-      const scalar = (f: number) => child(rawSpan, f)[0]?.text;
-      expect(BigInt(scalar(7) as string)).toBe(span.startTimeUnixNano);
-      expect(BigInt(scalar(8) as string)).toBe(span.endTimeUnixNano);
-      expect(Number(scalar(6))).toBe(span.kind);
-      expect(child(rawSpan, 9).length).toBe(Object.keys(span.attributes).length);
-      expect(child(rawSpan, 11).length).toBe(span.events.length);
-      const status = child(rawSpan, 15)[0];
-      expect(Number(status ? child(status, 3)[0]?.text ?? 0 : 0)).toBe(span.status.code);
-      // Ids are random bytes: protoc prints them as strings unless they happen to parse as a message.
-      for (const [field, id] of [[1, span.traceId], [2, span.spanId], [4, span.parentSpanId]] as const) {
-        const text = scalar(field);
-        if (text?.startsWith('"')) expect(unescapeToHex(text)).toBe(id);
-      }
+      expect(refSpan.name).toBe(span.name);
+      expect(hexOf(refSpan.traceId)).toBe(span.traceId);
+      expect(hexOf(refSpan.spanId)).toBe(span.spanId);
+      expect(hexOf(refSpan.parentSpanId)).toBe(span.parentSpanId);
+      expect(BigInt(refSpan.startTimeUnixNano)).toBe(span.startTimeUnixNano);
+      expect(BigInt(refSpan.endTimeUnixNano)).toBe(span.endTimeUnixNano);
+      expect(refSpan.kind ?? 0).toBe(span.kind);
+      expect(attributesOf(refSpan.attributes)).toEqual(span.attributes);
+      expect((refSpan.events ?? []).map((e) => ({ name: e.name, timeUnixNano: BigInt(e.timeUnixNano), attributes: attributesOf(e.attributes) }))).toEqual(
+        span.events,
+      );
+      expect(refSpan.status?.code ?? 0).toBe(span.status.code);
     });
-    // The resource, as protoc sees it, names the service.
-    const resourceText = protoc.stdout.toString();
-    expect(resourceText).toContain('1: "service.name"');
-    expect(resourceText).toContain('1: "codex-orchestrator"');
+    // Something of every kind was compared: ids, an exit code attribute, the retry event, an error status.
+    expect(ours.some((s) => s.events.length > 0)).toBe(true);
+    expect(ours.some((s) => s.status.code === 2)).toBe(true);
+    const resource = attributesOf(ref.resourceSpans[0]?.resource?.attributes);
+    expect(resource["service.name"]).toBe("codex-orchestrator");
+    expect(resource).toEqual(ours[0]!.resource);
   });
 
   test("decodeFields reads varints, fixed64, length-delimited and fixed32 fields", () => {
