@@ -1,3 +1,5 @@
+import { type CancelSignal, cancelExitCode } from "./cancel-signal.ts";
+
 /**
  * Typed errors. Each carries the process exit code it maps to; `src/main.ts` is the only place that turns one into a
  * stderr line and an exit status (SPEC §4.3, §4.4).
@@ -28,11 +30,11 @@ export class RunFailedError extends OrchestratorError {
   }
 }
 
-/** The CLI was cancelled by a signal: exit 130 (SIGINT) or 143 (SIGTERM). */
+/** The CLI was cancelled by a signal: exit 128 + the signal number. */
 export class CancelledError extends OrchestratorError {
-  readonly signal: "SIGINT" | "SIGTERM";
-  constructor(signal: "SIGINT" | "SIGTERM") {
-    super(`Cancelled by ${signal}.`, signal === "SIGINT" ? 130 : 143);
+  readonly signal: CancelSignal;
+  constructor(signal: CancelSignal) {
+    super(`Cancelled by ${signal}.`, cancelExitCode(signal));
     this.signal = signal;
   }
 }

@@ -1,3 +1,4 @@
+import type { CancelSignal } from "../core/cancel-signal.ts";
 import { signalName } from "../platform/signals.ts";
 import { type AttemptResult, DEFAULT_GRACE_MS } from "./attempt.ts";
 import type { TailView } from "./output-sink.ts";
@@ -10,7 +11,7 @@ import { ProcessGroup } from "./process-group.ts";
 export class AttemptControl {
   readonly group: ProcessGroup;
   timedOut = false;
-  cancelledBy: "SIGINT" | "SIGTERM" | null = null;
+  cancelledBy: CancelSignal | null = null;
   private ended = false;
   private readonly graceMs: number;
   private timer: ReturnType<typeof setTimeout> | null;
@@ -34,7 +35,7 @@ export class AttemptControl {
   }
 
   /** Sends `signal` to the group (SIGKILL after the grace); a no-op once the attempt has ended. */
-  cancel(signal: "SIGINT" | "SIGTERM"): boolean {
+  cancel(signal: CancelSignal): boolean {
     if (this.ended) return false;
     this.cancelledBy ??= signal;
     this.group.terminate(signal, this.graceMs);

@@ -1,3 +1,4 @@
+import type { CancelSignal } from "../core/cancel-signal.ts";
 import type { OutputChunk } from "./chunker.ts";
 import type { SpawnError } from "./spawn-error.ts";
 
@@ -32,7 +33,7 @@ export type AttemptResult = {
   stderrBytes: number;
   timedOut: boolean;
   /** The signal `cancel` was called with, if it was called while the attempt ran. */
-  cancelledBy: "SIGINT" | "SIGTERM" | null;
+  cancelledBy: CancelSignal | null;
   spawnError: SpawnError | null;
 };
 
@@ -44,7 +45,7 @@ export interface RunningAttempt {
   /** Never rejects. Resolves after the last `onChunk` call has settled. */
   readonly result: Promise<AttemptResult>;
   /** Sends `signal` to the whole process group, then SIGKILL after the grace period if any member remains. */
-  cancel(signal: "SIGINT" | "SIGTERM"): void;
+  cancel(signal: CancelSignal): void;
 }
 
 export const DEFAULT_GRACE_MS = 5000;

@@ -1,16 +1,18 @@
+import { CANCEL_SIGNALS, type CancelSignal, cancelExitCode } from "../core/cancel-signal.ts";
+
 /** Something running that can be told to stop (an attempt, a PTY shell command). */
-export type Cancellable = { cancel(signal: "SIGINT" | "SIGTERM"): void };
+export type Cancellable = { cancel(signal: CancelSignal): void };
 
 /**
- * Cancellation of one invocation (SPEC §13): the first SIGINT/SIGTERM is recorded, every running attempt is told, and
- * attempts that start later are cancelled at once. Child runs share their parent's scope.
+ * Cancellation of one invocation (SPEC §13): the first SIGINT/SIGTERM/SIGHUP is recorded, every running attempt is
+ * told, and attempts that start later are cancelled at once. Child runs share their parent's scope.
  */
 export class CancelScope {
-  private reason: "SIGINT" | "SIGTERM" | null = null;
+  private reason: CancelSignal | null = null;
   private readonly running = new Set<Cancellable>();
-  private readonly listeners = new Set<(signal: "SIGINT" | "SIGTERM") => void>();
+  private readonly listeners = new Set<(signal: CancelSignal) => void>();
 
-  get signal(): "SIGINT" | "SIGTERM" | null {
+  get signal(): CancelSignal | null {
     return this.reason;
   }
 
@@ -18,7 +20,7 @@ export class CancelScope {
     return this.reason !== null;
   }
 
-  cancel(signal: "SIGINT" | "SIGTERM"): void {
+  cancel(signal: CancelSignal): void {
     if (this.reason !== null) return;
     this.reason = signal;
     for (const item of this.running) item.cancel(signal);
@@ -32,27 +34,27 @@ export class CancelScope {
     return () => this.running.delete(item);
   }
 
-  onCancel(listener: (signal: "SIGINT" | "SIGTERM") => void): () => void {
+  onCancel(listener: (signal: CancelSignal) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 }
 
-/** Installs SIGINT/SIGTERM handlers that cancel the scope; a second signal exits at once with the same code. */
+/**
+ * Installs the cancelling signal handlers on the scope; a second signal exits at once with the code of that signal.
+ * SIGHUP (the terminal closed) cancels like SIGTERM: without a handler the process would die with the run
+ * `in_progress` (issue 22.6).
+ */
 export function installSignalHandlers(scope: CancelScope, exit: (code: number) => void = (c) => process.exit(c)): () => void {
-  const handler = (signal: "SIGINT" | "SIGTERM") => {
-    if (scope.cancelled) {
-      exit(signal === "SIGINT" ? 130 : 143);
-      return;
-    }
-    scope.cancel(signal);
-  };
-  const onInt = () => handler("SIGINT");
-  const onTerm = () => handler("SIGTERM");
-  process.on("SIGINT", onInt);
-  process.on("SIGTERM", onTerm);
+  const handlers = CANCEL_SIGNALS.map((signal) => {
+    const handler = () => {
+      if (scope.cancelled) exit(cancelExitCode(signal));
+      else scope.cancel(signal);
+    };
+    process.on(signal, handler);
+    return () => process.off(signal, handler);
+  });
   return () => {
-    process.off("SIGINT", onInt);
-    process.off("SIGTERM", onTerm);
+    for (const off of handlers) off();
   };
 }

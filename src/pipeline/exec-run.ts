@@ -1,3 +1,4 @@
+import { cancelExitCode } from "../core/cancel-signal.ts";
 import { removeRunOwner, writeRunOwner } from "../run/run-owner.ts";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -214,7 +215,7 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   if (fault !== null) throw new RunFailedError(storeFaultLine(roots.runs, fault), { cause: fault.error });
 
   let exitCode: number;
-  if (cancelledBy) exitCode = cancelledBy === "SIGINT" ? 130 : 143;
+  if (cancelledBy) exitCode = cancelExitCode(cancelledBy);
   else exitCode = entry.exit_code ?? 1;
   return { exitCode, runId, status, manifestPath: `${dir}/manifest.json`, manifest };
 }

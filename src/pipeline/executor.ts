@@ -29,8 +29,10 @@ export async function executeStages(run: ActiveRun): Promise<ExecutorOutcome> {
   let failed = false;
   let stoppedAt = -1;
   for (const [i, def] of pipeline.stages.entries()) {
+    // Matched by id (issue 22.2): resume has refused a run whose stages no longer line up with the definition.
     const entry = manifest.commands[i];
     if (entry === undefined) continue;
+    if (entry.id !== def.id) throw new Error(`stage '${def.id}' has no entry at position ${i + 1} (found '${entry.id}')`);
     if (isKept(entry)) {
       notes.push(`${entry.title}: ${entry.status}`);
       continue;

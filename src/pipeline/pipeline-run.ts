@@ -10,6 +10,7 @@ import { runDir } from "../run/paths.ts";
 import { RunLog, type StoreFault, bindRunStore, storeFaultLine } from "../run/run-log.ts";
 import type { TaskMetadata } from "../run/task-metadata.ts";
 import type { RunSpan } from "../telemetry/span-types.ts";
+import { pipelineHash, stageHash } from "./pipeline-hash.ts";
 import { executeStages, type ExecutorOutcome } from "./executor.ts";
 import { finalizeRun, recordRun, type RecordedRun } from "./finalize.ts";
 import type { ActiveRun, PipelineHost } from "./run-context.ts";
@@ -39,6 +40,7 @@ export async function createPipelineRun(host: PipelineHost, input: NewRunInput):
       parentRunId: input.parentRunId,
       pipelineId: input.pipeline.id,
       pipelineTitle: input.pipeline.title,
+      pipelineHash: pipelineHash(input.pipeline),
       approvalPolicy: host.approvalPolicy,
       status: "queued",
       stages: input.pipeline.stages.map((s) => ({
@@ -46,6 +48,7 @@ export async function createPipelineRun(host: PipelineHost, input: NewRunInput):
         title: s.title,
         command: s.kind === "command" ? s.command : null,
         kind: s.kind,
+        definitionHash: stageHash(s),
       })),
       instructions: input.instructions,
     });

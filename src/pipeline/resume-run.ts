@@ -1,12 +1,17 @@
-import { RunFailedError } from "../core/errors.ts";
+import { readFileSync } from "node:fs";
+import { RunFailedError, errorMessage } from "../core/errors.ts";
+import type { Manifest } from "../core/schemas/manifest.ts";
+import { type HeldLock, LockBusyError, acquireLock } from "../platform/file-lock.ts";
 import { isApprovalPolicy } from "../autonomy/approval-policy.ts";
 import { validateTaskId } from "../core/ids.ts";
 import { readActivity } from "../run/activity.ts";
 import { ManifestStore } from "../run/manifest-store.ts";
+import { writeRunOwner } from "../run/run-owner.ts";
 import { resolveStoreRoots } from "../run/paths.ts";
-import { findRun } from "../run/run-lookup.ts";
+import { type FoundRun, findRun, reloadRun } from "../run/run-lookup.ts";
 import { prepareInvocation } from "./invocation.ts";
 import { executeRun, openRun } from "./pipeline-run.ts";
+import { pipelineChange, type RecordedPipeline } from "./pipeline-hash.ts";
 import { findPipeline, pipelineNotFound } from "./resolve.ts";
 import { activeRunRefusal, applyResumeReset } from "./resume-reset.ts";
 import { checkResumeToken, storedResumeToken } from "./resume-token.ts";
@@ -26,14 +31,46 @@ export type ResumeRequest = {
 };
 
 /**
- * `resume` (SPEC §12). Steps 1–5 (lookup, task, pipeline, token, activity) only read; any failure there leaves the
- * manifest untouched. Then the accepted resume is recorded, the run reset, and the executor reruns every entry that
+ * `resume` (SPEC §12, issue 22.2/22.5). Under the run's resume lock, steps 1–5 (lookup, task, pipeline and its
+ * unchanged definition, token, not succeeded, activity) only read; any failure there leaves the manifest untouched. Then the accepted resume is recorded, the run reset, and the executor reruns every entry that
  * is not `succeeded`/`skipped`; the run is finished like `start`.
  */
 export async function runResume(request: ResumeRequest, hooks: PipelineHooks = {}): Promise<PipelineResult> {
   const roots = resolveStoreRoots({ env: request.env, cwd: request.cwd });
   const task = request.task === undefined ? undefined : validateTaskId(request.task, "--task");
-  const found = await findRun(roots, request.runId, { task, env: request.env });
+  const first = await findRun(roots, request.runId, { task, env: request.env });
+  // One resumer at a time (issue 22.5): held until the resumed run is finished. A holder that died leaves its pid,
+  // which makes the lock stale; a live one is never judged by age, since a resume may run for hours.
+  let lock: HeldLock;
+  try {
+    lock = await acquireLock(first.files.resumeLock, {
+      attempts: 1,
+      staleAfterMs: Number.POSITIVE_INFINITY,
+      busyMessage: `Run ${first.runId} is being resumed by another process${lockHolder(first.files.resumeLock)}.`,
+    });
+  } catch (error) {
+    if (error instanceof LockBusyError) throw error;
+    throw new RunFailedError(`Cannot lock run ${first.runId} for resume (${first.files.resumeLock}): ${errorMessage(error)}`, { cause: error });
+  }
+  try {
+    // Read again under the lock: a resumer that held it before may have changed the run meanwhile.
+    const found = await reloadRun(first);
+    return await resumeLocked(request, found, hooks);
+  } finally {
+    await lock.release().catch(() => undefined);
+  }
+}
+
+function lockHolder(path: string): string {
+  try {
+    const pid = /^(\d+)\n$/.exec(readFileSync(path, "utf8"))?.[1];
+    return pid === undefined ? "" : ` (pid ${pid})`;
+  } catch {
+    return "";
+  }
+}
+
+async function resumeLocked(request: ResumeRequest, found: FoundRun, hooks: PipelineHooks): Promise<PipelineResult> {
   const taskId = validateTaskId(found.manifest.task_id, "manifest task_id");
   const recorded = found.manifest.approval_policy;
   const invocation = await prepareInvocation({
@@ -48,8 +85,17 @@ export async function runResume(request: ResumeRequest, hooks: PipelineHooks = {
   const pipelineId = found.manifest.pipeline_id;
   const resolved = findPipeline(invocation.config?.config ?? null, pipelineId);
   if (resolved === null) throw pipelineNotFound(pipelineId);
+  const change = pipelineChange(recordedPipeline(found.manifest), resolved.pipeline);
+  if (change !== null) {
+    throw new RunFailedError(
+      `Cannot resume run ${found.runId}: pipeline '${pipelineId}' changed since the run started (${change}); start a new run.`,
+    );
+  }
   const stored = await storedResumeToken(found.manifest.resume_token, found.files.resumeToken, found.runId);
   checkResumeToken(request.token, stored);
+  if (found.manifest.status === "succeeded") {
+    throw new RunFailedError(`Run ${found.runId} already succeeded; there is nothing to resume.`);
+  }
   const refusal = activeRunRefusal(found.manifest, await readActivity(found.manifest, found.files.heartbeat));
   if (refusal !== null && !request.force) throw new RunFailedError(refusal);
   await hooks.prepared?.(invocation);
@@ -57,9 +103,19 @@ export async function runResume(request: ResumeRequest, hooks: PipelineHooks = {
   return withPipelineHost(invocation, { cwd: request.cwd, command: "resume", approvalPolicy: recorded }, async (host) => {
     const store = await ManifestStore.open(found.files.manifest);
     const m = store.manifest;
+    // Ours before the run looks active again, so that no reader sees `in_progress` with the dead owner's pid.
+    writeRunOwner(found.files.dir);
     applyResumeReset(m, resolved.pipeline, { actor: request.actor, reason: request.reason, forced: refusal !== null, now: new Date() });
     const span = invocation.tracer.startRun({ runId: m.run_id, taskId, pipelineId, command: "resume", parentRunId: m.parent_run_id });
     const run = openRun(host, store, resolved.pipeline, span, 0);
     return { run, recorded: await executeRun(run) };
   });
+}
+
+function recordedPipeline(manifest: Manifest): RecordedPipeline {
+  return {
+    pipelineId: manifest.pipeline_id,
+    hash: manifest.pipeline_hash ?? null,
+    stages: manifest.commands.map((c) => ({ id: c.id, definitionHash: c.definition_hash ?? null })),
+  };
 }

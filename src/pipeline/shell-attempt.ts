@@ -1,3 +1,4 @@
+import type { CancelSignal } from "../core/cancel-signal.ts";
 import type { AttemptResult } from "../exec/attempt.ts";
 import { type OutputChunk, Utf8Chunker } from "../exec/chunker.ts";
 import { execInSession } from "../exec/session-client.ts";
@@ -56,7 +57,7 @@ export async function runInShell(
 ): Promise<AttemptResult> {
   const chunker = new Utf8Chunker("stdout");
   const tail = new TailBuffer();
-  let cancelledBy: "SIGINT" | "SIGTERM" | null = null;
+  let cancelledBy: CancelSignal | null = null;
   // The shell pushes output synchronously; chunks are handed on in order through one promise chain.
   let chain: Promise<void> = Promise.resolve();
   const forward = (chunks: OutputChunk[]) => {

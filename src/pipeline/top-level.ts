@@ -1,3 +1,4 @@
+import { cancelExitCode } from "../core/cancel-signal.ts";
 import { RunFailedError } from "../core/errors.ts";
 import type { Manifest } from "../core/schemas/manifest.ts";
 import { storeFaultLine } from "../run/run-log.ts";
@@ -60,7 +61,7 @@ export async function withPipelineHost(
     if (fault !== null) throw new RunFailedError(storeFaultLine(invocation.roots.runs, fault), { cause: fault.error });
     const m = run.store.manifest;
     const signal = invocation.cancel.signal;
-    const exitCode = recorded.status === "succeeded" ? 0 : recorded.status === "failed" ? 1 : signal === "SIGINT" ? 130 : 143;
+    const exitCode = recorded.status === "succeeded" ? 0 : recorded.status === "failed" ? 1 : cancelExitCode(signal ?? "SIGTERM");
     return {
       exitCode,
       runId: m.run_id,

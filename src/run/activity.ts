@@ -1,4 +1,7 @@
 import { readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { pidIsAlive } from "../platform/pid.ts";
+import { readRunOwner } from "./run-owner.ts";
 import type { Activity } from "../core/schemas/reports.ts";
 
 /** `activity` of `status` (SPEC §11.2). */
@@ -36,12 +39,19 @@ export function computeActivity(manifest: ActivityInput, heartbeatFileText: stri
   return { stale: ACTIVE.has(manifest.status) && age > manifest.heartbeat_stale_after_seconds, age_seconds: age };
 }
 
-/** Reads `.heartbeat` (a missing or unreadable file counts as absent) and computes the activity. */
+/**
+ * Reads `.heartbeat` (a missing or unreadable file counts as absent) and computes the activity. A run whose recorded
+ * owner (`.owner`, next to `.heartbeat`) is no longer alive is stale at once, not 30 s later (issue 22.6/22.7):
+ * `status --watch`, `cancel` and `resume` can act on a killed run straight away.
+ */
 export async function readActivity(
   manifest: ActivityInput,
   heartbeatPath: string,
   now: () => number = Date.now,
 ): Promise<Activity> {
   const text = await readFile(heartbeatPath, "utf8").catch(() => null);
-  return computeActivity(manifest, text, now());
+  const activity = computeActivity(manifest, text, now());
+  if (activity.stale || !ACTIVE.has(manifest.status)) return activity;
+  const owner = readRunOwner(dirname(heartbeatPath));
+  return owner !== null && !pidIsAlive(owner) ? { ...activity, stale: true } : activity;
 }

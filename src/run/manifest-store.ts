@@ -17,7 +17,14 @@ export const HEARTBEAT_STALE_AFTER_SECONDS = 30;
 export const SAVE_SOON_MS = 25;
 
 /** A stage as the manifest needs it at creation (§8.2). */
-export type ManifestStageInput = { id: string; title: string; command: string | null; kind: "command" | "subpipeline" };
+export type ManifestStageInput = {
+  id: string;
+  title: string;
+  command: string | null;
+  kind: "command" | "subpipeline";
+  /** `commands[].definition_hash` (issue 22.2). */
+  definitionHash?: string | null;
+};
 
 export type CreateManifestInput = {
   roots: StoreRoots;
@@ -27,6 +34,8 @@ export type CreateManifestInput = {
   parentRunId: string | null;
   pipelineId: string;
   pipelineTitle: string;
+  /** `pipeline_hash` (issue 22.2): what resume compares the current definition with. */
+  pipelineHash?: string | null;
   approvalPolicy: string | null;
   /** `queued` for pipeline runs, `in_progress` for exec (§8.1). */
   status: "queued" | "in_progress";
@@ -62,6 +71,7 @@ export function pendingEntry(stage: ManifestStageInput, index: number): CommandE
     title: stage.title,
     command: stage.command,
     kind: stage.kind,
+    definition_hash: stage.definitionHash ?? null,
     status: "pending",
     started_at: null,
     completed_at: null,
@@ -88,6 +98,7 @@ export function newManifest(input: CreateManifestInput, now: Date, resumeToken: 
     parent_run_id: input.parentRunId,
     pipeline_id: input.pipelineId,
     pipeline_title: input.pipelineTitle,
+    pipeline_hash: input.pipelineHash ?? null,
     runner: "codex-cli",
     approval_policy: input.approvalPolicy,
     status: input.status,

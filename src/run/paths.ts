@@ -45,6 +45,8 @@ export type RunFiles = {
   manifest: string;
   heartbeat: string;
   resumeToken: string;
+  /** Held by the one process resuming the run (issue 22.5). */
+  resumeLock: string;
   runnerLog: string;
   commandsDir: string;
   errorsDir: string;
@@ -57,6 +59,7 @@ export function runFiles(dir: string): RunFiles {
     manifest: join(dir, "manifest.json"),
     heartbeat: join(dir, ".heartbeat"),
     resumeToken: join(dir, ".resume-token"),
+    resumeLock: join(dir, ".resume.lock"),
     runnerLog: join(dir, "runner.ndjson"),
     commandsDir: join(dir, "commands"),
     errorsDir: join(dir, "errors"),

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { specWorkspace } from "../pipeline/fixture.ts";
@@ -53,6 +53,11 @@ describe("crash recovery (check 19)", () => {
     const crashed = manifestOf(w, runId); // schema-valid
     expect([crashed.status, crashed.commands[0]?.status]).toEqual(["in_progress", "running"]);
 
+    // Its recorded owner is dead: stale at once (issue 22.6), no 30 s wait.
+    const dead = await runCli(["status", runId, "--format", "json"], { cwd: w });
+    expect(JSON.parse(dead.stdout).activity.stale).toBe(true);
+    // With no owner recorded (another machine's run, say) only the heartbeat tells: fresh, so still active.
+    rmSync(join(runDirOf(w, runId), ".owner"));
     const fresh = await runCli(["status", runId, "--format", "json"], { cwd: w });
     expect(JSON.parse(fresh.stdout).activity.stale).toBe(false);
     const refused = await runCli(["resume", runId], { cwd: w, env: { NAP: "1" } });
@@ -79,6 +84,7 @@ describe("crash recovery (check 19)", () => {
   test("--force resumes a run whose heartbeat is still fresh, recorded as forced", async () => {
     const w = specWorkspace();
     const runId = await crashWhileRunning(w);
+    rmSync(join(runDirOf(w, runId), ".owner")); // else its dead owner makes it stale, and no force is needed
     const r = await runCli(["resume", runId, "--force"], { cwd: w, env: { NAP: "0" } });
     expect(r.code).toBe(0);
     const m = manifestOf(w, runId);

@@ -49,11 +49,10 @@ describe("resume (SPEC §12, checks 12, 13)", () => {
     const summary = JSON.parse(readFileSync(join(runDirOf(w, runId), "run-summary.json"), "utf8"));
     expect(summary.build.notes.split("\n")).toEqual(["first: succeeded", "fail once: ok", "after: hint!"]);
 
-    // A succeeded run may be resumed too: re-finalized, one more metrics line, defaults for actor and reason.
+    // A succeeded run is refused (issue 22.5; SPEC §12 allowed it): nothing is reset, recorded or sent again.
     const again = await runCli(["resume", runId], { cwd: w });
-    expect(again.code).toBe(0);
-    expect(manifestOf(w, runId).resume_events.at(-1)).toMatchObject({ actor: "cli", reason: "manual-resume" });
-    expect(metricsLines(w)).toHaveLength(3);
+    expect([again.code, again.stderr]).toEqual([1, `Run ${runId} already succeeded; there is nothing to resume.\n`]);
+    expect(metricsLines(w)).toHaveLength(2);
   });
 
   test("lookup and pipeline errors", async () => {

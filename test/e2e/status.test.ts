@@ -90,7 +90,8 @@ describe("status (SPEC §5.3)", () => {
 
   test("--watch repeats until the run ends", async () => {
     const w = scratchDir();
-    const dir = putRun(w, "t1", { status: "in_progress", completed_at: null });
+    // A live run: fresh heartbeat (a stale one ends the watch, issue 22.7).
+    const dir = putRun(w, "t1", { status: "in_progress", completed_at: null, heartbeat_at: new Date().toISOString() });
     const proc = Bun.spawn([CLI, "status", RUN, "--watch", "--interval", "0.2", "--format", "json"], {
       cwd: w, env: cliEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe",
     });

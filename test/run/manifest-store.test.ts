@@ -100,6 +100,7 @@ describe("manifest creation", () => {
       notifications: null,
     });
     expect(written.commands[1]).toEqual({
+      definition_hash: null,
       index: 2,
       id: "child",
       title: "child",

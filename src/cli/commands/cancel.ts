@@ -26,8 +26,12 @@ export default defineCommand({
     const taskOption = stringOption(parsed, "task");
     const task = taskOption === undefined ? undefined : validateTaskId(taskOption, "--task");
     const roots = resolveStoreRoots({ env: process.env, cwd: process.cwd() });
-    const outcome = await cancelRun(roots, runId, { task, env: process.env });
-    const status = outcome.ended ? outcome.status : `cancel requested (pid ${outcome.pid}; the run has not finished yet)`;
+    const outcome = await cancelRun(roots, runId, { task, env: process.env, warn: (line) => process.stderr.write(`${line}\n`) });
+    const status = outcome.abandoned
+      ? `${outcome.status} (its process was gone; the record is closed)`
+      : outcome.ended
+        ? outcome.status
+        : `cancel requested (pid ${outcome.pid}; the run has not finished yet)`;
     await stdoutStream.write(`Run cancelled: ${outcome.runId}\nStatus: ${status}\n`);
   },
 });

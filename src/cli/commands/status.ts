@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { defineCommand } from "citty";
-import { UsageError } from "../../core/errors.ts";
+import { RunFailedError, UsageError } from "../../core/errors.ts";
 import { validateTaskId } from "../../core/ids.ts";
 import { LOG_PREFIX } from "../../core/log-prefix.ts";
 import { TERMINAL_STATUSES, formatStatusText, statusReport } from "../../pipeline/status-report.ts";
@@ -8,7 +8,6 @@ import { resolveStoreRoots } from "../../run/paths.ts";
 import { findRun, reloadRun } from "../../run/run-lookup.ts";
 import { type ParsedArgs, booleanOption, formatOption, parseStrict, stringOption } from "../args.ts";
 import { stdoutStream } from "../output-stream.ts";
-
 
 const args = {
   "run-id": { type: "positional", required: false, description: "run id (or --run)" },
@@ -54,6 +53,13 @@ export default defineCommand({
               .join("\n");
       await stdoutStream.write(`${text}\n`);
       if (!booleanOption(parsed, "watch") || TERMINAL_STATUSES.has(report.status)) return;
+      // A run whose owner is gone never reaches a final status by itself (issue 22.7): watching it would never end.
+      if (report.activity.stale) {
+        const age = report.activity.age_seconds === null ? "" : ` (last heartbeat ${Math.floor(report.activity.age_seconds)}s ago)`;
+        throw new RunFailedError(
+          `Run ${report.run_id} is stale${age}: its process is gone; close it with 'cancel ${report.run_id}' or rerun it with 'resume ${report.run_id}'.`,
+        );
+      }
       await sleep(interval * 1000);
       run = await reloadRun(run);
     }

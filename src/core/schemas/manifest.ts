@@ -18,6 +18,8 @@ export const CommandEntry = v.looseObject({
   title: v.string(),
   command: v.nullable(v.string()),
   kind: v.picklist(["command", "subpipeline"]),
+  /** Fingerprint of the stage's resolved definition (additive, issue 22.2): resume refuses a stage redefined since. */
+  definition_hash: v.optional(v.nullable(v.string())),
   status: CommandStatus,
   started_at: NullableIso,
   completed_at: NullableIso,
@@ -71,6 +73,8 @@ export const Manifest = v.looseObject({
   parent_run_id: v.nullable(v.string()),
   pipeline_id: v.string(),
   pipeline_title: v.string(),
+  /** Fingerprint of the resolved pipeline (additive, issue 22.2); null/absent in older runs. */
+  pipeline_hash: v.optional(v.nullable(v.string())),
   runner: v.literal("codex-cli"),
   approval_policy: v.nullable(v.string()),
   status: RunStatus,
