@@ -19,6 +19,7 @@ export type ExecArgs = {
   requireApproval: boolean;
   timeoutSeconds?: number;
   outputSchema?: string;
+  maxOutputBytes?: string;
   quiet: boolean;
 };
 
@@ -32,6 +33,7 @@ const STRING_OPTIONS = new Set([
   "approval-policy",
   "timeout",
   "output-schema",
+  "max-output-bytes",
 ]);
 const BOOLEAN_OPTIONS = new Set(["jsonl", "tty", "quiet", "require-approval"]);
 const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"];
@@ -143,6 +145,9 @@ function applyStringOption(out: ExecArgs, name: string, value: string): void {
     }
     case "output-schema":
       out.outputSchema = value;
+      return;
+    case "max-output-bytes":
+      out.maxOutputBytes = value;
       return;
   }
 }

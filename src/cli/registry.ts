@@ -12,6 +12,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "plan", summary: "Show the stages a pipeline would run; writes nothing.", load: async () => (await import("./commands/plan.ts")).default },
   { name: "status", summary: "Show the status of a run (--watch to follow it).", load: async () => (await import("./commands/status.ts")).default },
   { name: "resume", summary: "Resume a failed, cancelled or stale run.", load: async () => (await import("./commands/resume.ts")).default },
+  { name: "runs", summary: "List the runs of the store, or prune finished ones (--keep N, --older-than 7d).", load: async () => (await import("./commands/runs.ts")).default },
   { name: "cancel", summary: "Cancel an active run (same outcome as SIGTERM to its process).", load: async () => (await import("./commands/cancel.ts")).default },
   { name: "exec", summary: "Run one command and stream JSONL events (or a live view in a terminal).", load: async () => (await import("./commands/exec.ts")).default },
   { name: "spec-guard", summary: "Check that code changes come with fresh specs (tasks/specs, tasks/index.json).", load: async () => (await import("./commands/spec-guard.ts")).default },

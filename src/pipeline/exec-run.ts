@@ -14,7 +14,7 @@ import { loadInstructions } from "../run/instructions.ts";
 import { ManifestStore } from "../run/manifest-store.ts";
 import { buildMetricsLine, tryAppendMetricsLine } from "../run/metrics-file.ts";
 import { rel, runDir, runFiles } from "../run/paths.ts";
-import { RunLog, bindRunStore, storeFaultLine } from "../run/run-log.ts";
+import { RunLog, bindRunStore, outputDroppedLine, storeFaultLine } from "../run/run-log.ts";
 import { writeRunSummaryFile } from "../run/run-summary-file.ts";
 import { targetsForStatus } from "../telemetry/notification-targets.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
@@ -42,6 +42,7 @@ export type ExecRequest = {
   notify: string[];
   otelEndpoint?: string | undefined;
   quiet: boolean;
+  maxOutputBytes?: string | undefined;
 };
 
 /** What the CLI renders: hooks called as the run goes (the renderer subscribes to `invocation.events`). */
@@ -64,6 +65,7 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     notify: request.notify,
     otelEndpoint: request.otelEndpoint,
     quiet: request.quiet,
+    maxOutputBytes: request.maxOutputBytes,
   });
   const { roots, logger } = invocation;
   const outputSchema = request.outputSchema === undefined ? null : await readOutputSchema(resolve(request.cwd, request.outputSchema));
@@ -94,7 +96,7 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     throw new RunFailedError(`Cannot write the run store under ${roots.runs}: ${errorMessage(error)}`, { cause: error });
   }
   const dir = runDir(roots, invocation.taskId, runId);
-  const log = new RunLog(dir);
+  const log = new RunLog(dir, { maxOutputBytes: invocation.maxOutputBytes });
   bindRunStore(store, log);
   const warn = log.quiet(logger.warn);
   const heartbeat = new Heartbeat(store, { warn });
@@ -172,6 +174,8 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   manifest.status_detail = cancelledBy ? `cancelled:${cancelledBy}` : entry.status === "failed" ? "exec-failed" : null;
   manifest.summary = entry.summary;
   if (cancelledBy) manifest.summary = appendSummary(manifest.summary, `Run cancelled by ${cancelledBy}.`);
+  const dropped = outputDroppedLine(log.output);
+  if (dropped !== null) manifest.summary = appendSummary(manifest.summary, dropped);
   manifest.completed_at = new Date().toISOString();
   manifest.metrics = runMetrics(manifest.toolRuns);
   await heartbeat.stop();

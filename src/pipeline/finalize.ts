@@ -3,6 +3,7 @@ import type { RunSummary } from "../core/schemas/records.ts";
 import { appendSummary, guardrailLine, guardrailRecommendation, upsertGuardrailLine } from "../core/summary.ts";
 import { buildMetricsLine, tryAppendMetricsLine } from "../run/metrics-file.ts";
 import { rel } from "../run/paths.ts";
+import { outputDroppedLine } from "../run/run-log.ts";
 import { writeRunSummaryFile } from "../run/run-summary-file.ts";
 import { recordTaskState } from "../run/task-state.ts";
 import type { ExecutorOutcome } from "./executor.ts";
@@ -44,6 +45,8 @@ export async function finalizeRun(run: ActiveRun, outcome: ExecutorOutcome): Pro
   }
   manifest.status = status;
   manifest.completed_at = now;
+  const dropped = outputDroppedLine(run.runtime.log.output);
+  if (dropped !== null) manifest.summary = appendSummary(manifest.summary, dropped);
   const recommendation = guardrailRecommendation(guardrailCounts(manifest.commands));
   if (recommendation !== null) manifest.summary = appendSummary(manifest.summary, recommendation);
   manifest.metrics = runMetrics(manifest.toolRuns);

@@ -4,11 +4,14 @@ import { createTerminalPrompter } from "../autonomy/approval-prompter.ts";
 import { FileApprovalStore } from "../autonomy/approval-store.ts";
 import { approvalCachePath } from "../autonomy/xdg-paths.ts";
 import { ToolOrchestrator, type RetryInfo } from "../autonomy/tool-orchestrator.ts";
+import { BYTE_SIZE_HINT, parseByteSize } from "../core/byte-size.ts";
+import { UsageError } from "../core/errors.ts";
 import { EventStream } from "../core/event-stream.ts";
 import { LOG_PREFIX } from "../core/log-prefix.ts";
 import { configureRedaction } from "../core/redact.ts";
 import type { OrchestratorConfig } from "../core/schemas/config.ts";
 import { effectiveTaskId, resolveStoreRoots, type StoreRoots } from "../run/paths.ts";
+import { DEFAULT_MAX_OUTPUT_BYTES } from "../run/run-log.ts";
 import { resolveNotificationTargets, type NotificationTarget } from "../telemetry/notification-targets.ts";
 import { resolveTelemetrySettings } from "../telemetry/endpoint.ts";
 import { NOOP_TRACER } from "../telemetry/noop.ts";
@@ -54,6 +57,8 @@ export type InvocationInput = {
   notify?: readonly string[];
   otelEndpoint?: string | undefined;
   quiet?: boolean;
+  /** `--max-output-bytes` as given (issue 22.12). */
+  maxOutputBytes?: string | undefined;
 };
 
 /** Everything one CLI invocation (`exec`, `start`, `resume`) shares across its run(s). */
@@ -72,6 +77,8 @@ export type Invocation = {
   events: EventStream;
   cancel: CancelScope;
   logger: Logger;
+  /** How much output one run may leave in its logs: `--max-output-bytes`, env, config, or the default. */
+  maxOutputBytes: number;
 };
 
 /**
@@ -111,6 +118,7 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
           traceparent: input.env.TRACEPARENT,
           warn: logger.plain,
         });
+  const maxOutputBytes = resolveMaxOutputBytes(input.maxOutputBytes, input.env, cfg, config?.path);
   const retryTarget: Invocation["retryTarget"] = { current: null };
   const orchestrator = new ToolOrchestrator({
     policy: policy.policy,
@@ -132,7 +140,29 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
     events: new EventStream(),
     cancel: new CancelScope(),
     logger,
+    maxOutputBytes,
   };
+}
+
+/** `--max-output-bytes`, else `CODEX_ORCHESTRATOR_MAX_OUTPUT_BYTES`, else config `maxOutputBytes`, else 512 MiB. */
+function resolveMaxOutputBytes(
+  cli: string | undefined,
+  env: Record<string, string | undefined>,
+  config: OrchestratorConfig | undefined,
+  configPath: string | undefined,
+): number {
+  const sources: [string | number | undefined, string][] = [
+    [cli, "--max-output-bytes"],
+    [env.CODEX_ORCHESTRATOR_MAX_OUTPUT_BYTES, "CODEX_ORCHESTRATOR_MAX_OUTPUT_BYTES"],
+    [config?.maxOutputBytes, `config ${configPath ?? ""} /maxOutputBytes`],
+  ];
+  for (const [value, where] of sources) {
+    if (value === undefined || value === "") continue;
+    const bytes = typeof value === "number" ? (Number.isSafeInteger(value) && value > 0 ? value : null) : parseByteSize(value);
+    if (bytes === null) throw new UsageError(`Invalid value for ${where}: ${value} (expected ${BYTE_SIZE_HINT}).`);
+    return bytes;
+  }
+  return DEFAULT_MAX_OUTPUT_BYTES;
 }
 
 function safeUserConfig(env: Record<string, string | undefined>) {

@@ -62,7 +62,7 @@ export async function createPipelineRun(host: PipelineHost, input: NewRunInput):
 export function openRun(host: PipelineHost, store: ManifestStore, pipeline: PipelineDefinition, runSpan: RunSpan, depth: number): ActiveRun {
   const { invocation } = host;
   const m = store.manifest;
-  const log = new RunLog(runDir(invocation.roots, m.task_id, m.run_id));
+  const log = new RunLog(runDir(invocation.roots, m.task_id, m.run_id), { maxOutputBytes: invocation.maxOutputBytes });
   bindRunStore(store, log);
   const runtime: RunRuntime = {
     roots: invocation.roots,

@@ -28,6 +28,7 @@ export type ResumeRequest = {
   force: boolean;
   notify: string[];
   otelEndpoint?: string | undefined;
+  maxOutputBytes?: string | undefined;
 };
 
 /**
@@ -81,6 +82,7 @@ async function resumeLocked(request: ResumeRequest, found: FoundRun, hooks: Pipe
     approvalPolicy: recorded !== null && isApprovalPolicy(recorded) ? recorded : undefined,
     notify: request.notify,
     otelEndpoint: request.otelEndpoint,
+    maxOutputBytes: request.maxOutputBytes,
   });
   const pipelineId = found.manifest.pipeline_id;
   const resolved = findPipeline(invocation.config?.config ?? null, pipelineId);

@@ -15,6 +15,7 @@ export type StartRequest = {
   approvalPolicy?: string | undefined;
   notify: string[];
   otelEndpoint?: string | undefined;
+  maxOutputBytes?: string | undefined;
 };
 
 /**
@@ -29,6 +30,7 @@ export async function runStart(request: StartRequest, hooks: PipelineHooks = {})
     approvalPolicy: request.approvalPolicy,
     notify: request.notify,
     otelEndpoint: request.otelEndpoint,
+    maxOutputBytes: request.maxOutputBytes,
   });
   const { pipeline } = requireStages(resolvePipeline(invocation.config?.config ?? null, request.pipeline));
   const metadata = await loadTaskMetadata(invocation.roots.repo, invocation.taskId);

@@ -56,13 +56,31 @@ function encodeLine(line: string): Uint8Array {
 export const both = (a: Promise<void> | undefined, b: Promise<void> | undefined): Promise<void> | undefined =>
   a === undefined ? b : b === undefined ? a : Promise.all([a, b]).then(() => {});
 
-/** The log of one stage: each line goes to `runner.ndjson` and to `commands/NN-<slug>.ndjson`. */
+/** The default of `--max-output-bytes`: the output one run may leave in its logs (issue 22.12). */
+export const DEFAULT_MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
+
+/** The output budget of one run's logs, shared by its stages. */
+export type OutputBudget = { limit: number; used: number; dropped: number };
+
+/** The summary line of a run whose logs reached `--max-output-bytes`, or null when nothing was dropped. */
+export function outputDroppedLine(budget: OutputBudget): string | null {
+  if (budget.dropped === 0) return null;
+  return `Output over the ${budget.limit}-byte log limit (--max-output-bytes) was not recorded: ${budget.dropped} bytes dropped.`;
+}
+
+/**
+ * The log of one stage: each line goes to `runner.ndjson` and to `commands/NN-<slug>.ndjson`, except output chunks,
+ * which only the stage's file holds (issue 22.12: one copy of the output on disk, not four).
+ */
 export class StageLog {
+  private truncated = false;
+
   constructor(
     readonly index: number,
     private readonly runner: AppendFile,
     private readonly file: AppendFile,
     private readonly clock: () => Date,
+    private readonly budget: OutputBudget = { limit: Number.POSITIVE_INFINITY, used: 0, dropped: 0 },
   ) {}
 
   /** Absolute path of `commands/NN-<slug>.ndjson`. */
@@ -79,23 +97,29 @@ export class StageLog {
   }
 
   /**
-   * Appends the two lines of one output chunk (SPEC §9.7): `{...head, data, encoding?, timestamp, index}` and
-   * `{type: "command:<stream>", data, encoding?, timestamp, index}`, one timestamp. `data` arrives as bytes already
-   * escaped for JSON (`ChunkBytes.json`), so 8 KiB of output is copied into the buffers, never turned into strings.
-   * The data bytes were redacted before they were chunked (`OutputSink`); the JSON around them is redacted here.
+   * Appends the line of one output chunk, `{...head, data, encoding?, timestamp, index}`, to the stage's file. `data`
+   * arrives as bytes already escaped for JSON (`ChunkBytes.json`), so 8 KiB of output is copied into the buffer,
+   * never turned into a string. The data bytes were redacted before they were chunked (`OutputSink`); the JSON
+   * around them is redacted here. Past the run's output budget chunks are dropped (counted), after one
+   * `output:truncated` line in both files.
    */
   appendChunk(
-    head: LogFields & { stream: "stdout" | "stderr" },
+    head: LogFields & { stream: "stdout" | "stderr"; bytes?: number },
     json: Uint8Array,
     encoding: string | undefined,
     at: Date = this.clock(),
   ): Promise<void> | undefined {
+    const size = typeof head.bytes === "number" ? head.bytes : json.byteLength;
+    if (this.budget.used + size > this.budget.limit) {
+      this.budget.dropped += size;
+      if (this.truncated) return undefined;
+      this.truncated = true;
+      return this.append({ type: "output:truncated", stream: head.stream, limit_bytes: this.budget.limit, sequence: head.sequence }, at);
+    }
+    this.budget.used += size;
     const enc = encoding === undefined ? "" : `,"encoding":${JSON.stringify(encoding)}`;
     const tail = redactJson(`"${enc},"timestamp":"${isoTimestamp(at)}","index":${this.index}}\n`);
-    const first = [redactJson(`${JSON.stringify(head).slice(0, -1)},"data":"`), json, tail];
-    const second = [`{"type":"command:${head.stream}","data":"`, json, tail];
-    const a = both(this.runner.writeParts(first), this.file.writeParts(first));
-    return both(a, both(this.runner.writeParts(second), this.file.writeParts(second)));
+    return this.file.writeParts([redactJson(`${JSON.stringify(head).slice(0, -1)},"data":"`), json, tail]);
   }
 
   /** Redacts the line, encodes it once and hands the same bytes to both files (each copies them). */
@@ -132,14 +156,20 @@ export class RunLog {
   /** Every file this log opened, closed ones included: what `freeSpace` may cut. */
   private readonly files: AppendFile[] = [];
   private fault: StoreFault | null = null;
+  /** What the run's stages may still log of their output (`--max-output-bytes`). */
+  readonly output: OutputBudget;
   private readonly listeners = new Set<(fault: StoreFault) => void>();
 
   constructor(
     readonly runDir: string,
-    private readonly clock: () => Date = () => new Date(),
+    options: { clock?: () => Date; maxOutputBytes?: number } = {},
   ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.output = { limit: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, used: 0, dropped: 0 };
     this.runner = this.open(runFiles(runDir).runnerLog);
   }
+
+  private readonly clock: () => Date;
 
   private open(path: string): AppendFile {
     const file = new AppendFile(path, (error) => this.fail(error, path));
@@ -211,7 +241,7 @@ export class RunLog {
     const file = this.open(commandLogPath(this.runDir, index, stageId));
     if (this.fault !== null) file.stop();
     this.stages.add(file);
-    return new StageLog(index, this.runner, file, this.clock);
+    return new StageLog(index, this.runner, file, this.clock, this.output);
   }
 
   async flush(): Promise<void> {

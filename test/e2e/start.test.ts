@@ -101,16 +101,22 @@ describe("start: a successful run (checks 7–10)", () => {
     expect(summary.review.summary.split("\n")[0]).toBe("Diagnostics pipeline succeeded.");
 
     // Check 10: the stage logs.
-    const log = readFileSync(join(dir, "runner.ndjson"), "utf8");
+    // The stage's log holds every line; runner.ndjson all but the output chunks (one copy of the output, issue 22.12).
+    const log = readFileSync(join(dir, "commands/01-echo-ok.ndjson"), "utf8");
     const lines = log.trimEnd().split("\n").map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.type)).toEqual(["command:start", "exec:begin", "exec:chunk", "command:stdout", "exec:chunk", "command:stderr", "exec:end", "command:end"]);
+    expect(lines.map((l) => l.type)).toEqual(["command:start", "exec:begin", "exec:chunk", "exec:chunk", "exec:end", "command:end"]);
+    expect(lines.filter((l) => l.type === "exec:chunk").map((l) => [l.stream, l.data])).toEqual([
+      ["stdout", "ok\n"],
+      ["stderr", "warn\n"],
+    ]);
     for (const l of lines) {
       expect(typeof l.timestamp).toBe("string");
       expect(l.index).toBe(1);
       expect(Object.keys(l).slice(-2)).toEqual(["timestamp", "index"]);
     }
     expect(lines.filter((l) => l.type === "exec:chunk").map((l) => l.sequence)).toEqual([1, 2]);
-    expect(readFileSync(join(dir, "commands/01-echo-ok.ndjson"), "utf8")).toBe(log);
+    const runner = readFileSync(join(dir, "runner.ndjson"), "utf8");
+    expect(runner).toBe(log.split("\n").filter((l) => !l.includes('"type":"exec:chunk"')).join("\n"));
   });
 
   test("text output; --parent-run and --approval-policy are recorded", async () => {

@@ -15,7 +15,7 @@ const tempDir = useTempDirs();
 describe("run logs", () => {
   test("each stage line goes to runner.ndjson and commands/NN-<slug>.ndjson as {...fields, timestamp, index}", async () => {
     const dir = tempDir();
-    const log = new RunLog(dir, () => new Date("2025-01-01T00:00:00.000Z"));
+    const log = new RunLog(dir, { clock: () => new Date("2025-01-01T00:00:00.000Z") });
     const one = log.stage(1, "echo-ok");
     expect(one.path).toBe(join(dir, "commands/01-echo-ok.ndjson"));
     await one.append({ type: "command:start", command: "echo ok" });

@@ -27,6 +27,7 @@ export default defineCommand({
     "require-approval": { type: "boolean", description: "The command needs approval before it runs." },
     timeout: { type: "string", valueHint: "seconds", description: "Stop the command after this many seconds." },
     "output-schema": { type: "string", valueHint: "file", description: "Validate stdout as JSON against a JSON Schema." },
+    "max-output-bytes": { type: "string", valueHint: "size", description: "Output the run may leave in its logs (default 512MiB); the rest is dropped with a marker." },
     quiet: { type: "boolean", description: "Suppress the CLI's own warnings (and the interactive header/trailer)." },
   },
   async run({ rawArgs }) {
@@ -47,6 +48,7 @@ export default defineCommand({
         requireApproval: args.requireApproval,
         timeoutSeconds: args.timeoutSeconds,
         outputSchema: args.outputSchema,
+        maxOutputBytes: args.maxOutputBytes,
         notify: args.notify,
         otelEndpoint: args.otelEndpoint,
         quiet: args.quiet,

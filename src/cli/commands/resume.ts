@@ -17,6 +17,7 @@ const args = {
   force: { type: "boolean", description: "resume even if the heartbeat is fresh" },
   notify: { type: "string", description: "notification target; repeatable, comma-separated", valueHint: "target" },
   "otel-endpoint": { type: "string", description: "OTLP/HTTP traces endpoint", valueHint: "url" },
+  "max-output-bytes": { type: "string", description: "output one run may leave in its logs (default 512MiB)", valueHint: "size" },
 } as const;
 
 /** `resume [--run] <run-id>` (SPEC §5.4, §12): reruns the unfinished stages of a run; exit as for `start`. */
@@ -40,6 +41,7 @@ export default defineCommand({
         force: booleanOption(parsed, "force"),
         notify: notifyTargets(parsed),
         otelEndpoint: stringOption(parsed, "otel-endpoint"),
+        maxOutputBytes: stringOption(parsed, "max-output-bytes"),
       },
       {
         prepared(invocation) {

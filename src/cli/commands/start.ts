@@ -16,6 +16,7 @@ const args = {
   format: { type: "string", description: "text (default), json, or jsonl (stream every event)", valueHint: "json|text|jsonl" },
   notify: { type: "string", description: "notification target; repeatable, comma-separated", valueHint: "target" },
   "otel-endpoint": { type: "string", description: "OTLP/HTTP traces endpoint", valueHint: "url" },
+  "max-output-bytes": { type: "string", description: "output one run may leave in its logs (default 512MiB)", valueHint: "size" },
 } as const;
 
 export type PipelineFormat = "json" | "text" | "jsonl";
@@ -78,6 +79,7 @@ export default defineCommand({
         approvalPolicy: stringOption(parsed, "approval-policy"),
         notify: notifyTargets(parsed),
         otelEndpoint: stringOption(parsed, "otel-endpoint"),
+        maxOutputBytes: stringOption(parsed, "max-output-bytes"),
       },
       {
         prepared(invocation) {

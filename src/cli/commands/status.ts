@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { defineCommand } from "citty";
 import { RunFailedError, UsageError } from "../../core/errors.ts";
-import { validateTaskId } from "../../core/ids.ts";
+import { taskIdFromEnv, validateTaskId } from "../../core/ids.ts";
 import { LOG_PREFIX } from "../../core/log-prefix.ts";
 import { TERMINAL_STATUSES, formatStatusText, statusReport } from "../../pipeline/status-report.ts";
 import { resolveStoreRoots } from "../../run/paths.ts";
+import { latestRun } from "../../run/run-catalog.ts";
 import { findRun, reloadRun } from "../../run/run-lookup.ts";
 import { type ParsedArgs, booleanOption, formatOption, parseStrict, stringOption } from "../args.ts";
 import { stdoutStream } from "../output-stream.ts";
@@ -13,6 +14,7 @@ const args = {
   "run-id": { type: "positional", required: false, description: "run id (or --run)" },
   run: { type: "string", description: "run id", valueHint: "run-id" },
   task: { type: "string", description: "look only in this task", valueHint: "id" },
+  latest: { type: "boolean", description: "the newest top-level run of the task (--task, else MCP_RUNNER_TASK_ID)" },
   watch: { type: "boolean", description: "repeat until the run ends" },
   interval: { type: "string", description: "seconds between --watch updates (default 10)", valueHint: "seconds" },
   format: { type: "string", description: "json or text (default text)", valueHint: "json|text" },
@@ -31,18 +33,27 @@ export function intervalOption(parsed: ParsedArgs): number {
 
 /** `status [--run] <run-id>` (SPEC §5.3). */
 export default defineCommand({
-  meta: { name: "status", description: "Show the status of a run (--watch to follow it)." },
+  meta: { name: "status", description: "Show the status of a run (--latest: the task's newest; --watch to follow it)." },
   args,
   async run({ rawArgs }) {
     const parsed = parseStrict("status", args, rawArgs);
     const format = formatOption(parsed);
     const interval = intervalOption(parsed);
-    const runId = stringOption(parsed, "run") ?? parsed.positionals[0];
-    if (runId === undefined) throw new UsageError("status requires --run <run-id>.");
+    const given = stringOption(parsed, "run") ?? parsed.positionals[0];
+    const latest = booleanOption(parsed, "latest");
+    if (latest && given !== undefined) throw new UsageError("status takes a run id or --latest, not both.");
+    if (!latest && given === undefined) throw new UsageError("status requires --run <run-id>.");
     const taskOption = stringOption(parsed, "task");
     const task = taskOption === undefined ? undefined : validateTaskId(taskOption, "--task");
     const roots = resolveStoreRoots({ env: process.env, cwd: process.cwd() });
-    let run = await findRun(roots, runId, { task, env: process.env });
+    let runId = given as string;
+    if (latest) {
+      const taskId = task ?? taskIdFromEnv(process.env);
+      const newest = await latestRun(roots, taskId);
+      if (newest === null) throw new UsageError(`No runs for task '${taskId}' under ${roots.runs}.`);
+      runId = newest.runId;
+    }
+    let run = await findRun(roots, runId, { task: latest ? (task ?? taskIdFromEnv(process.env)) : task, env: process.env });
     while (true) {
       const report = await statusReport(roots, run);
       const text =

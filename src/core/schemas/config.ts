@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { BYTE_SIZE_HINT, parseByteSize } from "../byte-size.ts";
 
 /**
  * `codex.orchestrator.json` (SPEC §6.1, plus the optional keys of the autonomy and observability issues). Unknown keys
@@ -52,6 +53,8 @@ export const ConfigApprovalPolicy = v.picklist(
   ["untrusted", "on-failure", "on-request", "never"],
   'expected "untrusted", "on-failure", "on-request" or "never"',
 );
+
+const BYTE_SIZE_PROBLEM = `expected ${BYTE_SIZE_HINT}`;
 
 /** `http://…`, `https://…` or `cmd:<program>` (SPEC §19). */
 export const NOTIFICATION_TARGET = /^(https?:\/\/\S+|cmd:\S.*)$/;
@@ -160,5 +163,15 @@ export const OrchestratorConfig = looseObject({
   approvalPolicy: v.optional(ConfigApprovalPolicy),
   sandbox: v.optional(ConfigSandboxMode),
   telemetry: v.optional(TelemetryConfig),
+  /** Output one run may leave in its logs (issue 22.12): a byte count or a size string (`512MiB`). */
+  maxOutputBytes: v.optional(
+    v.union(
+      [
+        v.pipe(v.number(BYTE_SIZE_PROBLEM), v.integer(BYTE_SIZE_PROBLEM), v.gtValue(0, BYTE_SIZE_PROBLEM)),
+        v.pipe(v.string(BYTE_SIZE_PROBLEM), v.check((s) => parseByteSize(s) !== null, BYTE_SIZE_PROBLEM)),
+      ],
+      BYTE_SIZE_PROBLEM,
+    ),
+  ),
 });
 export type OrchestratorConfig = v.InferOutput<typeof OrchestratorConfig>;
