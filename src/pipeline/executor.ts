@@ -1,5 +1,5 @@
 import type { CommandEntry } from "../core/schemas/manifest.ts";
-import { appendSummary } from "../core/summary.ts";
+import { appendSummary, statusLabel } from "../core/summary.ts";
 import { runPipelineCommandStage } from "./command-stage.ts";
 import { isKept } from "./resume-reset.ts";
 import type { ActiveRun, StageOutcome } from "./run-context.ts";
@@ -32,7 +32,7 @@ export async function executeStages(run: ActiveRun): Promise<ExecutorOutcome> {
     const entry = manifest.commands[i];
     if (entry === undefined) continue;
     if (isKept(entry)) {
-      notes.push(`${entry.title}: ${entry.status}`);
+      notes.push(`${entry.title}: ${statusLabel(entry.status)}`);
       continue;
     }
     if (cancel.cancelled) {
