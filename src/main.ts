@@ -4,7 +4,7 @@ import { CancelledError, ExitSignal, OrchestratorError, errorMessage } from "./c
 import { VERSION } from "./core/version.ts";
 import { renderCommandUsage } from "./cli/command-usage.ts";
 import { renderHelp } from "./cli/help.ts";
-import { findCommand } from "./cli/registry.ts";
+import { findCommand, unknownCommandLine } from "./cli/registry.ts";
 
 /**
  * Whether `process.stdout` was used. Its first use builds a Node stream (about 10 ms of module loading, measured), so
@@ -46,6 +46,9 @@ function writeOut(stream: NodeJS.WriteStream, text: string): Promise<void> {
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
+  // `help <command>` is that command's usage, like `<command> --help` (issue 22.9).
+  const topic = rest[0];
+  if (first === "help" && topic !== undefined && topic !== "help" && !topic.startsWith("-")) return commandHelp(topic);
   if (first === undefined || first === "help" || first === "--help" || first === "-h") {
     await writeOut(stdout(), await renderHelp());
     return 0;
@@ -55,11 +58,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const entry = findCommand(first);
-  if (entry === undefined) {
-    await writeOut(process.stderr, `Unknown command: ${first}\n`);
-    await writeOut(stdout(), await renderHelp());
-    return 2;
-  }
+  if (entry === undefined) return unknownCommand(first);
   const def = await entry.load();
   commandLoaded = true;
   if (wantsHelp(first, rest)) {
@@ -70,6 +69,21 @@ async function main(argv: string[]): Promise<number> {
   // (a descriptor writer), and never building process.stdout saves it start-up time.
   if (first !== "exec") stdout();
   await def.run?.({ rawArgs: rest, args: { _: rest }, cmd: def, data: undefined } as never);
+  return 0;
+}
+
+/** One stderr line (with a suggestion when a command name is close), exit 2; no help dump (issue 22.9). */
+async function unknownCommand(name: string): Promise<number> {
+  await writeOut(process.stderr, `${unknownCommandLine(name)}\n`);
+  return 2;
+}
+
+async function commandHelp(name: string): Promise<number> {
+  const entry = findCommand(name);
+  if (entry === undefined) return unknownCommand(name);
+  const def = await entry.load();
+  commandLoaded = true;
+  await writeOut(stdout(), `${await renderCommandUsage(name, def)}\n`);
   return 0;
 }
 

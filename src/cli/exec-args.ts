@@ -1,5 +1,5 @@
 import { UsageError } from "../core/errors.ts";
-import { validateTaskId } from "../core/ids.ts";
+import { validateSessionId, validateTaskId } from "../core/ids.ts";
 import { missingValueMessage } from "./args.ts";
 
 export type ExecOutputMode = "interactive" | "json" | "jsonl";
@@ -123,7 +123,7 @@ function applyStringOption(out: ExecArgs, name: string, value: string): void {
       out.task = validateTaskId(value, "--task");
       return;
     case "session":
-      out.session = validateTaskId(value, "--session");
+      out.session = validateSessionId(value, "--session");
       out.tty = true;
       return;
     case "sandbox":

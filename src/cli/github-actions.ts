@@ -12,6 +12,7 @@
 import { appendFileSync } from "node:fs";
 import { LOG_PREFIX } from "../core/log-prefix.ts";
 import type { CommandEntry, Manifest } from "../core/schemas/manifest.ts";
+import { statusLabel } from "../core/summary.ts";
 
 export type GithubActionsRun = {
   manifest: Manifest;
@@ -84,7 +85,8 @@ const STATUS_ICON: Record<string, string> = {
   succeeded: "✅",
   failed: "❌",
   cancelled: "🚫",
-  skipped: "⏭️",
+  // An allowed failure (`skipped` in the manifest), shown as `failed (allowed)`.
+  skipped: "⚠️",
   pending: "⏸️",
   running: "⏳",
   queued: "⏸️",
@@ -113,7 +115,7 @@ function cell(text: string): string {
 }
 
 function stageRow(entry: CommandEntry): string {
-  const status = `${STATUS_ICON[entry.status] ?? ""} ${entry.status}`.trim();
+  const status = `${STATUS_ICON[entry.status] ?? ""} ${statusLabel(entry.status)}`.trim();
   const exit = entry.exit_code === null ? "—" : String(entry.exit_code);
   const what = entry.kind === "subpipeline" ? `sub-pipeline${entry.sub_run_id ? ` \`${entry.sub_run_id}\`` : ""}` : "";
   const summary = [what, entry.summary ?? ""].filter(Boolean).join(" ");

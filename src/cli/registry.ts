@@ -26,3 +26,40 @@ export const COMMANDS: CommandEntry[] = [
 export function findCommand(name: string): CommandEntry | undefined {
   return COMMANDS.find((c) => c.name === name);
 }
+
+/**
+ * The error line of an unknown command (issue 22.9): one line, with the nearest command name when one is close
+ * (at most 2 edits, a swap of neighbours counting as one: `exce` → `exec`), instead of the whole help.
+ */
+export function unknownCommandLine(name: string): string {
+  const suggestion = nearestCommand(name);
+  return suggestion === null
+    ? `Unknown command '${name}'. Run 'codex-orchestrator help' to list the commands.`
+    : `Unknown command '${name}'. Did you mean '${suggestion}'?`;
+}
+
+function nearestCommand(name: string): string | null {
+  let best: { name: string; distance: number } | null = null;
+  for (const c of [...COMMANDS.map((c) => c.name), "help"]) {
+    const distance = editDistance(name.toLowerCase(), c);
+    if (distance <= Math.min(2, Math.floor(c.length / 2)) && (best === null || distance < best.distance)) best = { name: c, distance };
+  }
+  return best?.name ?? null;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of adjacent characters. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[];
+      const prev = d[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+      }
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}

@@ -1,7 +1,7 @@
 import { UsageError } from "./errors.ts";
 
 /** Where a task id came from; named in the error message (SPEC §3.2). */
-export type TaskIdSource = "--task" | "MCP_RUNNER_TASK_ID" | "manifest task_id" | "--session";
+export type TaskIdSource = "--task" | "MCP_RUNNER_TASK_ID" | "manifest task_id";
 
 export const DEFAULT_TASK_ID = "0101";
 const RUN_ID_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-[0-9a-f]{8}$/;
@@ -22,6 +22,16 @@ export function validateTaskId(value: unknown, source: TaskIdSource): string {
   return value as string;
 }
 
+/**
+ * A session id: the task id rule (it names a directory). The message calls it a session id and names where it came
+ * from — `--session`, or the `<id>` argument of `session <action>` (issue 22.9).
+ */
+export function validateSessionId(value: unknown, source: string): string {
+  const problem = taskIdProblem(value);
+  if (problem !== null) throw new UsageError(`Invalid session ID "${String(value)}" from ${source}: ${problem}.`);
+  return value as string;
+}
+
 /** Task id from the environment: unset or empty → `0101`. */
 export function taskIdFromEnv(env: Record<string, string | undefined>): string {
   const raw = env.MCP_RUNNER_TASK_ID;
@@ -33,8 +43,11 @@ export function isRunId(value: string): boolean {
   return RUN_ID_PATTERN.test(value);
 }
 
-export function validateRunId(value: string): string {
-  if (!isRunId(value)) throw new UsageError(`Invalid run ID "${value}": expected YYYY-MM-DDTHH-MM-SS-mmmZ-xxxxxxxx.`);
+/** A run id from the command line (SPEC §3.3); `source` names the flag when it is not the run being addressed. */
+export function validateRunId(value: string, source?: string): string {
+  if (!isRunId(value)) {
+    throw new UsageError(`Invalid run ID "${value}"${source === undefined ? "" : ` from ${source}`}: expected YYYY-MM-DDTHH-MM-SS-mmmZ-xxxxxxxx.`);
+  }
   return value;
 }
 

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { RunFailedError, UsageError } from "../core/errors.ts";
 import { orphanGuard } from "./orphan-guard.ts";
+import { workingDirectoryProblem } from "./spawn-error.ts";
 import { CrlfNormalizer, HeadTailBuffer, OUTPUT_LIMIT_BYTES } from "./session-output.ts";
 import { SentinelStripper, ansiCQuote, isEnvName, newNonce, sentinelPrintfFormat, splitText } from "./session-sentinel.ts";
 import type { Sentinel } from "./session-sentinel.ts";
@@ -89,7 +90,8 @@ export class PtyShell {
   /** Starts a shell and waits until it is ready for commands. */
   static async start(options: PtyShellOptions = {}): Promise<PtyShell> {
     const cwd = options.cwd ?? process.cwd();
-    if (!existsSync(cwd)) throw new RunFailedError(`Cannot start session shell: working directory not found: ${cwd}`);
+    const problem = workingDirectoryProblem(cwd);
+    if (problem !== null) throw new RunFailedError(`Cannot start session shell: working directory ${problem}: ${cwd}`);
     const shell = new PtyShell(options, cwd);
     await shell.waitReady(options.readyTimeoutMs ?? 10_000);
     return shell;

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { type Socket, connect } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import * as v from "valibot";
 import { DEFAULT_TASK_ID } from "../core/ids.ts";
 import { LOG_PREFIX } from "../core/log-prefix.ts";
@@ -103,7 +103,8 @@ export async function shutdownHost(runsRoot: string, opts: HostClientOptions = {
 function creation(id: string, opts: SessionTarget) {
   const env: Record<string, string> = {};
   for (const [k, val] of Object.entries(opts.env ?? process.env)) if (typeof val === "string") env[k] = val;
-  return { task: opts.taskId ?? DEFAULT_TASK_ID, id, cwd: opts.cwd ?? process.cwd(), env };
+  // The host runs in `/`: a relative cwd is the caller's.
+  return { task: opts.taskId ?? DEFAULT_TASK_ID, id, cwd: resolve(opts.cwd ?? process.cwd()), env };
 }
 
 /** Sends one request and collects the answer, starting the host first when it is not running. */

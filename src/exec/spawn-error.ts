@@ -6,14 +6,23 @@ import { statSync } from "node:fs";
  */
 export type SpawnError = { message: string; exitCode: 127 | 126 | 1 };
 
-/** Checked before spawning, because the OS reports a missing cwd as ENOENT, indistinguishable from a missing program. */
+/**
+ * Checked before spawning, because the OS reports a missing cwd as ENOENT, indistinguishable from a missing program.
+ * A path that exists but is not a directory says so (issue 22.9), rather than "not found".
+ */
 export function checkWorkingDirectory(cwd: string): SpawnError | null {
+  const problem = workingDirectoryProblem(cwd);
+  return problem === null ? null : { message: `working directory ${problem}: ${cwd}`, exitCode: 1 };
+}
+
+/** Why `path` cannot be a working directory (`not found`, `is not a directory`), or null when it can. */
+export function workingDirectoryProblem(path: string): "not found" | "is not a directory" | null {
   try {
-    if (statSync(cwd).isDirectory()) return null;
+    return statSync(path).isDirectory() ? null : "is not a directory";
   } catch {
     // Missing or unreadable: reported the same way.
+    return "not found";
   }
-  return { message: `working directory not found: ${cwd}`, exitCode: 1 };
 }
 
 /** Turns whatever `Bun.spawn` threw into a SpawnError; never throws. */

@@ -1,4 +1,5 @@
 import { errorMessage } from "../core/errors.ts";
+import { statusLabel } from "../core/summary.ts";
 import type { SubpipelineStage } from "../core/schemas/config.ts";
 import type { CommandEntry } from "../core/schemas/manifest.ts";
 import { loadInstructions } from "../run/instructions.ts";
@@ -12,7 +13,7 @@ import { reviewSummary } from "./run-summary.ts";
 /**
  * A sub-pipeline stage (SPEC §9.6): a full child run in this process (same task, `parent_run_id` = this run), whose
  * `run` span is a child of the stage span. The parent entry takes the child's review summary and status
- * (`skipped` for an optional failure); a child that cannot start or crashes is an `Execution error`.
+ * (`skipped` for an optional failure, `failed (allowed)` in its note); a child that cannot start or crashes is an `Execution error`.
  */
 export async function runSubpipelineStage(parent: ActiveRun, def: SubpipelineStage, index: number, span: StageSpan): Promise<StageOutcome> {
   const { host, store } = parent;
@@ -76,7 +77,7 @@ export async function runSubpipelineStage(parent: ActiveRun, def: SubpipelineSta
       status: entry.status,
       exitCode: null,
       summary: entry.summary,
-      note: `${entry.title}: ${entry.status}`,
+      note: `${entry.title}: ${statusLabel(entry.status)}`,
       failure: def.optional ? null : { detail: `subpipeline:${def.pipeline}:error`, line: entry.summary },
     };
   } else {
@@ -87,7 +88,7 @@ export async function runSubpipelineStage(parent: ActiveRun, def: SubpipelineSta
       status: entry.status,
       exitCode: null,
       summary: entry.summary,
-      note: `${entry.title}: ${entry.status}`,
+      note: `${entry.title}: ${statusLabel(entry.status)}`,
       failure:
         entry.status === "failed" ? { detail: `subpipeline:${def.pipeline}:failed`, line: `Sub-pipeline '${def.pipeline}' failed.` } : null,
     };

@@ -1,5 +1,5 @@
 import type { CommandEntry } from "../core/schemas/manifest.ts";
-import { appendSummary } from "../core/summary.ts";
+import { appendSummary, statusLabel } from "../core/summary.ts";
 import { runPipelineCommandStage } from "./command-stage.ts";
 import { isKept } from "./resume-reset.ts";
 import type { ActiveRun, StageOutcome } from "./run-context.ts";
@@ -34,7 +34,7 @@ export async function executeStages(run: ActiveRun): Promise<ExecutorOutcome> {
     if (entry === undefined) continue;
     if (entry.id !== def.id) throw new Error(`stage '${def.id}' has no entry at position ${i + 1} (found '${entry.id}')`);
     if (isKept(entry)) {
-      notes.push(`${entry.title}: ${entry.status}`);
+      notes.push(`${entry.title}: ${statusLabel(entry.status)}`);
       continue;
     }
     if (cancel.cancelled) {

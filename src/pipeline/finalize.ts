@@ -59,7 +59,7 @@ export async function finalizeRun(run: ActiveRun, outcome: ExecutorOutcome): Pro
 
 /**
  * SPEC §9.1 step 6 up to `state.json` (notifications and the telemetry flush are the top-level command's):
- * RunSummary → `run-summary.json` and `run_summary_path`; the metrics line, then the guardrail warning and lines of
+ * RunSummary → `run-summary.json` and `run_summary_path`; the metrics line, then the guardrail lines of
  * §10.2 step 3 and `metrics_recorded`; the task state entry. Bookkeeping failures are warnings, never the result.
  */
 export async function recordRun(run: ActiveRun, notes: readonly string[]): Promise<Omit<RecordedRun, "crash">> {
@@ -82,10 +82,8 @@ export async function recordRun(run: ActiveRun, notes: readonly string[]): Promi
     const counts = guardrailCounts(manifest.commands);
     if (!guardrailsPresent(manifest.commands)) {
       const recommendation = guardrailRecommendation(counts);
-      if (recommendation !== null) {
-        warn(recommendation);
-        manifest.summary = appendSummary(manifest.summary, recommendation);
-      }
+      // Recorded, not printed (issue 22.8): a run without a spec guard has nothing to tell the terminal.
+      if (recommendation !== null) manifest.summary = appendSummary(manifest.summary, recommendation);
     }
     manifest.summary = upsertGuardrailLine(manifest.summary, guardrailLine(counts));
     manifest.metrics_recorded = true;

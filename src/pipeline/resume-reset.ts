@@ -1,4 +1,4 @@
-import { GUARDRAIL_FAILED, GUARDRAIL_MISSING, removeSummaryLines } from "../core/summary.ts";
+import { GUARDRAIL_FAILED, GUARDRAIL_MISSING, LEGACY_GUARDRAIL_LINES, removeSummaryLines } from "../core/summary.ts";
 import type { PipelineDefinition } from "../core/schemas/config.ts";
 import type { CommandEntry, Manifest } from "../core/schemas/manifest.ts";
 import type { Activity } from "../run/activity.ts";
@@ -48,7 +48,7 @@ export function applyResumeReset(manifest: Manifest, pipeline: PipelineDefinitio
   manifest.metrics_recorded = false;
   manifest.status = "in_progress";
   manifest.status_detail = "resuming";
-  const remove = new Set<string>([GUARDRAIL_MISSING, GUARDRAIL_FAILED]);
+  const remove = new Set<string>([GUARDRAIL_MISSING, GUARDRAIL_FAILED, ...LEGACY_GUARDRAIL_LINES]);
   for (const [i, entry] of manifest.commands.entries()) {
     if (isKept(entry)) continue;
     entry.error_file = null;

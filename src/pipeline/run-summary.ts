@@ -12,12 +12,18 @@ export type RunSummaryInput = {
   now: Date;
 };
 
-/** The 3-line review summary (SPEC §9.1 step 5); also a sub-pipeline entry's summary in its parent. */
+/**
+ * The 3-line review summary (SPEC §9.1 step 5); also a sub-pipeline entry's summary in its parent. The verdict names
+ * the run's own pipeline by title and id (issue 22.9; the SPEC said `Diagnostics pipeline` whatever ran).
+ */
 export function reviewSummary(manifest: Manifest): string {
+  const name = `Pipeline '${manifest.pipeline_title}' (${manifest.pipeline_id})`;
   const verdict =
     manifest.status === "succeeded"
-      ? "Diagnostics pipeline succeeded."
-      : "Diagnostics pipeline failed — inspect manifest for details.";
+      ? `${name} succeeded.`
+      : manifest.status === "cancelled"
+        ? `${name} was cancelled — inspect manifest for details.`
+        : `${name} failed — inspect manifest for details.`;
   return [verdict, `Manifest: ${manifest.artifact_root}/manifest.json`, `Runner log: ${manifest.log_path}`].join("\n");
 }
 

@@ -144,6 +144,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
       signal: attempt.signal,
       stdout: attempt.stdout,
       stderr: attempt.stderr,
+      timedOutAfterSeconds: attempt.timedOut ? (stage.timeoutSeconds ?? null) : null,
     });
     if (cancelled) status = "cancelled";
     else if (attempt.exitCode === 0 && !attempt.signal) status = "succeeded";

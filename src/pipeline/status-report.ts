@@ -1,3 +1,4 @@
+import { statusLabel } from "../core/summary.ts";
 import type { StatusReport } from "../core/schemas/reports.ts";
 import { readActivity } from "../run/activity.ts";
 import { type StoreRoots, rel } from "../run/paths.ts";
@@ -37,7 +38,7 @@ export function formatStatusText(report: StatusReport): string[] {
     "Commands:",
   ];
   for (const entry of report.commands) {
-    lines.push(`  [${entry.status}] ${entry.title}${entry.summary ? ` — ${entry.summary}` : ""}`);
+    lines.push(`  [${statusLabel(entry.status)}] ${entry.title}${entry.summary ? ` — ${entry.summary}` : ""}`);
   }
   return lines;
 }

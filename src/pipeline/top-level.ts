@@ -5,6 +5,7 @@ import { storeFaultLine } from "../run/run-log.ts";
 import { SessionManager } from "../exec/session-manager.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
 import { runSubpipelineStage } from "./child-run.ts";
+import { type FailureReport, describeFailure } from "./failure-report.ts";
 import type { RecordedRun } from "./finalize.ts";
 import type { Invocation } from "./invocation.ts";
 import { notifyPipelineRun } from "./pipeline-notify.ts";
@@ -23,6 +24,8 @@ export type PipelineResult = {
   /** The final manifest and its absolute path (GitHub Actions outputs). */
   manifest: Manifest;
   manifestPath: string;
+  /** The stage that failed the run (followed into child runs); null unless the run failed. */
+  failure: FailureReport | null;
 };
 
 /** Hooks of the command: renderers subscribe to `invocation.events` once the inputs are valid, before any run exists. */
@@ -70,6 +73,7 @@ export async function withPipelineHost(
       logPath: m.log_path,
       manifest: m,
       manifestPath: run.store.files.manifest,
+      failure: recorded.status === "failed" ? await describeFailure(invocation.roots, m) : null,
     };
   } finally {
     await host.sessions.disposeAll().catch(() => undefined);

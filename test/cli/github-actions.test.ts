@@ -134,7 +134,7 @@ describe("reportToGithubActions", () => {
     expect(summary).toContain(`Run \`${RUN_ID}\` · task \`t1\` · pipeline \`diagnostics\` · 2 m 07 s · exit code 1`);
     expect(summary).toContain("| 1 | Build \\| bundle | ✅ succeeded | 1.3 s | 0 | ok |");
     expect(summary).toContain("| 2 | Lint | ❌ failed | 350 ms | 3 | 2 errors, 50% done: a,b<br>second line |");
-    expect(summary).toContain("| 3 | Test | ⏭️ skipped | — | — |  |");
+    expect(summary).toContain("| 3 | Test | ⚠️ failed (allowed) | — | — |  |");
     expect(summary).toContain(`Manifest: \`${manifestPath}\``);
     expect(summary).toContain("Status detail: `stage:lint:failed`");
 

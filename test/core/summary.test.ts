@@ -5,6 +5,7 @@ import {
   excerpt,
   guardrailLine,
   stageSummary,
+  statusLabel,
   upsertGuardrailLine,
 } from "../../src/core/summary.ts";
 
@@ -17,6 +18,19 @@ test("stage summary rules in order", () => {
   expect(stageSummary({ ...base, stdout: " ok \n", stderr: "warn" })).toBe("ok");
   expect(stageSummary({ ...base, stderr: "warn\n" })).toBe("warn");
   expect(stageSummary(base)).toBe("Command completed with code 0");
+});
+
+test("a command the timeout ended says so (issue 22.11), with the configured seconds", () => {
+  const timedOut = { ...base, exitCode: null, signal: "SIGTERM", timedOutAfterSeconds: 0.5 };
+  expect(stageSummary(timedOut)).toBe("Command timed out after 0.5s");
+  expect(stageSummary({ ...timedOut, signal: "SIGKILL", stderr: "bye\n", timedOutAfterSeconds: 30 })).toBe("Command timed out after 30s — bye");
+  expect(stageSummary({ ...timedOut, summaryHint: "hint" })).toBe("hint");
+  // A command that caught SIGTERM and exited 0 did not fail: no timeout text.
+  expect(stageSummary({ ...base, stdout: "done", timedOutAfterSeconds: 1 })).toBe("done");
+});
+
+test("status labels: an allowed failure reads failed (allowed)", () => {
+  expect(["succeeded", "failed", "skipped", "cancelled", "pending"].map(statusLabel)).toEqual(["succeeded", "failed", "failed (allowed)", "cancelled", "pending"]);
 });
 
 test("excerpt cuts at 240 characters plus ellipsis", () => {
@@ -44,7 +58,8 @@ test("guardrail lines", () => {
   expect(guardrailLine(c)).toBe("Guardrails: spec-guard command not found.");
   expect(guardrailLine({ ...c, total: 2, failed: 1, passed: 1 })).toBe("Guardrails: spec-guard failed (1/2 failed).");
   expect(guardrailLine({ ...c, total: 1, passed: 1 })).toBe("Guardrails: spec-guard succeeded (1 passed).");
-  expect(guardrailLine({ ...c, total: 2, skipped: 2 })).toBe("Guardrails: spec-guard skipped (all 2 skipped).");
+  expect(guardrailLine({ ...c, total: 2, skipped: 2 })).toBe("Guardrails: spec-guard failed (allowed): 2/2 failed with allowFailure.");
+  expect(guardrailLine({ ...c, total: 2, passed: 1, skipped: 1 })).toBe("Guardrails: spec-guard partial (1 passed, 1 failed (allowed) of 2).");
   expect(guardrailLine({ ...c, total: 3, passed: 1, pending: 2 })).toBe("Guardrails: spec-guard partial (1 passed, 2 pending of 3).");
   expect(upsertGuardrailLine("x\nguardrails: old", "Guardrails: new")).toBe("x\nGuardrails: new");
 });

@@ -208,7 +208,7 @@ describe("runs are never left hanging (issue 22.6, 22.7)", () => {
     const { rmSync } = await import("node:fs");
     rmSync(join(w, "nap.flag"));
     const r = await runCli(["resume", runId], { cwd: w });
-    expect(r.code).toBe(0);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
     expect(manifestOf(w, runId).status).toBe("succeeded");
   });
 });

@@ -107,7 +107,7 @@ describe("session command (compiled binary)", () => {
       [[], "session requires a subcommand: start, list, exec, write or kill.\n"],
       [["exec"], "session exec requires a session id.\n"],
       [["exec", "s1"], "session exec requires a command.\n"],
-      [["exec", "bad id", "true"], `Invalid task ID "bad id" from --session: only letters, digits, '.', '_' and '-' are allowed.\n`],
+      [["exec", "bad id", "true"], `Invalid session ID "bad id" from the <id> argument of session exec: only letters, digits, '.', '_' and '-' are allowed.\n`],
       [["list", "--bogus"], "Unknown session option: --bogus\n"],
       [["exec", "s1", "--timeout", "-1", "true"], "Invalid value for --timeout: -1 (expected a positive number of seconds).\n"],
       [["exec", "s1", "echo", "extra"], "Unexpected argument: extra\n"],

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { GUARDRAIL_MISSING } from "../../src/core/summary.ts";
+import { GUARDRAIL_MISSING, LEGACY_GUARDRAIL_LINES } from "../../src/core/summary.ts";
 import type { PipelineDefinition } from "../../src/core/schemas/config.ts";
 import type { Manifest } from "../../src/core/schemas/manifest.ts";
 import { activeRunRefusal, applyResumeReset } from "../../src/pipeline/resume-reset.ts";
@@ -49,7 +49,7 @@ test("reset clears the failure lines and error files of the stages to rerun only
   const sub = { ...fakeEntry(3, "child", "failed", "Execution error: Pipeline 'nope' not found."), kind: "subpipeline" };
   const manifest = fakeManifest("t1", RUN, {
     status: "failed", status_detail: "stage:fail once:failed",
-    summary: ["Stage 'first' failed with exit code 9.", "Stage 'fail once' failed with exit code 3.", "Execution error: Pipeline 'nope' not found.", "Sub-pipeline 'nope' failed.", GUARDRAIL_MISSING, "Guardrails: spec-guard command not found.", "Run cancelled by SIGTERM."].join("\n"),
+    summary: ["Stage 'first' failed with exit code 9.", "Stage 'fail once' failed with exit code 3.", "Execution error: Pipeline 'nope' not found.", "Sub-pipeline 'nope' failed.", GUARDRAIL_MISSING, ...LEGACY_GUARDRAIL_LINES, "Guardrails: spec-guard command not found.", "Run cancelled by SIGTERM."].join("\n"),
     commands: [{ ...fakeEntry(1, "first", "succeeded", "first"), error_file: "keep.json" }, failed, sub],
   }) as Manifest;
   applyResumeReset(manifest, pipeline, { actor: "alice", reason: "retry", forced: false, now: new Date("2025-11-05T00:00:00.000Z") });

@@ -25,7 +25,7 @@ test("RunSummary of a successful run without a guardrail", () => {
   });
   expect(s.test).toEqual({ subtaskId: "p:a", success: false, reports: [{ name: "guardrails", status: "failed", details: "spec-guard step missing or failed" }], runId: RUN });
   expect(s.review).toEqual({
-    summary: `Diagnostics pipeline succeeded.\nManifest: .runs/t1/cli/${RUN}/manifest.json\nRunner log: .runs/t1/cli/${RUN}/runner.ndjson`,
+    summary: `Pipeline 'P' (p) succeeded.\nManifest: .runs/t1/cli/${RUN}/manifest.json\nRunner log: .runs/t1/cli/${RUN}/runner.ndjson`,
     decision: { approved: true, feedback: "A: a" },
   });
   expect(s.timestamp).toBe("2025-11-04T02:45:13.000Z");
@@ -38,5 +38,7 @@ test("a failed run with a passing guardrail and no notes", () => {
   expect("notes" in s.plan || "notes" in s.build || "feedback" in s.review.decision).toBe(false);
   expect(s.test.reports[0]?.status).toBe("passed");
   expect(s.test.success).toBe(false);
-  expect(reviewSummary(manifest).split("\n")[0]).toBe("Diagnostics pipeline failed — inspect manifest for details.");
+  expect(reviewSummary(manifest).split("\n")[0]).toBe("Pipeline 'P' (p) failed — inspect manifest for details.");
+  const cancelled = fakeManifest("t1", RUN, { status: "cancelled", pipeline_title: "Quick checks", pipeline_id: "checks" }) as Manifest;
+  expect(reviewSummary(cancelled).split("\n")[0]).toBe("Pipeline 'Quick checks' (checks) was cancelled — inspect manifest for details.");
 });

@@ -5,7 +5,7 @@ import { runResume } from "../../pipeline/resume-run.ts";
 import { booleanOption, parseStrict, stringOption } from "../args.ts";
 import { stdoutStream } from "../output-stream.ts";
 import type { ProgressRenderer } from "../renderers/progress.ts";
-import { attachPipelineOutput, notifyTargets } from "./start.ts";
+import { attachPipelineOutput, formatFailure, notifyTargets } from "./start.ts";
 
 const args = {
   "run-id": { type: "positional", required: false, description: "run id (or --run)" },
@@ -50,7 +50,9 @@ export default defineCommand({
       },
     );
     await (progress as ProgressRenderer | null)?.finish();
-    await stdoutStream.write(`Run resumed: ${result.runId}\nStatus: ${result.status}\n`);
+    const lines = [`Run resumed: ${result.runId}`, `Status: ${result.status}`];
+    if (result.failure !== null) lines.push(...formatFailure(result.failure));
+    await stdoutStream.write(`${lines.join("\n")}\n`);
     await stdoutStream.flush();
     reportToGithubActions(
       { manifest: result.manifest, manifestPath: result.manifestPath, exitCode: result.exitCode },

@@ -1,8 +1,10 @@
+import { resolve } from "node:path";
 import { type ArgsDef, defineCommand } from "citty";
 import { ExitSignal, UsageError } from "../../core/errors.ts";
-import { validateTaskId } from "../../core/ids.ts";
+import { validateSessionId } from "../../core/ids.ts";
 import { execInSession, killSession, listSessions, startSession, writeSession } from "../../exec/session-client.ts";
 import { runSessionHost } from "../../exec/session-host.ts";
+import { workingDirectoryProblem } from "../../exec/spawn-error.ts";
 import type { SessionSummary } from "../../exec/session-protocol.ts";
 import { effectiveTaskId, resolveStoreRoots } from "../../run/paths.ts";
 import { type ParsedArgs, booleanOption, formatOption, parseStrict, stringOption } from "../args.ts";
@@ -41,7 +43,7 @@ export default defineCommand({
     if (action === "host") return host(parsed);
     const runs = resolveStoreRoots({ env: process.env, cwd: process.cwd() }).runs;
     const taskId = effectiveTaskId(stringOption(parsed, "task"), process.env);
-    const cwd = stringOption(parsed, "cwd");
+    const cwd = directoryOption(parsed, "cwd");
     const base = { taskId, ...(cwd === undefined ? {} : { cwd }) };
     switch (action) {
       case "start": {
@@ -114,7 +116,17 @@ async function host(parsed: ParsedArgs): Promise<void> {
 
 function sessionId(action: string, id: string | undefined): string {
   if (id === undefined) throw new UsageError(`session ${action} requires a session id.`);
-  return validateTaskId(id, "--session");
+  return validateSessionId(id, `the <id> argument of session ${action}`);
+}
+
+/** A directory option (`--cwd`): what it names must be a directory; one line naming the flag and value otherwise. */
+function directoryOption(parsed: ParsedArgs, name: string): string | undefined {
+  const raw = stringOption(parsed, name);
+  if (raw === undefined) return undefined;
+  const problem = workingDirectoryProblem(raw);
+  if (problem === "is not a directory") throw new UsageError(`Invalid value for --${name}: ${raw} (not a directory).`);
+  if (problem !== null) throw new UsageError(`Invalid value for --${name}: ${raw} (no such directory).`);
+  return resolve(raw);
 }
 
 function noExtra(input: string | undefined, tail: string[]): void {

@@ -1,6 +1,8 @@
 import { defineCommand } from "citty";
 import { reportToGithubActions } from "../github-actions.ts";
 import { ExitSignal, UsageError } from "../../core/errors.ts";
+import { validateRunId } from "../../core/ids.ts";
+import type { FailureReport } from "../../pipeline/failure-report.ts";
 import type { Invocation } from "../../pipeline/invocation.ts";
 import { runStart } from "../../pipeline/start-run.ts";
 import type { PipelineResult } from "../../pipeline/top-level.ts";
@@ -27,6 +29,12 @@ export function pipelineFormat(parsed: ParsedArgs): PipelineFormat {
   if (value === undefined || value === "text") return "text";
   if (value === "json" || value === "jsonl") return value;
   throw new UsageError(`Invalid value for --format: ${value} (expected json, text or jsonl).`);
+}
+
+/** `--parent-run`: a run id (SPEC §3.3; issue 22.9: it was stored unchecked), checked before anything is written. */
+function parentRunOption(parsed: ParsedArgs): string | undefined {
+  const value = stringOption(parsed, "parent-run");
+  return value === undefined ? undefined : validateRunId(value, "--parent-run");
 }
 
 /** `--notify` values: repeatable, each comma-separated; trimmed, empty entries dropped. */
@@ -58,7 +66,24 @@ function resultText(result: PipelineResult, format: PipelineFormat): string {
     const doc = { run_id: result.runId, status: result.status, artifact_root: result.artifactRoot, manifest, log_path: result.logPath };
     return `${JSON.stringify(doc, null, 2)}\n`;
   }
-  return `Run started: ${result.runId}\nStatus: ${result.status}\nManifest: ${manifest}\nLog: ${result.logPath}\n`;
+  const lines = [`Run started: ${result.runId}`, `Status: ${result.status}`, `Manifest: ${manifest}`, `Log: ${result.logPath}`];
+  if (result.failure !== null) lines.push(...formatFailure(result.failure));
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The text lines about the stage that failed a run (issue 22.8), after `start`/`resume`'s own lines: which stage
+ * (`parent › child` through sub-pipelines), its exit code and reason, the first lines of its stderr, its error file.
+ */
+export function formatFailure(report: FailureReport): string[] {
+  const exit = report.exitCode === null ? "" : ` (exit code ${report.exitCode})`;
+  // `Exited with code <n>` only repeats the exit code.
+  const reason = report.reason !== null && !/^Exited with code -?\d+$/.test(report.reason) ? `: ${report.reason}` : "";
+  const lines = [`Failed stage: ${report.stages.join(" › ")}${exit}${reason}`];
+  for (const line of report.stderr) lines.push(`  ${line}`);
+  if (report.moreStderrLines > 0) lines.push(`  … ${report.moreStderrLines} more line${report.moreStderrLines === 1 ? "" : "s"} in the error file`);
+  if (report.errorFile !== null) lines.push(`Error file: ${report.errorFile}`);
+  return lines;
 }
 
 /** `start [pipeline]` (SPEC §5.1): runs the whole pipeline, then prints the result; exit 0/1/130/143. */
@@ -75,7 +100,7 @@ export default defineCommand({
         cwd: process.cwd(),
         pipeline: parsed.positionals[0],
         task: stringOption(parsed, "task"),
-        parentRun: stringOption(parsed, "parent-run"),
+        parentRun: parentRunOption(parsed),
         approvalPolicy: stringOption(parsed, "approval-policy"),
         notify: notifyTargets(parsed),
         otelEndpoint: stringOption(parsed, "otel-endpoint"),

@@ -1,5 +1,6 @@
 import type { EventSubscriber } from "../../core/event-stream.ts";
 import type { OrchestratorEvent } from "../../core/schemas/events.ts";
+import { statusLabel } from "../../core/summary.ts";
 import type { OutputStream } from "../output-stream.ts";
 
 /** consola-style spinner frames and final marks. */
@@ -10,7 +11,9 @@ const MARKS: Record<string, string> = {
   skipped: "\x1b[33m○\x1b[39m",
   cancelled: "\x1b[33m⊘\x1b[39m",
 };
-const PLAIN_MARKS: Record<string, string> = { succeeded: "ok", failed: "FAILED", skipped: "skipped", cancelled: "cancelled" };
+// `skipped` is the record of a stage that failed with `allowFailure` (or an optional sub-pipeline): it reads
+// `failed (allowed)` (issue 22.11).
+const PLAIN_MARKS: Record<string, string> = { succeeded: "ok", failed: "FAILED", skipped: statusLabel("skipped"), cancelled: "cancelled" };
 const FRAME_MS = 80;
 
 export type ProgressOptions = {
@@ -104,7 +107,8 @@ export function createProgressRenderer(options: ProgressOptions): ProgressRender
     if (options.mode === "tty") {
       closeLine();
       const mark = MARKS[p.status] ?? "•";
-      out.write(`${indent(done.depth)}${mark} ${done.title} \x1b[2m${elapsed}\x1b[22m\n`);
+      const note = p.status === "skipped" ? ` \x1b[33m${statusLabel(p.status)}\x1b[39m` : "";
+      out.write(`${indent(done.depth)}${mark} ${done.title}${note} \x1b[2m${elapsed}\x1b[22m\n`);
       if (stack.length === 0) stopTimer();
       else drawSpinner();
     } else {

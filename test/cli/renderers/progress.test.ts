@@ -39,13 +39,14 @@ describe("progress renderer", () => {
     const events = new EventStream();
     const progress = createProgressRenderer({ out, mode: "tty" });
     events.subscribe(progress.onEvent);
-    await drive(events, [["child", "a", "Build", "succeeded"], ["child", "b", "Test", "failed"]]);
+    await drive(events, [["child", "a", "Build", "succeeded"], ["child", "b", "Test", "failed"], ["child", "c", "Lint", "skipped"]]);
     await progress.finish();
     const written = text();
     expect(written).toMatch(new RegExp(`[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]${ESC}\\[39m Build ${ESC}\\[2m\\d+ms`));
     const plain = written.replace(ANSI, "");
-    const finals = plain.split(/[\r\n]/).filter((l) => /^\s*[✔✖▸]/.test(l));
-    expect(finals).toEqual(["▸ Sub", "  ✔ Build 1.2s", "  ✖ Test 1.2s", "✔ Sub 1.2s"]);
+    const finals = plain.split(/[\r\n]/).filter((l) => /^\s*[✔✖○▸]/.test(l));
+    // An allowed failure (`skipped` in the event) reads `failed (allowed)`.
+    expect(finals).toEqual(["▸ Sub", "  ✔ Build 1.2s", "  ✖ Test 1.2s", "  ○ Lint failed (allowed) 1.2s", "✔ Sub 1.2s"]);
     expect(written.endsWith("\n") || written.endsWith("\r\x1b[2K")).toBe(true);
   });
 
@@ -56,7 +57,7 @@ describe("progress renderer", () => {
     events.subscribe(progress.onEvent);
     await drive(events, [["child", "a", "Build", "skipped"]]);
     await progress.finish();
-    expect(text()).toBe("▸ Sub\n  ▸ Build\n  skipped Build (1.2s)\nok Sub (1.2s)\n");
+    expect(text()).toBe("▸ Sub\n  ▸ Build\n  failed (allowed) Build (1.2s)\nok Sub (1.2s)\n");
   });
 
   test("elapsed time formats", () => {
