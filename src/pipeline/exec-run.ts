@@ -1,11 +1,10 @@
 import { cancelExitCode } from "../core/cancel-signal.ts";
 import { removeRunOwner, writeRunOwner } from "../run/run-owner.ts";
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { resolveSandboxMode } from "../autonomy/approval-policy.ts";
-import { RunFailedError, UsageError, errorMessage } from "../core/errors.ts";
+import { RunFailedError, errorMessage } from "../core/errors.ts";
 import { newRunId } from "../core/ids.ts";
-import type { OutputSchema, OutputValidation } from "../core/output-schema.ts";
+import type { OutputValidation } from "../core/output-schema.ts";
 import type { OrchestratorEvent, RunSummaryPayload } from "../core/schemas/events.ts";
 import type { CommandEntry, Manifest } from "../core/schemas/manifest.ts";
 import { appendSummary, displayString } from "../core/summary.ts";
@@ -20,6 +19,7 @@ import { targetsForStatus } from "../telemetry/notification-targets.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
 import { stringEnv } from "../platform/env.ts";
 import { type Invocation, prepareInvocation } from "./invocation.ts";
+import { type OutputCheck, StdoutCapture, checkOutput, readOutputSchema } from "./output-validation.ts";
 import { runMetrics } from "./run-metrics.ts";
 import type { CommandStage, RunRuntime } from "./stage-context.ts";
 import { type StageResult, runCommandStage } from "./stage-runner.ts";
@@ -53,7 +53,15 @@ export type ExecHooks = {
   summary(event: OrchestratorEvent, trailer: { runId: string; status: string; manifest: string; log: string }): Promise<void>;
 };
 
-export type ExecOutcome = { exitCode: number; runId: string; status: string; manifestPath: string; manifest: Manifest };
+export type ExecOutcome = {
+  exitCode: number;
+  runId: string;
+  status: string;
+  manifestPath: string;
+  manifest: Manifest;
+  /** The error line of a run that failed without its command failing (an `--output-schema` mismatch), for stderr. */
+  failure: string | null;
+};
 
 /** `exec` (SPEC §14.1): a one-stage run of argv, spawned directly. Returns the process exit code. */
 export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<ExecOutcome> {
@@ -68,13 +76,16 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     maxOutputBytes: request.maxOutputBytes,
   });
   const { roots, logger } = invocation;
-  const outputSchema = request.outputSchema === undefined ? null : await readOutputSchema(resolve(request.cwd, request.outputSchema));
+  const schemaPath = request.outputSchema === undefined ? null : resolve(request.cwd, request.outputSchema);
+  const outputSchema = schemaPath === null ? null : await readOutputSchema(schemaPath);
   // `--sandbox`, else the user-global `sandboxMode` (exec has no stage or pipeline config of its own).
   const sandboxMode = resolveSandboxMode({ cli: request.sandbox, userConfig: invocation.userConfig });
   const shell = displayString(request.argv);
   const commandCwd = request.commandCwd === undefined ? roots.repo : resolve(request.cwd, request.commandCwd);
   const instructions = await loadInstructions(roots.repo);
   await hooks.prepared(invocation, shell);
+  const capture = outputSchema === null ? null : new StdoutCapture();
+  if (capture !== null) invocation.events.subscribe(capture.onEvent);
 
   const runId = newRunId();
   let store: ManifestStore;
@@ -170,12 +181,28 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   const manifest = store.manifest;
   const entry = manifest.commands[0] as CommandEntry;
   const cancelledBy = invocation.cancel.signal;
-  manifest.status = cancelledBy ? "cancelled" : entry.status === "succeeded" ? "succeeded" : "failed";
-  manifest.status_detail = cancelledBy ? `cancelled:${cancelledBy}` : entry.status === "failed" ? "exec-failed" : null;
+  // --output-schema: the whole stdout of the command, unless it never ran or the run was cancelled.
+  let check: OutputCheck | null = null;
+  if (outputSchema !== null && capture !== null && schemaPath !== null) {
+    const ran = result.attempt !== null && !result.attempt.spawnError && !cancelledBy;
+    check = checkOutput(outputSchema, schemaPath, rel(roots, schemaPath), capture, ran);
+  }
+  // A mismatch fails a run whose command succeeded (exit 1, one stderr line); a failed command keeps its own failure.
+  const schemaFailure = entry.status === "succeeded" && !cancelledBy ? (check?.failure ?? null) : null;
+  manifest.status = cancelledBy ? "cancelled" : entry.status === "succeeded" && schemaFailure === null ? "succeeded" : "failed";
+  manifest.status_detail = cancelledBy
+    ? `cancelled:${cancelledBy}`
+    : entry.status === "failed"
+      ? "exec-failed"
+      : schemaFailure !== null
+        ? "output-schema-failed"
+        : null;
   manifest.summary = entry.summary;
+  if (schemaFailure !== null) manifest.summary = appendSummary(manifest.summary, schemaFailure);
   if (cancelledBy) manifest.summary = appendSummary(manifest.summary, `Run cancelled by ${cancelledBy}.`);
   const dropped = outputDroppedLine(log.output);
   if (dropped !== null) manifest.summary = appendSummary(manifest.summary, dropped);
+  if (check !== null) manifest.output_validation = check.record;
   manifest.completed_at = new Date().toISOString();
   manifest.metrics = runMetrics(manifest.toolRuns);
   await heartbeat.stop();
@@ -183,8 +210,7 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
 
   // run:summary → notifications → print (§14.1 step 5).
   const status = manifest.status as "succeeded" | "failed" | "cancelled";
-  const validation = outputSchema && result.attempt ? outputSchema.check(result.attempt.stdout) : null;
-  const payload = summaryPayload(invocation, store, stage, result, validation, status, request);
+  const payload = summaryPayload(invocation, store, stage, result, check?.validation ?? null, status, request);
   const event = invocation.events.envelope("run:summary", payload);
   if (targetsForStatus(invocation.notifyTargets, status).length > 0) {
     // Loaded here, not at start-up: it pulls in node:http, node:https and node:child_process (several ms to load,
@@ -220,20 +246,9 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
 
   let exitCode: number;
   if (cancelledBy) exitCode = cancelExitCode(cancelledBy);
+  else if (schemaFailure !== null) exitCode = 1;
   else exitCode = entry.exit_code ?? 1;
-  return { exitCode, runId, status, manifestPath: `${dir}/manifest.json`, manifest };
-}
-
-/** Loaded only with --output-schema: the JSON Schema validator is not needed otherwise. */
-async function readOutputSchema(path: string): Promise<OutputSchema> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new UsageError(`Invalid output schema ${path}: ${errorMessage(error)}`);
-  }
-  const { OutputSchema } = await import("../core/output-schema.ts");
-  return new OutputSchema(text, path);
+  return { exitCode, runId, status, manifestPath: `${dir}/manifest.json`, manifest, failure: schemaFailure };
 }
 
 function summaryPayload(

@@ -64,6 +64,11 @@ export default defineCommand({
         },
       },
     );
+    // The one error line of a run failed by --output-schema (not a warning: --quiet keeps it, SPEC §14.7).
+    if (outcome.failure !== null) {
+      await stderrStream.write(`${outcome.failure}\n`);
+      await stderrStream.flush();
+    }
     reportToGithubActions(
       { manifest: outcome.manifest, manifestPath: outcome.manifestPath, exitCode: outcome.exitCode },
       { machineOutput: mode !== "interactive", stdout: (text) => void stdoutStream.write(text) },

@@ -64,6 +64,21 @@ export const InstructionsRecord = v.looseObject({
 });
 export type InstructionsRecord = v.InferOutput<typeof InstructionsRecord>;
 
+/**
+ * `exec --output-schema` (issue 22): how the command's stdout fared against the schema. Only written by an exec run
+ * given a schema; `status` is `valid`, `invalid` (errors[0] is the first mismatch; invalid JSON is one error at `""`),
+ * `too-large` (stdout over `max_bytes`, not validated) or `not-checked` (the command never ran, or the run was cancelled).
+ */
+export const OutputValidationRecord = v.looseObject({
+  schema: v.string(),
+  status: v.picklist(["valid", "invalid", "too-large", "not-checked"]),
+  stdout_bytes: NonNegativeInt,
+  max_bytes: PositiveInt,
+  errors: v.array(v.looseObject({ path: v.string(), message: v.string() })),
+  error_count: NonNegativeInt,
+});
+export type OutputValidationRecord = v.InferOutput<typeof OutputValidationRecord>;
+
 /** The run manifest `<rundir>/manifest.json` (SPEC §8.1); keys in the order they are written. */
 export const Manifest = v.looseObject({
   version: v.literal(1),
@@ -103,5 +118,6 @@ export const Manifest = v.looseObject({
   toolRuns: v.array(ToolRunRecord),
   metrics: v.nullable(RunMetrics),
   notifications: v.nullable(NotificationsRecord),
+  output_validation: v.optional(OutputValidationRecord),
 });
 export type Manifest = v.InferOutput<typeof Manifest>;
