@@ -13,6 +13,8 @@ export type ExecArgs = {
   cwd?: string;
   task?: string;
   tty: boolean;
+  /** `--stdin` (true) / `--no-stdin` (false); null: pass stdin through unless it is a terminal (`resolveExecStdin`). */
+  stdin: boolean | null;
   session?: string;
   sandbox?: string;
   approvalPolicy?: string;
@@ -35,7 +37,7 @@ const STRING_OPTIONS = new Set([
   "output-schema",
   "max-output-bytes",
 ]);
-const BOOLEAN_OPTIONS = new Set(["jsonl", "tty", "quiet", "require-approval"]);
+const BOOLEAN_OPTIONS = new Set(["jsonl", "tty", "stdin", "quiet", "require-approval"]);
 const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"];
 
 /**
@@ -43,7 +45,7 @@ const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"];
  * starting with `--` is a command argument; options are recognised anywhere before `--`.
  */
 export function parseExecArgs(raw: readonly string[]): ExecArgs {
-  const out: ExecArgs = { argv: [], mode: null, jsonStyle: "pretty", notify: [], tty: false, requireApproval: false, quiet: false };
+  const out: ExecArgs = { argv: [], mode: null, jsonStyle: "pretty", notify: [], tty: false, stdin: null, requireApproval: false, quiet: false };
   const setMode = (mode: "json" | "jsonl") => {
     if (out.mode !== null && out.mode !== mode) throw new UsageError(`Cannot combine --${mode} with other output modes.`);
     out.mode = mode;
@@ -63,6 +65,11 @@ export function parseExecArgs(raw: readonly string[]): ExecArgs {
     const eq = arg.indexOf("=");
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (name === "no-stdin") {
+      if (inline !== undefined) throw new UsageError("--no-stdin takes no value.");
+      out.stdin = false;
+      continue;
+    }
     if (name === "json") {
       setMode("json");
       if (inline !== undefined) {
@@ -85,6 +92,7 @@ export function parseExecArgs(raw: readonly string[]): ExecArgs {
       if (name === "jsonl") {
         if (value) setMode("jsonl");
       } else if (name === "tty") out.tty = value;
+      else if (name === "stdin") out.stdin = value;
       else if (name === "quiet") out.quiet = value;
       else out.requireApproval = value;
       continue;
@@ -102,7 +110,19 @@ export function parseExecArgs(raw: readonly string[]): ExecArgs {
     applyStringOption(out, name, value);
   }
   if (out.argv.length === 0) throw new UsageError("exec requires a command to run.");
+  if (out.stdin === true && out.tty) {
+    throw new UsageError(`Cannot combine --stdin with ${out.session === undefined ? "--tty" : "--session"} (the command's stdin is the pseudo-terminal).`);
+  }
   return out;
+}
+
+/**
+ * Whether the command gets the orchestrator's stdin (issue 22.10): `--stdin` / `--no-stdin`, else yes unless stdin is
+ * a terminal (a command reading it would wait for the user, who is not expected to type) — and never under a TTY.
+ */
+export function resolveExecStdin(args: Pick<ExecArgs, "stdin" | "tty">, stdinIsTerminal: boolean): boolean {
+  if (args.tty) return false;
+  return args.stdin ?? !stdinIsTerminal;
 }
 
 function applyStringOption(out: ExecArgs, name: string, value: string): void {

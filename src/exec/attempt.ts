@@ -13,6 +13,11 @@ export type AttemptSpec = {
   env: Record<string, string>;
   /** Run on a fresh pseudo-terminal; stdout and stderr are then one stream reported as "stdout". */
   tty?: { cols: number; rows: number };
+  /**
+   * The command's stdin: `"inherit"` passes the orchestrator's own stdin through (`exec`, issue 22.10); default
+   * `/dev/null`. Ignored with `tty` (the command's stdin is then the pseudo-terminal).
+   */
+  stdin?: "inherit" | "ignore";
   /** Past it: SIGTERM to the process group, SIGKILL after `graceMs`; `timedOut` is then true. */
   timeoutMs?: number;
   /** Delay between the first signal (timeout or cancel) and SIGKILL. */

@@ -130,6 +130,17 @@ export function makeChunk(stream: OutputStream, raw: Uint8Array): OutputChunk {
   return new OutputChunk(stream, raw);
 }
 
+/**
+ * A copy of `buf[start, end)` in a buffer of its own. Not `buf.slice()`: on a Node `Buffer` (what Bun's PTY callback
+ * hands out) `slice` is a view, and the read buffer is released right after chunking (issue 22.3: every PTY chunk was
+ * lost that way).
+ */
+function copyOf(buf: Uint8Array, start: number, end: number): Uint8Array {
+  const copy = new Uint8Array(end - start);
+  copy.set(buf.subarray(start, end));
+  return copy;
+}
+
 export class Utf8Chunker {
   /** An incomplete trailing sequence (≤ 3 bytes) carried to the next read. */
   private pending: Uint8Array | null = null;
@@ -151,7 +162,7 @@ export class Utf8Chunker {
     const end = incompleteTail(buf, 0, buf.byteLength);
     if (end < buf.byteLength) {
       // Copy: the carried bytes must not alias a buffer the reader may reuse.
-      this.pending = buf.slice(end);
+      this.pending = copyOf(buf, end, buf.byteLength);
     }
     const chunks: OutputChunk[] = [];
     let start = 0;
@@ -163,7 +174,7 @@ export class Utf8Chunker {
         if (back > start) cut = back;
       }
       // A copy, not a view: the read buffer is released right after chunking (see OutputSink.write).
-      chunks.push(makeChunk(this.stream, buf.slice(start, cut)));
+      chunks.push(makeChunk(this.stream, copyOf(buf, start, cut)));
       start = cut;
     }
     return chunks;

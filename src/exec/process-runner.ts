@@ -15,7 +15,8 @@ import { orphanGuard } from "./orphan-guard.ts";
 export type { AttemptResult, AttemptSpec, ChunkHandler, RunningAttempt } from "./attempt.ts";
 
 /**
- * Runs ONE attempt of a command (SPEC §9.3, §14): its own process group, stdin /dev/null, stdout/stderr piped and
+ * Runs ONE attempt of a command (SPEC §9.3, §14): its own process group, stdin /dev/null (or the orchestrator's own
+ * with `spec.stdin: "inherit"`), stdout/stderr piped and
  * cut into chunks handed to `onChunk` (awaited: a slow consumer slows the reads), bounded tails, timeout and
  * cancellation of the whole group. With `spec.tty` the command runs on a fresh PTY instead (`pty-once.ts`).
  * Never throws: a command that cannot start gives a result with `spawnError`.
@@ -36,13 +37,13 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
   const cwdError = checkWorkingDirectory(spec.cwd);
   if (cwdError !== null) return failed(cwdError);
 
-  let proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  let proc: Bun.Subprocess<"ignore" | "inherit", "pipe", "pipe">;
   try {
     orphanGuard.ready();
     proc = Bun.spawn(spec.argv, {
       cwd: spec.cwd,
       env: spec.env,
-      stdin: "ignore",
+      stdin: spec.stdin === "inherit" ? "inherit" : "ignore",
       stdout: "pipe",
       stderr: "pipe",
       // setsid(): a new session and process group, so signals reach every descendant via -pid.

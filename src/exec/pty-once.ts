@@ -44,8 +44,9 @@ export function startPtyAttempt(spec: AttemptSpec, onChunk: ChunkHandler): Runni
 
   const onData = (bytes: Uint8Array): void => {
     if (!accepting) return;
-    // Copied: the callback's buffer is not documented as ours to keep.
-    queue.push(bytes.slice());
+    // Copied: the callback's buffer is not documented as ours to keep (and the sink releases what it is given). Not
+    // `bytes.slice()`: the callback hands a Node Buffer, whose `slice` is a view of the same memory.
+    queue.push(new Uint8Array(bytes));
     queuedBytes += bytes.byteLength;
     if (!paused && queuedBytes > HIGH_WATER && group !== null && group.stoppingWith === null) {
       paused = group.signal("SIGSTOP");

@@ -32,6 +32,8 @@ export type ExecRequest = {
   task?: string | undefined;
   commandCwd?: string | undefined;
   tty: boolean;
+  /** The orchestrator's stdin goes to the command (`--stdin`, or by default when stdin is not a terminal; never with a TTY). */
+  stdin?: boolean;
   /** `--session <id>`: run inside that live shell of the session host. */
   session?: string | undefined;
   sandbox?: string | undefined;
@@ -146,6 +148,7 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     env: stringEnv(request.env),
     timeoutSeconds: request.timeoutSeconds ?? null,
     tty: request.tty && request.session === undefined ? { cols: 120, rows: 40 } : null,
+    stdin: request.stdin === true && !request.tty && request.session === undefined,
     session:
       request.session === undefined
         ? { id: crypto.randomUUID(), persisted: false, reused: false, shell: null }

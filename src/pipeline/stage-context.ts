@@ -50,6 +50,8 @@ export type CommandStage = {
   allowFailure?: boolean;
   timeoutSeconds?: number | null;
   tty?: { cols: number; rows: number } | null;
+  /** The orchestrator's stdin is passed through to the command (`exec`, not under a TTY); else /dev/null. */
+  stdin?: boolean;
   session: { id: string; persisted: boolean; reused: boolean; shell: ShellHandle | null };
   sandboxMode: SandboxMode | null;
   approvalRequired?: boolean;

@@ -31,7 +31,12 @@ export type CliProcessCallbacks = {
   close(exit: { code: number | null; signal: string | null; spawned: boolean }): void;
 };
 
-export type CliProcessOptions = { cwd?: string; env: Record<string, string> };
+export type CliProcessOptions = {
+  cwd?: string;
+  env: Record<string, string>;
+  /** Written to the CLI's stdin before it is closed (`exec --stdin` hands it to the command). */
+  input?: string | Uint8Array;
+};
 
 /** Keeps the last `limit` characters of stderr (the CLI's error line is at the end). */
 const STDERR_LIMIT = 64 * 1024;
@@ -146,10 +151,11 @@ export class CliProcess {
         }
       }
     };
-    // The CLI never reads stdin; closing it at once gives EOF to anything that tries. A write racing the child's
-    // exit fails with EPIPE, which must not become an uncaught exception.
+    // Only `exec` reads stdin (passing it to the command); closing it at once gives EOF to anything that tries. A
+    // write racing the child's exit fails with EPIPE, which must not become an uncaught exception.
     child.stdin?.on("error", () => {});
-    child.stdin?.end();
+    if (options.input === undefined) child.stdin?.end();
+    else child.stdin?.end(options.input);
     child.stdout?.on("data", (chunk: Uint8Array) => deliver(parser.push(chunk)));
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (chunk: string) => {

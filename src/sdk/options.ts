@@ -34,6 +34,11 @@ export type ExecOptions = RunOptions & {
   session?: string;
   /** `--tty`: run on a pseudo-terminal. */
   tty?: boolean;
+  /**
+   * `--stdin`: these bytes are the command's stdin (then end of input). Without it the command reads an empty stdin.
+   * Not with `tty` or `session` (the CLI refuses: the command's stdin is then the pseudo-terminal).
+   */
+  stdin?: string | Uint8Array;
   /** `--timeout`: seconds before the command gets SIGTERM (then SIGKILL). */
   timeout?: number;
   /** `--output-schema`: JSON Schema file that the command's stdout is validated against. */
@@ -64,6 +69,7 @@ export function execArgs(command: string, commandArgs: readonly string[], option
   if (options.sandbox !== undefined) args.push("--sandbox", options.sandbox);
   if (options.session !== undefined) args.push("--session", options.session);
   if (options.tty === true) args.push("--tty");
+  if (options.stdin !== undefined) args.push("--stdin");
   if (options.timeout !== undefined) args.push("--timeout", String(options.timeout));
   if (options.outputSchema !== undefined) args.push("--output-schema", options.outputSchema);
   if (options.quiet === true) args.push("--quiet");

@@ -147,7 +147,9 @@ export class Orchestrator {
   }
 
   #stream(args: string[], options: ExecOptions | StartOptions): RunHandle {
-    return new RunHandle(this.binary(), args, { cwd: this.#options.cwd, env: this.#env(options.env) }, options);
+    const input = "stdin" in options ? options.stdin : undefined;
+    const spawnOptions = { cwd: this.#options.cwd, env: this.#env(options.env), ...(input === undefined ? {} : { input }) };
+    return new RunHandle(this.binary(), args, spawnOptions, options);
   }
 
   async #run(args: string[], env?: EnvOverrides, signal?: AbortSignal) {

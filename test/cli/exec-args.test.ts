@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseExecArgs } from "../../src/cli/exec-args.ts";
+import { parseExecArgs, resolveExecStdin } from "../../src/cli/exec-args.ts";
 
 test("command words and options anywhere before --", () => {
   const a = parseExecArgs(["ls", "-la", "--jsonl", "--", "--all"]);
@@ -28,4 +28,22 @@ test("errors of SPEC §23 check 24", () => {
 test("notify lists are split, trimmed and collected", () => {
   const a = parseExecArgs(["--notify", "http://h/fail, http://h/ok,", "--notify=http://h/ok", "--", "echo"]);
   expect(a.notify).toEqual(["http://h/fail", "http://h/ok", "http://h/ok"]);
+});
+
+test("--stdin / --no-stdin (issue 22.10): default pass-through unless stdin is a terminal, never under a TTY", () => {
+  expect(parseExecArgs(["cat"]).stdin).toBeNull();
+  expect(parseExecArgs(["--stdin", "cat"]).stdin).toBe(true);
+  expect(parseExecArgs(["--stdin=false", "cat"]).stdin).toBe(false);
+  expect(parseExecArgs(["--no-stdin", "cat"]).stdin).toBe(false);
+  expect(parseExecArgs(["--stdin", "--no-stdin", "cat"]).stdin).toBe(false);
+  expect(parseExecArgs(["--", "cat", "--no-stdin"]).argv).toEqual(["cat", "--no-stdin"]);
+  expect(() => parseExecArgs(["--no-stdin=1", "cat"])).toThrow("--no-stdin takes no value.");
+  expect(() => parseExecArgs(["--stdin", "--tty", "cat"])).toThrow("Cannot combine --stdin with --tty");
+  expect(() => parseExecArgs(["--session", "s", "--stdin", "cat"])).toThrow("Cannot combine --stdin with --session");
+  expect(resolveExecStdin(parseExecArgs(["cat"]), false)).toBe(true);
+  expect(resolveExecStdin(parseExecArgs(["cat"]), true)).toBe(false);
+  expect(resolveExecStdin(parseExecArgs(["--stdin", "cat"]), true)).toBe(true);
+  expect(resolveExecStdin(parseExecArgs(["--no-stdin", "cat"]), false)).toBe(false);
+  expect(resolveExecStdin(parseExecArgs(["--tty", "cat"]), false)).toBe(false);
+  expect(resolveExecStdin(parseExecArgs(["--no-stdin", "--tty", "cat"]), false)).toBe(false);
 });

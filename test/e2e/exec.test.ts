@@ -356,3 +356,89 @@ test("exec --session runs in one live shell across invocations (SPEC §14.7)", a
     await runCli(["session", "kill", "e2e"], { cwd: w, env });
   }
 }, 60_000);
+
+/** The ndjson lines of a run log (`logs.runner` / `logs.command` of a summary, relative to the workspace). */
+function logLines(w: string, path: string): Json[] {
+  return lines(readFileSync(join(w, path), "utf8"));
+}
+
+describe("exec --tty output is exec:chunk events (issue 22.3)", () => {
+  test("every line of a PTY command's output is in exec:chunk events with contiguous seq, and in both logs", async () => {
+    const w = workspace();
+    const r = await runCli(["exec", "--tty", "--jsonl", "--", "seq", "1", "2000"], { cwd: w });
+    expect(r.code).toBe(0);
+    const events = lines(r.stdout);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events[0]?.type).toBe("exec:begin");
+    expect(events.at(-2)?.type).toBe("exec:end");
+    const chunks = events.filter((e) => e.type === "exec:chunk").map((e) => e.payload);
+    expect(chunks.length).toBe(events.length - 3);
+    expect(chunks.map((c) => c.sequence)).toEqual(chunks.map((_, i) => i + 1));
+    expect(chunks.every((c) => c.stream === "stdout" && c.encoding === undefined)).toBe(true);
+    const expected = Array.from({ length: 2000 }, (_, i) => `${i + 1}\n`).join("");
+    const text = chunks.map((c) => c.data).join("");
+    // The terminal turns each \n into \r\n (onlcr).
+    expect(text.replace(/\r\n/g, "\n")).toBe(expected);
+    expect(chunks.reduce((n, c) => n + c.bytes, 0)).toBe(Buffer.byteLength(text));
+    const summary = events.at(-1)?.payload;
+    for (const log of [summary.logs.runner, summary.logs.command]) {
+      const logged = logLines(w, log);
+      const logChunks = logged.filter((l) => l.type === "exec:chunk");
+      expect(logChunks.map((l) => l.sequence)).toEqual(chunks.map((c) => c.sequence));
+      expect(logChunks.map((l) => l.data).join("")).toBe(text);
+      expect(logged.filter((l) => l.type === "command:stdout").map((l) => l.data).join("")).toBe(text);
+    }
+  });
+});
+
+describe("exec stdin (issue 22.10)", () => {
+  const stdoutOf = (r: { stdout: string }) => JSON.parse(r.stdout).payload.outputs.stdout;
+
+  test("a piped stdin reaches the command; --no-stdin gives it /dev/null; --stdin forces it", async () => {
+    const w = workspace();
+    const piped = await runCli(["exec", "--json", "compact", "--", "cat"], { cwd: w, stdin: "a\nb\n" });
+    expect(piped.code).toBe(0);
+    expect(stdoutOf(piped)).toBe("a\nb\n");
+    const none = await runCli(["exec", "--no-stdin", "--json", "compact", "--", "cat"], { cwd: w, stdin: "a\nb\n" });
+    expect(none.code).toBe(0);
+    expect(stdoutOf(none)).toBe("");
+    const forced = await runCli(["exec", "--stdin=true", "--json", "compact", "--", "cat"], { cwd: w, stdin: "x\n" });
+    expect(stdoutOf(forced)).toBe("x\n");
+    // Redirected from /dev/null (not a terminal): passed through, and the command reads nothing.
+    const devNull = await runCli(["exec", "--json", "compact", "--", "cat"], { cwd: w });
+    expect(stdoutOf(devNull)).toBe("");
+  });
+
+  test("--stdin is refused with --tty and --session (the command's stdin is the terminal)", async () => {
+    const w = workspace();
+    const tty = await runCli(["exec", "--stdin", "--tty", "--", "cat"], { cwd: w });
+    expect(tty.code).toBe(2);
+    expect(tty.stderr).toContain("Cannot combine --stdin with --tty (the command's stdin is the pseudo-terminal).");
+    const session = await runCli(["exec", "--session", "s1", "--stdin", "--", "cat"], { cwd: w });
+    expect(session.code).toBe(2);
+    expect(session.stderr).toContain("Cannot combine --stdin with --session");
+    expect(existsSync(join(w, ".runs"))).toBe(false);
+  });
+
+  /** Runs the CLI on a fresh pseudo-terminal (its stdin, stdout and stderr are that terminal); the command's stdout. */
+  async function onTerminal(args: string[]): Promise<string> {
+    const w = workspace();
+    const proc = Bun.spawn([CLI, ...args], { cwd: w, env: cliEnv(), terminal: { cols: 200, rows: 24, data() {} } });
+    // A command blocked reading the terminal never ends: the guard ends it, and the test fails on the kill.
+    const guard = setTimeout(() => proc.kill("SIGKILL"), 20_000);
+    const code = await proc.exited;
+    clearTimeout(guard);
+    proc.terminal?.close();
+    expect(proc.signalCode).toBeNull();
+    expect(code).toBe(0);
+    const runId = readdirSync(join(w, ".runs/t1/cli"))[0] as string;
+    return JSON.parse(readFileSync(join(w, ".runs/t1/cli", runId, "run-summary.json"), "utf8")).payload.outputs.stdout;
+  }
+
+  test("stdin on a terminal: the command gets /dev/null by default and is not blocked reading it; --stdin passes it", async () => {
+    expect(await onTerminal(["exec", "--json", "compact", "--", "sh", "-c", "[ -t 0 ] || echo not-a-tty; cat; echo done"])).toBe(
+      "not-a-tty\ndone\n",
+    );
+    expect(await onTerminal(["exec", "--stdin", "--json", "compact", "--", "sh", "-c", "[ -t 0 ] && echo tty"])).toBe("tty\n");
+  });
+});

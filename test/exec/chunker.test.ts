@@ -20,6 +20,16 @@ async function chunksOf(script: string): Promise<OutputChunk[]> {
 }
 
 describe("Utf8Chunker", () => {
+  test("chunks own their bytes even when the input is a Node Buffer (whose slice is a view)", () => {
+    const input = Buffer.from("abcdef\xe2\x82", "latin1");
+    const chunker = new Utf8Chunker("stdout", 4);
+    const chunks = chunker.push(input);
+    // The reader's buffer is reused or released after the push.
+    input.fill(0);
+    expect(chunks.map((c) => Buffer.from(c.raw).toString())).toEqual(["abcd", "ef"]);
+    expect(chunker.push(Buffer.from([0xac])).map((c) => c.data)).toEqual(["€"]);
+  });
+
   test("plain text passes through as one text chunk", () => {
     const chunks = new Utf8Chunker("stdout").push(enc.encode("héllo\n"));
     expect(chunks).toHaveLength(1);

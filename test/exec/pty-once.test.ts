@@ -39,6 +39,9 @@ describe("startAttempt with tty", () => {
     expect(result.stderrBytes).toBe(0);
     expect(chunks.every((c) => c.stream === "stdout")).toBe(true);
     expect(chunks.reduce((n, c) => n + c.bytes, 0)).toBe(result.stdoutBytes);
+    // The chunks carry the bytes themselves (issue 22.3: they were views of a released buffer, empty when used).
+    expect(chunks.map((c) => c.data).join("")).toBe(result.stdout);
+    expect(Buffer.concat(chunks.map((c) => c.raw)).toString()).toBe(result.stdout);
   }, TEST_TIMEOUT_MS);
 
   test("cwd and env apply; TERM defaults when absent", async () => {

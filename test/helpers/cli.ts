@@ -40,15 +40,15 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): Record<s
 
 export type CliResult = { code: number | null; signal: string | null; stdout: string; stderr: string; stdoutBytes: Uint8Array };
 
-/** Runs the compiled CLI to completion with stdin /dev/null and piped output. */
+/** Runs the compiled CLI to completion with piped output and stdin /dev/null (or a pipe carrying `options.stdin`). */
 export async function runCli(
   args: string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number },
+  options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number; stdin?: string },
 ): Promise<CliResult> {
   const proc = Bun.spawn([CLI, ...args], {
     cwd: options.cwd,
     env: cliEnv(options.env),
-    stdin: "ignore",
+    stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
     stdout: "pipe",
     stderr: "pipe",
   });

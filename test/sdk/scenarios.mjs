@@ -150,6 +150,9 @@ export function scenarios(sdk) {
           "--session", "s1", "--tty", "--timeout", "2.5", "--output-schema", "schema.json", "--quiet", "--", "ls", "--all",
         ]);
         writeFileSync(argsFile, "");
+        await o.exec("cat", [], { stdin: "x" }).result;
+        assert.deepEqual(readFileSync(argsFile, "utf8").trimEnd().split("\n"), ["exec", "--jsonl", "--stdin", "--", "cat"]);
+        writeFileSync(argsFile, "");
         await o.start("--weird", { task: "t2", parentRun: "p1", notify: "cmd:true" }).result;
         assert.deepEqual(readFileSync(argsFile, "utf8").trimEnd().split("\n"), [
           "start", "--format", "jsonl", "--task", "t2", "--notify", "cmd:true", "--parent-run", "p1", "--", "--weird",
@@ -180,6 +183,23 @@ export function scenarios(sdk) {
         assert.equal(summary.status, "succeeded");
         assert.equal(summary.run.id, handle.runId);
         assert.deepEqual(await handle.exit, { code: 0, signal: null });
+      },
+    },
+    {
+      name: "Orchestrator: the stdin option is the command's stdin (issue 22.10); tty output arrives as exec:chunk events (issue 22.3)",
+      async run() {
+        const root = scratchDir();
+        assert.equal((await orchestrator(root).exec("cat", [], { stdin: "a\nb\n" }).result).outputs.stdout, "a\nb\n");
+        assert.equal((await orchestrator(root).exec("cat", [], { stdin: new TextEncoder().encode("é\n") }).result).outputs.stdout, "é\n");
+        assert.equal((await orchestrator(root).exec("cat").result).outputs.stdout, "");
+        const events = await drain(orchestrator(root).exec("seq", ["1", "500"], { tty: true }));
+        assertStreamOrder(events.map((e) => e.type));
+        assertSeq(events);
+        const chunks = events.filter((e) => e.type === "exec:chunk").map((e) => e.payload);
+        assert.ok(chunks.length > 0);
+        assert.deepEqual(chunks.map((c) => c.sequence), chunks.map((_, i) => i + 1));
+        const expected = Array.from({ length: 500 }, (_, i) => `${i + 1}\n`).join("");
+        assert.equal(chunks.map((c) => c.data).join("").replace(/\r\n/g, "\n"), expected);
       },
     },
     {

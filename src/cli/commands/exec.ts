@@ -2,7 +2,7 @@ import { isatty } from "node:tty";
 import { defineCommand } from "citty";
 import { ExitSignal } from "../../core/errors.ts";
 import { runExec } from "../../pipeline/exec-run.ts";
-import { parseExecArgs } from "../exec-args.ts";
+import { parseExecArgs, resolveExecStdin } from "../exec-args.ts";
 import { reportToGithubActions } from "../github-actions.ts";
 import { stderrStream, stdoutStream } from "../output-stream.ts";
 import { createExecRenderer, type ExecRenderer } from "../renderers/exec-renderers.ts";
@@ -21,6 +21,8 @@ export default defineCommand({
     cwd: { type: "string", valueHint: "path", description: "Working directory of the command." },
     task: { type: "string", valueHint: "id", description: "Task id (default MCP_RUNNER_TASK_ID or 0101)." },
     tty: { type: "boolean", description: "Run the command on a pseudo-terminal." },
+    stdin: { type: "boolean", description: "Pass this process's stdin to the command (default unless stdin is a terminal)." },
+    "no-stdin": { type: "boolean", description: "The command's stdin is /dev/null." },
     session: { type: "string", valueHint: "id", description: "Run in the persistent PTY shell session <id> (implies --tty)." },
     sandbox: { type: "string", valueHint: "mode", description: "read-only | workspace-write | danger-full-access." },
     "approval-policy": { type: "string", valueHint: "policy", description: "untrusted | on-failure | on-request | never." },
@@ -42,6 +44,7 @@ export default defineCommand({
         task: args.task,
         commandCwd: args.cwd,
         tty: args.tty,
+        stdin: resolveExecStdin(args, isatty(0)),
         session: args.session,
         sandbox: args.sandbox,
         approvalPolicy: args.approvalPolicy,
