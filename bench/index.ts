@@ -13,6 +13,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { benchAutonomy, formatAutonomy } from "./autonomy.ts";
 import { binaryPath, ensureBinary, machineInfo } from "./lib.ts";
+import { benchGraph, formatGraph } from "./graph.ts";
 import { benchPipeline, formatPipeline } from "./pipeline.ts";
 import { benchSessions, formatSessionBench } from "./sessions.ts";
 import { benchStartup, formatStartup } from "./startup.ts";
@@ -72,6 +73,12 @@ await section(
   () => benchPipeline(cli, quick ? 5 : 15),
   formatPipeline,
   (r) => `${r.perStageOverheadMs.toFixed(2)} ms per stage (loop ${(r.loopMs / r.stages).toFixed(2)} ms per command) — target ≤ ${r.targetMs} ms ${ok(r.perStageOverheadMs <= r.targetMs)}`,
+);
+await section(
+  "graph",
+  () => benchGraph(cli, quick ? 3 : 5),
+  formatGraph,
+  (r) => `4 parallel stages ${r.graphMs.toFixed(0)} ms vs longest path + fixed cost ${(r.longestPathMs + r.oneStageMs).toFixed(0)} ms (ratio ${r.ratio.toFixed(2)}; sequential ${r.sequentialMs.toFixed(0)} ms) — target ≤ ${r.target} ${ok(r.ratio <= r.target)}`,
 );
 await section(
   "sessions",

@@ -9,6 +9,7 @@ export type Cancellable = { cancel(signal: CancelSignal): void };
  */
 export class CancelScope {
   private reason: CancelSignal | null = null;
+  private why: string | null = null;
   private readonly running = new Set<Cancellable>();
   private readonly listeners = new Set<(signal: CancelSignal) => void>();
 
@@ -20,9 +21,15 @@ export class CancelScope {
     return this.reason !== null;
   }
 
-  cancel(signal: CancelSignal): void {
+  /** Why, when the cancel came from the run itself rather than a signal to the CLI (a failed sibling stage). */
+  get because(): string | null {
+    return this.why;
+  }
+
+  cancel(signal: CancelSignal, because?: string): void {
     if (this.reason !== null) return;
     this.reason = signal;
+    this.why = because ?? null;
     for (const item of this.running) item.cancel(signal);
     for (const listener of this.listeners) listener(signal);
   }
@@ -37,6 +44,17 @@ export class CancelScope {
   onCancel(listener: (signal: CancelSignal) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * A scope cancelled with this one, which can also be cancelled alone: one graph stage (issue 17), so that a failed
+   * stage cancels its running siblings without cancelling the run. `dispose` unlinks it once the stage has ended.
+   */
+  child(): { scope: CancelScope; dispose: () => void } {
+    const scope = new CancelScope();
+    if (this.reason !== null) scope.cancel(this.reason, this.why ?? undefined);
+    const dispose = this.onCancel((signal) => scope.cancel(signal, this.why ?? undefined));
+    return { scope, dispose };
   }
 }
 

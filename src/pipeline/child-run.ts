@@ -7,6 +7,7 @@ import { loadTaskMetadata } from "../run/task-metadata.ts";
 import type { StageSpan } from "../telemetry/span-types.ts";
 import { createPipelineRun, executeRun } from "./pipeline-run.ts";
 import { findPipeline, pipelineNotFound, requireStages } from "./resolve.ts";
+import type { CancelScope } from "./cancel-scope.ts";
 import type { ActiveRun, StageOutcome } from "./run-context.ts";
 import { reviewSummary } from "./run-summary.ts";
 
@@ -15,7 +16,13 @@ import { reviewSummary } from "./run-summary.ts";
  * `run` span is a child of the stage span. The parent entry takes the child's review summary and status
  * (`skipped` for an optional failure, `failed (allowed)` in its note); a child that cannot start or crashes is an `Execution error`.
  */
-export async function runSubpipelineStage(parent: ActiveRun, def: SubpipelineStage, index: number, span: StageSpan): Promise<StageOutcome> {
+export async function runSubpipelineStage(
+  parent: ActiveRun,
+  def: SubpipelineStage,
+  index: number,
+  span: StageSpan,
+  cancel: CancelScope,
+): Promise<StageOutcome> {
   const { host, store } = parent;
   const { invocation } = host;
   const manifest = store.manifest;
@@ -49,6 +56,7 @@ export async function runSubpipelineStage(parent: ActiveRun, def: SubpipelineSta
       span: (runId) =>
         span.startChildRun({ runId, taskId: invocation.taskId, pipelineId: pipeline.id, command: host.command, parentRunId: manifest.run_id }),
       depth: parent.depth + 1,
+      cancel,
     });
     entry.sub_run_id = child.store.manifest.run_id;
     const recorded = await executeRun(child);
@@ -103,7 +111,7 @@ async function abandonChild(child: ActiveRun, message: string): Promise<string> 
   try {
     await child.heartbeat.stop();
     if (m.status === "queued" || m.status === "in_progress") {
-      const signal = child.host.invocation.cancel.signal;
+      const signal = child.runtime.cancel.signal;
       m.status = signal ? "cancelled" : "failed";
       m.status_detail = signal ? `cancelled:${signal}` : "pipeline-failed";
       m.summary = m.summary === null ? `Execution error: ${message}` : `${m.summary}\nExecution error: ${message}`;

@@ -7,6 +7,7 @@ import type { SessionLease } from "../exec/session-manager.ts";
 import { writeErrorArtifact } from "../run/error-artifact.ts";
 import { rel } from "../run/paths.ts";
 import type { StageSpan } from "../telemetry/span-types.ts";
+import type { CancelScope } from "./cancel-scope.ts";
 import type { ActiveRun, StageOutcome } from "./run-context.ts";
 import type { CommandStage } from "./stage-context.ts";
 import { runCommandStage } from "./stage-runner.ts";
@@ -42,7 +43,14 @@ export function commandStageFor(run: ActiveRun, def: CommandStageDef, index: num
 }
 
 /** Runs one command stage of a pipeline and turns the runner's result into the executor's outcome. */
-export async function runPipelineCommandStage(run: ActiveRun, def: CommandStageDef, index: number, span: StageSpan): Promise<StageOutcome> {
+export async function runPipelineCommandStage(
+  run: ActiveRun,
+  def: CommandStageDef,
+  index: number,
+  span: StageSpan,
+  /** The stage's own cancel scope (issue 17): a failed sibling cancels this stage alone. */
+  cancel: CancelScope = run.runtime.cancel,
+): Promise<StageOutcome> {
   const { host, store } = run;
   const entry = store.manifest.commands[index - 1] as CommandEntry;
   entry.command = def.command;
@@ -62,7 +70,7 @@ export async function runPipelineCommandStage(run: ActiveRun, def: CommandStageD
   }
   let result: Awaited<ReturnType<typeof runCommandStage>>;
   try {
-    result = await runCommandStage(run.runtime, commandStageFor(run, def, index, cwd, lease), span);
+    result = await runCommandStage({ ...run.runtime, cancel }, commandStageFor(run, def, index, cwd, lease), span);
   } finally {
     await host.sessions.release(lease).catch(() => undefined);
   }

@@ -1,11 +1,13 @@
 import type { OrchestratorConfig } from "../core/schemas/config.ts";
 import { BUILTIN_PIPELINE_IDS } from "./builtin.ts";
+import { needsProblem } from "./stage-graph.ts";
 
 /** A rule the schema cannot express, broken at `pointer`. */
 export type BrokenRule = { pointer: string; problem: string };
 
 /**
- * Cross-field rules checked before anything runs (issue 3): unique stage ids per pipeline, no sub-pipeline cycle, a
+ * Cross-field rules checked before anything runs (issue 3): unique stage ids per pipeline, `needs` naming other stages
+ * of the pipeline without a cycle (issue 17), no sub-pipeline cycle, a
  * `defaultPipeline` that names a pipeline. Existence of a sub-pipeline's target is NOT checked here: SPEC §6.1 leaves
  * it to run time (a missing child fails the parent run, §9.6).
  */
@@ -24,6 +26,8 @@ export function checkConfigRules(config: OrchestratorConfig): BrokenRule | null 
       }
       seen.set(stage.id, s);
     }
+    const needs = needsProblem(pipeline.stages);
+    if (needs !== null) return { pointer: `/pipelines/${p}${needs.pointer}`, problem: needs.problem };
   }
 
   // The first pipeline with a given id wins (§6.1); later ones are never resolved, so only the winners form the graph.

@@ -135,7 +135,7 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     taskId: invocation.taskId,
     pipelineId: "exec",
     warn: logger.warn,
-    retryTarget: invocation.retryTarget,
+    retryTargets: invocation.retryTargets,
   };
   const stage: CommandStage = {
     index: 1,

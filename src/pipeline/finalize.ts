@@ -23,7 +23,8 @@ export type RecordedRun = { status: FinalStatus; runSummary: RunSummary; crash: 
  */
 export async function finalizeRun(run: ActiveRun, outcome: ExecutorOutcome): Promise<FinalStatus> {
   const manifest = run.store.manifest;
-  const signal = run.host.invocation.cancel.signal;
+  const signal = run.runtime.cancel.signal;
+  const because = run.runtime.cancel.because;
   const now = new Date().toISOString();
   // An entry still `running` here belongs to a crashed executor: it did not finish.
   for (const entry of manifest.commands) {
@@ -35,7 +36,7 @@ export async function finalizeRun(run: ActiveRun, outcome: ExecutorOutcome): Pro
   if (signal !== null) {
     status = "cancelled";
     manifest.status_detail = `cancelled:${signal}`;
-    manifest.summary = appendSummary(manifest.summary, `Run cancelled by ${signal}.`);
+    manifest.summary = appendSummary(manifest.summary, because === null ? `Run cancelled by ${signal}.` : `Run cancelled: ${because}.`);
   } else if (outcome.failed || outcome.failureDetail !== null) {
     status = "failed";
     manifest.status_detail = outcome.failureDetail ?? "pipeline-failed";

@@ -4,6 +4,7 @@ import { createTerminalPrompter } from "../autonomy/approval-prompter.ts";
 import { FileApprovalStore } from "../autonomy/approval-store.ts";
 import { approvalCachePath } from "../autonomy/xdg-paths.ts";
 import { ToolOrchestrator, type RetryInfo } from "../autonomy/tool-orchestrator.ts";
+import { availableParallelism } from "node:os";
 import { BYTE_SIZE_HINT, parseByteSize } from "../core/byte-size.ts";
 import { UsageError } from "../core/errors.ts";
 import { EventStream } from "../core/event-stream.ts";
@@ -59,6 +60,10 @@ export type InvocationInput = {
   quiet?: boolean;
   /** `--max-output-bytes` as given (issue 22.12). */
   maxOutputBytes?: string | undefined;
+  /** `--concurrency` as given (issue 17). */
+  concurrency?: string | undefined;
+  /** `--keep-going` (issue 17). */
+  keepGoing?: boolean;
 };
 
 /** Everything one CLI invocation (`exec`, `start`, `resume`) shares across its run(s). */
@@ -71,7 +76,8 @@ export type Invocation = {
   /** The user-global config (`approvalPolicy`, `sandboxMode` defaults), already validated. */
   userConfig: UserGlobalConfig;
   orchestrator: ToolOrchestrator;
-  retryTarget: { current: ((info: RetryInfo) => Promise<void>) | null };
+  /** The retry listener of each running tool invocation, by invocation id (stages of a graph run at once). */
+  retryTargets: Map<string, (info: RetryInfo) => Promise<void>>;
   notifyTargets: NotificationTarget[];
   tracer: Tracer;
   events: EventStream;
@@ -79,6 +85,10 @@ export type Invocation = {
   logger: Logger;
   /** How much output one run may leave in its logs: `--max-output-bytes`, env, config, or the default. */
   maxOutputBytes: number;
+  /** How many ready graph stages run at once: `--concurrency`, env, config, or the number of CPUs. */
+  concurrency: number;
+  /** A failed graph stage lets independent branches finish (`--keep-going`). */
+  keepGoing: boolean;
 };
 
 /**
@@ -119,12 +129,13 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
           warn: logger.plain,
         });
   const maxOutputBytes = resolveMaxOutputBytes(input.maxOutputBytes, input.env, cfg, config?.path);
-  const retryTarget: Invocation["retryTarget"] = { current: null };
+  const concurrency = resolveConcurrency(input.concurrency, input.env, cfg);
+  const retryTargets: Invocation["retryTargets"] = new Map();
   const orchestrator = new ToolOrchestrator({
     policy: policy.policy,
     approvalStore: new FileApprovalStore(approvalCachePath(input.env)),
     prompter: createTerminalPrompter(),
-    onRetry: (info) => retryTarget.current?.(info),
+    onRetry: (info) => retryTargets.get(info.invocationId)?.(info),
   });
   return {
     env: input.env,
@@ -134,14 +145,33 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
     policy,
     userConfig,
     orchestrator,
-    retryTarget,
+    retryTargets,
     notifyTargets,
     tracer,
     events: new EventStream(),
     cancel: new CancelScope(),
     logger,
     maxOutputBytes,
+    concurrency,
+    keepGoing: input.keepGoing === true,
   };
+}
+
+/** `--concurrency`, else `CODEX_ORCHESTRATOR_CONCURRENCY`, else config `concurrency`, else the number of CPUs. */
+function resolveConcurrency(cli: string | undefined, env: Record<string, string | undefined>, config: OrchestratorConfig | undefined): number {
+  const sources: [string | undefined, string][] = [
+    [cli, "--concurrency"],
+    [env.CODEX_ORCHESTRATOR_CONCURRENCY, "CODEX_ORCHESTRATOR_CONCURRENCY"],
+  ];
+  for (const [value, where] of sources) {
+    if (value === undefined || value === "") continue;
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+      throw new UsageError(`Invalid value for ${where}: ${value} (expected a positive whole number of stages).`);
+    }
+    return n;
+  }
+  return config?.concurrency ?? Math.max(1, availableParallelism());
 }
 
 /** `--max-output-bytes`, else `CODEX_ORCHESTRATOR_MAX_OUTPUT_BYTES`, else config `maxOutputBytes`, else 512 MiB. */

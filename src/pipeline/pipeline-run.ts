@@ -11,9 +11,11 @@ import { RunLog, type StoreFault, bindRunStore, storeFaultLine } from "../run/ru
 import type { TaskMetadata } from "../run/task-metadata.ts";
 import type { RunSpan } from "../telemetry/span-types.ts";
 import { pipelineHash, stageHash } from "./pipeline-hash.ts";
+import { recordedNeeds } from "./stage-graph.ts";
 import { executeStages, type ExecutorOutcome } from "./executor.ts";
 import { finalizeRun, recordRun, type RecordedRun } from "./finalize.ts";
 import type { ActiveRun, PipelineHost } from "./run-context.ts";
+import type { CancelScope } from "./cancel-scope.ts";
 import type { RunRuntime } from "./stage-context.ts";
 
 export type NewRunInput = {
@@ -24,12 +26,14 @@ export type NewRunInput = {
   /** Builds the run span once the run id exists (top-level: from the tracer; child: under the parent's stage span). */
   span: (runId: string) => RunSpan;
   depth: number;
+  cancel?: CancelScope;
 };
 
 /** Creates a pipeline run (`queued`, SPEC §9.1 step 1): manifest, `.resume-token`, run log, heartbeat. */
 export async function createPipelineRun(host: PipelineHost, input: NewRunInput): Promise<ActiveRun> {
   const { invocation } = host;
   const runId = newRunId();
+  const needs = recordedNeeds(input.pipeline);
   let store: ManifestStore;
   try {
     store = await ManifestStore.create({
@@ -43,23 +47,32 @@ export async function createPipelineRun(host: PipelineHost, input: NewRunInput):
       pipelineHash: pipelineHash(input.pipeline),
       approvalPolicy: host.approvalPolicy,
       status: "queued",
-      stages: input.pipeline.stages.map((s) => ({
+      stages: input.pipeline.stages.map((s, i) => ({
         id: s.id,
         title: s.title,
         command: s.kind === "command" ? s.command : null,
         kind: s.kind,
         definitionHash: stageHash(s),
+        needs: needs[i] ?? [],
       })),
       instructions: input.instructions,
     });
   } catch (error) {
     throw new RunFailedError(`Cannot write the run store under ${invocation.roots.runs}: ${errorMessage(error)}`, { cause: error });
   }
-  return openRun(host, store, input.pipeline, input.span(runId), input.depth);
+  return openRun(host, store, input.pipeline, input.span(runId), input.depth, input.cancel);
 }
 
 /** The runtime of an existing run's store (a new run, or a resumed one). */
-export function openRun(host: PipelineHost, store: ManifestStore, pipeline: PipelineDefinition, runSpan: RunSpan, depth: number): ActiveRun {
+export function openRun(
+  host: PipelineHost,
+  store: ManifestStore,
+  pipeline: PipelineDefinition,
+  runSpan: RunSpan,
+  depth: number,
+  /** A child run is cancelled with the stage that runs it (a failed sibling may cancel it alone). */
+  cancel: CancelScope = host.invocation.cancel,
+): ActiveRun {
   const { invocation } = host;
   const m = store.manifest;
   const log = new RunLog(runDir(invocation.roots, m.task_id, m.run_id), { maxOutputBytes: invocation.maxOutputBytes });
@@ -71,12 +84,12 @@ export function openRun(host: PipelineHost, store: ManifestStore, pipeline: Pipe
     events: invocation.events,
     orchestrator: invocation.orchestrator,
     runSpan,
-    cancel: invocation.cancel,
+    cancel,
     runId: m.run_id,
     taskId: m.task_id,
     pipelineId: pipeline.id,
     warn: invocation.logger.warn,
-    retryTarget: invocation.retryTarget,
+    retryTargets: invocation.retryTargets,
   };
   // Once the run store has failed, the one line at the end says so: the warnings it causes would only repeat it.
   const heartbeat = new Heartbeat(store, { warn: log.quiet(invocation.logger.warn) });

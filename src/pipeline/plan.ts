@@ -1,6 +1,7 @@
 import type { PipelineDefinition } from "../core/schemas/config.ts";
 import type { PlanDocItem as PlanItem, PlanDocument, PlanStage } from "../core/schemas/reports.ts";
 import type { ResolvedPipeline } from "./resolve.ts";
+import { stageGraph, stageLevels } from "./stage-graph.ts";
 
 export type { PlanDocItem as PlanItem, PlanDocument, PlanStage } from "../core/schemas/reports.ts";
 
@@ -27,10 +28,18 @@ export function describePlan({ pipeline, source }: ResolvedPipeline): PlanDocume
   });
   const plan: PlanDocument["plan"] = { items: planItems(pipeline) };
   if (pipeline.description !== undefined) plan.notes = pipeline.description;
+  const { graph, needs } = stageGraph(pipeline);
+  const nodes = pipeline.stages.map((s) => ({ id: s.id, needs: needs.get(s.id) ?? [] }));
   return {
     pipeline: { id: pipeline.id, title: pipeline.title, description: pipeline.description ?? null, source },
     stages,
     plan,
+    graph: {
+      mode: graph ? "parallel" : "sequential",
+      levels: stageLevels(pipeline) ?? [],
+      nodes,
+      edges: nodes.flatMap((n) => n.needs.map((from) => ({ from, to: n.id }))),
+    },
   };
 }
 
@@ -54,6 +63,12 @@ export function formatPlanText(doc: PlanDocument): string[] {
     if (env.length > 0) lines.push(`     env: ${env.map(([k, val]) => `${k}=${val}`).join(", ")}`);
     if (stage.allowFailure) lines.push("     allowFailure: true");
     if (stage.summaryHint !== null) lines.push(`     summaryHint: ${stage.summaryHint}`);
+  }
+  if (doc.graph.mode === "parallel") {
+    // Levels: what may run at the same time (up to --concurrency), each level after the stages it needs.
+    lines.push(`Graph: ${doc.graph.levels.length} level${doc.graph.levels.length === 1 ? "" : "s"} (stages of a level can run in parallel)`);
+    for (const [i, level] of doc.graph.levels.entries()) lines.push(`  ${i + 1}. ${level.join(", ")}`);
+    for (const node of doc.graph.nodes) if (node.needs.length > 0) lines.push(`  ${node.id} needs ${node.needs.join(", ")}`);
   }
   if (doc.plan.notes !== undefined) lines.push(`Notes: ${doc.plan.notes}`);
   return lines;

@@ -3,9 +3,12 @@ import type { PipelineDefinition } from "../core/schemas/config.ts";
 import type { CommandEntry, Manifest } from "../core/schemas/manifest.ts";
 import type { Activity } from "../run/activity.ts";
 
-/** Entries kept on resume; every other status reruns from scratch (SPEC §12 step 8). */
-export function isKept(entry: Pick<CommandEntry, "status">): boolean {
-  return entry.status === "succeeded" || entry.status === "skipped";
+/**
+ * Entries kept on resume; every other status reruns from scratch (SPEC §12 step 8). A graph stage skipped because a
+ * stage it needs failed (`skipped_because`, issue 17) never ran: it reruns too.
+ */
+export function isKept(entry: Pick<CommandEntry, "status" | "skipped_because">): boolean {
+  return entry.status === "succeeded" || (entry.status === "skipped" && entry.skipped_because == null);
 }
 
 /**
@@ -56,6 +59,6 @@ export function applyResumeReset(manifest: Manifest, pipeline: PipelineDefinitio
   }
   manifest.summary = removeSummaryLines(
     manifest.summary,
-    (line) => remove.has(line) || line.toLowerCase().startsWith("guardrails:") || line.startsWith("Run cancelled by "),
+    (line) => remove.has(line) || line.toLowerCase().startsWith("guardrails:") || line.startsWith("Run cancelled by ") || line.startsWith("Run cancelled: "),
   );
 }

@@ -29,6 +29,8 @@ export type ResumeRequest = {
   notify: string[];
   otelEndpoint?: string | undefined;
   maxOutputBytes?: string | undefined;
+  concurrency?: string | undefined;
+  keepGoing?: boolean;
 };
 
 /**
@@ -83,6 +85,8 @@ async function resumeLocked(request: ResumeRequest, found: FoundRun, hooks: Pipe
     notify: request.notify,
     otelEndpoint: request.otelEndpoint,
     maxOutputBytes: request.maxOutputBytes,
+    concurrency: request.concurrency,
+    keepGoing: request.keepGoing,
   });
   const pipelineId = found.manifest.pipeline_id;
   const resolved = findPipeline(invocation.config?.config ?? null, pipelineId);

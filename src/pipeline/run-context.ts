@@ -8,6 +8,7 @@ import { stringEnv } from "../platform/env.ts";
 import type { Invocation } from "./invocation.ts";
 import type { SubpipelineStage } from "../core/schemas/config.ts";
 import type { StageSpan } from "../telemetry/span-types.ts";
+import type { CancelScope } from "./cancel-scope.ts";
 import type { RunRuntime } from "./stage-context.ts";
 
 /** What the executor needs to know about a finished stage (command or sub-pipeline). */
@@ -36,7 +37,7 @@ export type PipelineHost = {
    * Runs a sub-pipeline stage as a child run. Passed in rather than imported by the executor: a child run is itself
    * executed by the executor, and the injection keeps that recursion out of the import graph.
    */
-  runSubpipeline: (run: ActiveRun, def: SubpipelineStage, index: number, span: StageSpan) => Promise<StageOutcome>;
+  runSubpipeline: (run: ActiveRun, def: SubpipelineStage, index: number, span: StageSpan, cancel: CancelScope) => Promise<StageOutcome>;
 };
 
 /** One pipeline run being executed (top-level or child). */

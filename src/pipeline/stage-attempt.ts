@@ -75,6 +75,7 @@ export class StageAttempts {
         sandboxState: ctx.sandboxState,
         persisted: this.stage.session.persisted,
         argv: this.stage.argv,
+        stageId: this.stage.id,
         runId: this.runtime.runId,
       });
       await this.stageLog.append({
@@ -104,6 +105,7 @@ export class StageAttempts {
             return chunk.data;
           },
           ...(chunk.encoding ? { encoding: chunk.encoding } : {}),
+          stageId: this.stage.id,
           runId,
           [CHUNK_BYTES]: chunk,
         };
@@ -164,7 +166,8 @@ export class StageAttempts {
           status,
           spawnError: result.spawnError?.message ?? null,
           timedOut: result.timedOut,
-          runId: this.runtime.runId,
+          stageId: this.stage.id,
+        runId: this.runtime.runId,
         }),
       );
       execSpan.end({

@@ -27,7 +27,7 @@ export type RunRuntime = {
   /** Warning line on stderr (already prefixed as it should appear). */
   warn: (line: string) => void;
   /** Where the orchestrator's `onRetry` goes: set by the stage that is running (one invocation at a time). */
-  retryTarget: { current: ((info: RetryInfo) => Promise<void>) | null };
+  retryTargets: Map<string, (info: RetryInfo) => Promise<void>>;
 };
 
 /** One command stage (a pipeline stage, or the single stage of `exec`). */

@@ -79,14 +79,16 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
 
   const attemptsOf = new StageAttempts(runtime, stage, stageSpan, stageLog, attempts, correlationId, toolEvents);
 
-  runtime.retryTarget.current = (info) =>
+  runtime.retryTargets.set(invocationId, (info) =>
     emitRetry(runtime, stageLog, stageSpan, {
       attempt: info.attempt,
       delayMs: info.delayMs,
       sandboxState: info.sandboxState,
       errorMessage: info.errorMessage,
       correlationId,
-    }).then((event) => toolEvents.add(event));
+      stageId: stage.id,
+    }).then((event) => toolEvents.add(event)),
+  );
   try {
     outcome = await runtime.orchestrator.invoke(
       {
@@ -107,7 +109,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     failure = errorMessage(error);
     if (!(error instanceof ApprovalError)) runtime.warn(`Command execution failed: ${failure}`);
   }
-  runtime.retryTarget.current = null;
+  runtime.retryTargets.delete(invocationId);
   offRunCancel();
   offLogFailure();
   if (outcome?.sandboxWarning) runtime.warn(outcome.sandboxWarning);
@@ -240,7 +242,7 @@ export async function emitRetry(
   runtime: RunRuntime,
   stageLog: Pick<StageLog, "append"> | null,
   stageSpan: StageSpan,
-  info: { attempt: number; delayMs: number; sandboxState: SandboxState; errorMessage: string; correlationId: string },
+  info: { attempt: number; delayMs: number; sandboxState: SandboxState; errorMessage: string; correlationId: string; stageId?: string },
 ): Promise<OrchestratorEvent> {
   await stageLog?.append({
     type: "exec:retry",
@@ -257,6 +259,7 @@ export async function emitRetry(
     delayMs: info.delayMs,
     sandboxState: info.sandboxState,
     errorMessage: info.errorMessage,
+    ...(info.stageId === undefined ? {} : { stageId: info.stageId }),
     runId: runtime.runId,
   });
 }

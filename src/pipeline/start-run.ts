@@ -16,6 +16,8 @@ export type StartRequest = {
   notify: string[];
   otelEndpoint?: string | undefined;
   maxOutputBytes?: string | undefined;
+  concurrency?: string | undefined;
+  keepGoing?: boolean;
 };
 
 /**
@@ -31,6 +33,8 @@ export async function runStart(request: StartRequest, hooks: PipelineHooks = {})
     notify: request.notify,
     otelEndpoint: request.otelEndpoint,
     maxOutputBytes: request.maxOutputBytes,
+    concurrency: request.concurrency,
+    keepGoing: request.keepGoing,
   });
   const { pipeline } = requireStages(resolvePipeline(invocation.config?.config ?? null, request.pipeline));
   const metadata = await loadTaskMetadata(invocation.roots.repo, invocation.taskId);

@@ -47,6 +47,7 @@ export const COMMAND_KEYS = [
   "command",
   "kind",
   "definition_hash",
+  "needs",
   "status",
   "started_at",
   "completed_at",
@@ -55,6 +56,7 @@ export const COMMAND_KEYS = [
   "log_path",
   "error_file",
   "sub_run_id",
+  "skipped_because",
 ] as const;
 
 const CHILD_RUN_KEYS = ["run_id", "pipeline_id", "status", "manifest"] as const;

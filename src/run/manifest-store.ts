@@ -24,6 +24,8 @@ export type ManifestStageInput = {
   kind: "command" | "subpipeline";
   /** `commands[].definition_hash` (issue 22.2). */
   definitionHash?: string | null;
+  /** `commands[].needs` (issue 17). */
+  needs?: readonly string[];
 };
 
 export type CreateManifestInput = {
@@ -72,6 +74,7 @@ export function pendingEntry(stage: ManifestStageInput, index: number): CommandE
     command: stage.command,
     kind: stage.kind,
     definition_hash: stage.definitionHash ?? null,
+    needs: [...(stage.needs ?? [])],
     status: "pending",
     started_at: null,
     completed_at: null,
@@ -80,6 +83,7 @@ export function pendingEntry(stage: ManifestStageInput, index: number): CommandE
     log_path: null,
     error_file: null,
     sub_run_id: null,
+    skipped_because: null,
   };
 }
 

@@ -46,7 +46,7 @@ test("text form lists every optional line only when set (SPEC §5.2)", () => {
 
 test("JSON form: keys in order, nulls for unset fields, notes absent without a description", () => {
   const doc = describePlan(resolvePipeline(config, "full"));
-  expect(Object.keys(doc)).toEqual(["pipeline", "stages", "plan"]);
+  expect(Object.keys(doc)).toEqual(["pipeline", "stages", "plan", "graph"]);
   expect(Object.keys(doc.stages[0] ?? {})).toEqual(["index", "id", "title", "kind", "command", "cwd", "env", "allowFailure", "summaryHint"]);
   expect(doc.stages[1]).toEqual({ index: 2, id: "b", title: "B", kind: "command", command: "echo b", cwd: null, env: {}, allowFailure: false, summaryHint: null });
   expect(doc.stages[3]).toEqual({ index: 4, id: "d", title: "D", kind: "subpipeline", pipeline: "other", optional: false });

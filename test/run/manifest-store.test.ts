@@ -101,6 +101,8 @@ describe("manifest creation", () => {
     });
     expect(written.commands[1]).toEqual({
       definition_hash: null,
+      needs: [],
+      skipped_because: null,
       index: 2,
       id: "child",
       title: "child",

@@ -17,6 +17,8 @@ const args = {
   force: { type: "boolean", description: "resume even if the heartbeat is fresh" },
   notify: { type: "string", description: "notification target; repeatable, comma-separated", valueHint: "target" },
   "otel-endpoint": { type: "string", description: "OTLP/HTTP traces endpoint", valueHint: "url" },
+  concurrency: { type: "string", description: "ready graph stages run at once (default: the number of CPUs)", valueHint: "n" },
+  "keep-going": { type: "boolean", description: "a failed graph stage lets independent stages finish" },
   "max-output-bytes": { type: "string", description: "output one run may leave in its logs (default 512MiB)", valueHint: "size" },
 } as const;
 
@@ -42,6 +44,8 @@ export default defineCommand({
         notify: notifyTargets(parsed),
         otelEndpoint: stringOption(parsed, "otel-endpoint"),
         maxOutputBytes: stringOption(parsed, "max-output-bytes"),
+        concurrency: stringOption(parsed, "concurrency"),
+        keepGoing: booleanOption(parsed, "keep-going"),
       },
       {
         prepared(invocation) {

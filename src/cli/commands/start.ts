@@ -6,7 +6,7 @@ import type { FailureReport } from "../../pipeline/failure-report.ts";
 import type { Invocation } from "../../pipeline/invocation.ts";
 import { runStart } from "../../pipeline/start-run.ts";
 import type { PipelineResult } from "../../pipeline/top-level.ts";
-import { type ParsedArgs, listOption, parseStrict, stringOption } from "../args.ts";
+import { type ParsedArgs, booleanOption, listOption, parseStrict, stringOption } from "../args.ts";
 import { type OutputStream, stdoutStream } from "../output-stream.ts";
 import { createProgressRenderer, type ProgressRenderer } from "../renderers/progress.ts";
 
@@ -18,6 +18,8 @@ const args = {
   format: { type: "string", description: "text (default), json, or jsonl (stream every event)", valueHint: "json|text|jsonl" },
   notify: { type: "string", description: "notification target; repeatable, comma-separated", valueHint: "target" },
   "otel-endpoint": { type: "string", description: "OTLP/HTTP traces endpoint", valueHint: "url" },
+  concurrency: { type: "string", description: "ready graph stages run at once (default: the number of CPUs)", valueHint: "n" },
+  "keep-going": { type: "boolean", description: "a failed graph stage lets independent stages finish" },
   "max-output-bytes": { type: "string", description: "output one run may leave in its logs (default 512MiB)", valueHint: "size" },
 } as const;
 
@@ -105,6 +107,8 @@ export default defineCommand({
         notify: notifyTargets(parsed),
         otelEndpoint: stringOption(parsed, "otel-endpoint"),
         maxOutputBytes: stringOption(parsed, "max-output-bytes"),
+        concurrency: stringOption(parsed, "concurrency"),
+        keepGoing: booleanOption(parsed, "keep-going"),
       },
       {
         prepared(invocation) {

@@ -101,6 +101,8 @@ const positiveSeconds = v.pipe(
 const stageCommon = {
   id: nonEmptyString(),
   title: aString,
+  /** Ids of stages of the same pipeline this one waits for (issue 17); any `needs` puts the pipeline in graph mode. */
+  needs: v.optional(v.array(nonEmptyString("a stage id"), "expected an array of stage ids")),
 };
 
 export const CommandStage = v.looseObject(
@@ -148,6 +150,8 @@ export const PipelineDefinition = looseObject({
   stages: v.array(Stage, "expected an array"),
   approvalPolicy: v.optional(ConfigApprovalPolicy),
   sandbox: v.optional(ConfigSandboxMode),
+  /** Graph mode without `needs`: every stage independent (issue 17). */
+  parallel: v.optional(aBoolean),
 });
 export type PipelineDefinition = v.InferOutput<typeof PipelineDefinition>;
 
@@ -163,6 +167,10 @@ export const OrchestratorConfig = looseObject({
   approvalPolicy: v.optional(ConfigApprovalPolicy),
   sandbox: v.optional(ConfigSandboxMode),
   telemetry: v.optional(TelemetryConfig),
+  /** How many ready stages of a graph run at once (issue 17); default: the number of CPUs. */
+  concurrency: v.optional(
+    v.pipe(v.number("expected a positive whole number"), v.integer("expected a positive whole number"), v.gtValue(0, "expected a positive whole number")),
+  ),
   /** Output one run may leave in its logs (issue 22.12): a byte count or a size string (`512MiB`). */
   maxOutputBytes: v.optional(
     v.union(

@@ -25,6 +25,8 @@ export const ExecBeginPayload = v.looseObject({
   persisted: v.boolean(),
   argv: v.array(v.string()),
   runId: v.string(),
+  /** The stage's id (additive, issue 17: output of concurrent stages is told apart by it). */
+  stageId: v.optional(v.string()),
 });
 export type ExecBeginPayload = v.InferOutput<typeof ExecBeginPayload>;
 
@@ -40,6 +42,8 @@ export const ExecChunkPayload = v.looseObject({
   data: v.string(),
   encoding: v.optional(v.literal("base64")),
   runId: v.string(),
+  /** The stage's id (additive, issue 17: output of concurrent stages is told apart by it). */
+  stageId: v.optional(v.string()),
 });
 export type ExecChunkPayload = v.InferOutput<typeof ExecChunkPayload>;
 
@@ -50,6 +54,8 @@ export const ExecRetryPayload = v.looseObject({
   sandboxState: SandboxState,
   errorMessage: v.string(),
   runId: v.string(),
+  /** The stage's id (additive, issue 17: output of concurrent stages is told apart by it). */
+  stageId: v.optional(v.string()),
 });
 export type ExecRetryPayload = v.InferOutput<typeof ExecRetryPayload>;
 
@@ -67,6 +73,8 @@ export const ExecEndPayload = v.looseObject({
   spawnError: v.nullable(v.string()),
   timedOut: v.boolean(),
   runId: v.string(),
+  /** The stage's id (additive, issue 17: output of concurrent stages is told apart by it). */
+  stageId: v.optional(v.string()),
 });
 export type ExecEndPayload = v.InferOutput<typeof ExecEndPayload>;
 
@@ -78,6 +86,8 @@ export const StageBeginPayload = v.looseObject({
   kind: v.picklist(["command", "subpipeline"]),
   pipelineId: v.string(),
   runId: v.string(),
+  /** The parent run of a child run's stage (additive, issue 17: concurrent sub-pipelines are told apart by it). */
+  parentRunId: v.optional(v.nullable(v.string())),
 });
 export type StageBeginPayload = v.InferOutput<typeof StageBeginPayload>;
 

@@ -20,6 +20,8 @@ export const CommandEntry = v.looseObject({
   kind: v.picklist(["command", "subpipeline"]),
   /** Fingerprint of the stage's resolved definition (additive, issue 22.2): resume refuses a stage redefined since. */
   definition_hash: v.optional(v.nullable(v.string())),
+  /** Ids of the stages this one waited for (additive, issue 17): explicit in graph mode, the previous stage otherwise. */
+  needs: v.optional(v.array(v.string())),
   status: CommandStatus,
   started_at: NullableIso,
   completed_at: NullableIso,
@@ -28,6 +30,8 @@ export const CommandEntry = v.looseObject({
   log_path: v.nullable(v.string()),
   error_file: v.nullable(v.string()),
   sub_run_id: v.nullable(v.string()),
+  /** A graph stage not run because a stage it needs failed (additive, issue 17): that stage's id. Resume reruns it. */
+  skipped_because: v.optional(v.nullable(v.string())),
   /** Session of a stage (additive): id, whether persisted and reused. */
   session: v.optional(
     v.nullable(v.looseObject({ id: v.string(), persisted: v.boolean(), reused: v.boolean() })),

@@ -60,5 +60,15 @@ export const PlanDocument = v.object({
   }),
   stages: v.array(PlanStage),
   plan: v.object({ items: v.array(PlanDocItem), notes: v.optional(v.string()) }),
+  /**
+   * The stage graph (additive, issue 17): `sequential` (each stage needs the one before) or `parallel` (explicit
+   * `needs`, or `parallel: true`); `levels` are the stage ids that can run together, in order.
+   */
+  graph: v.object({
+    mode: v.picklist(["sequential", "parallel"]),
+    levels: v.array(v.array(v.string())),
+    nodes: v.array(v.object({ id: v.string(), needs: v.array(v.string()) })),
+    edges: v.array(v.object({ from: v.string(), to: v.string() })),
+  }),
 });
 export type PlanDocument = v.InferOutput<typeof PlanDocument>;
