@@ -45,6 +45,8 @@ export type ExecRequest = {
   otelEndpoint?: string | undefined;
   quiet: boolean;
   maxOutputBytes?: string | undefined;
+  /** `resume` of an exec run (issue 22.6): the run to run again, and its resume event. */
+  resume?: { manifestPath: string; actor: string; reason: string; forced: boolean } | undefined;
 };
 
 /** What the CLI renders: hooks called as the run goes (the renderer subscribes to `invocation.events`). */
@@ -89,13 +91,12 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   const capture = outputSchema === null ? null : new StdoutCapture();
   if (capture !== null) invocation.events.subscribe(capture.onEvent);
 
-  const runId = newRunId();
   let store: ManifestStore;
   try {
-    store = await ManifestStore.create({
+    store = request.resume !== undefined ? await reopenExecRun(request.resume) : await ManifestStore.create({
       roots,
       taskId: invocation.taskId,
-      runId,
+      runId: newRunId(),
       taskSlug: null,
       parentRunId: null,
       pipelineId: "exec",
@@ -108,6 +109,17 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   } catch (error) {
     throw new RunFailedError(`Cannot write the run store under ${roots.runs}: ${errorMessage(error)}`, { cause: error });
   }
+  const runId = store.manifest.run_id;
+  store.manifest.exec = {
+    argv: request.argv,
+    cwd: commandCwd,
+    tty: request.tty,
+    session: request.session ?? null,
+    sandbox: request.sandbox ?? null,
+    timeout_seconds: request.timeoutSeconds ?? null,
+    require_approval: request.requireApproval,
+    output_schema: schemaPath,
+  };
   const dir = runDir(roots, invocation.taskId, runId);
   const log = new RunLog(dir, { maxOutputBytes: invocation.maxOutputBytes });
   bindRunStore(store, log);
@@ -252,6 +264,30 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   else if (schemaFailure !== null) exitCode = 1;
   else exitCode = entry.exit_code ?? 1;
   return { exitCode, runId, status, manifestPath: `${dir}/manifest.json`, manifest, failure: schemaFailure };
+}
+
+/**
+ * Opens an exec run for `resume` (issue 22.6; SPEC §12 steps 6–7 for its one entry): the accepted resume event, the
+ * run back `in_progress`/`resuming`, the entry and the summary cleared, so the command runs again from scratch.
+ */
+async function reopenExecRun(resume: NonNullable<ExecRequest["resume"]>): Promise<ManifestStore> {
+  const store = await ManifestStore.open(resume.manifestPath);
+  const m = store.manifest;
+  const event: Manifest["resume_events"][number] = { actor: resume.actor, reason: resume.reason, outcome: "accepted", timestamp: new Date().toISOString() };
+  if (resume.forced) event.detail = "forced";
+  m.resume_events.push(event);
+  m.status = "in_progress";
+  m.status_detail = "resuming";
+  m.completed_at = null;
+  m.metrics_recorded = false;
+  m.summary = null;
+  const entry = m.commands[0];
+  if (entry !== undefined) {
+    entry.status = "pending";
+    entry.error_file = null;
+  }
+  await store.save();
+  return store;
 }
 
 function summaryPayload(

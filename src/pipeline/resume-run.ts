@@ -9,6 +9,8 @@ import { ManifestStore } from "../run/manifest-store.ts";
 import { writeRunOwner } from "../run/run-owner.ts";
 import { resolveStoreRoots } from "../run/paths.ts";
 import { type FoundRun, findRun, reloadRun } from "../run/run-lookup.ts";
+import { runExec } from "./exec-run.ts";
+import { describeFailure } from "./failure-report.ts";
 import { prepareInvocation } from "./invocation.ts";
 import { executeRun, openRun } from "./pipeline-run.ts";
 import { pipelineChange, type RecordedPipeline } from "./pipeline-hash.ts";
@@ -74,6 +76,7 @@ function lockHolder(path: string): string {
 }
 
 async function resumeLocked(request: ResumeRequest, found: FoundRun, hooks: PipelineHooks): Promise<PipelineResult> {
+  if (found.manifest.pipeline_id === "exec") return resumeExecRun(request, found, hooks);
   const taskId = validateTaskId(found.manifest.task_id, "manifest task_id");
   const recorded = found.manifest.approval_policy;
   const invocation = await prepareInvocation({
@@ -116,6 +119,61 @@ async function resumeLocked(request: ResumeRequest, found: FoundRun, hooks: Pipe
     const run = openRun(host, store, resolved.pipeline, span, 0);
     return { run, recorded: await executeRun(run) };
   });
+}
+
+/**
+ * `resume` of an exec run (issue 22.6): its command runs again from the `exec` record of the manifest, in the same
+ * run, with the same checks as a pipeline run (token, not succeeded, not active).
+ */
+async function resumeExecRun(request: ResumeRequest, found: FoundRun, hooks: PipelineHooks): Promise<PipelineResult> {
+  const m = found.manifest;
+  const record = m.exec;
+  if (record === undefined) {
+    throw new RunFailedError(`Run ${found.runId} is an exec run recorded before exec runs could be resumed (no exec record); run the command again.`);
+  }
+  const stored = await storedResumeToken(m.resume_token, found.files.resumeToken, found.runId);
+  checkResumeToken(request.token, stored);
+  if (m.status === "succeeded") throw new RunFailedError(`Run ${found.runId} already succeeded; there is nothing to resume.`);
+  const refusal = activeRunRefusal(m, await readActivity(m, found.files.heartbeat));
+  if (refusal !== null && !request.force) throw new RunFailedError(refusal);
+  const recordedPolicy = m.approval_policy;
+  const outcome = await runExec(
+    {
+      argv: record.argv,
+      env: request.env,
+      cwd: request.cwd,
+      task: validateTaskId(m.task_id, "manifest task_id"),
+      commandCwd: record.cwd,
+      tty: record.tty,
+      session: record.session ?? undefined,
+      sandbox: record.sandbox ?? undefined,
+      approvalPolicy: recordedPolicy !== null && isApprovalPolicy(recordedPolicy) ? recordedPolicy : undefined,
+      requireApproval: record.require_approval,
+      timeoutSeconds: record.timeout_seconds ?? undefined,
+      outputSchema: record.output_schema ?? undefined,
+      notify: request.notify,
+      otelEndpoint: request.otelEndpoint,
+      quiet: false,
+      maxOutputBytes: request.maxOutputBytes,
+      resume: { manifestPath: found.files.manifest, actor: request.actor, reason: request.reason, forced: refusal !== null },
+    },
+    {
+      prepared: (invocation) => hooks.prepared?.(invocation),
+      summary: async () => undefined,
+    },
+  );
+  if (outcome.failure !== null) process.stderr.write(`${outcome.failure}\n`);
+  const manifest = outcome.manifest;
+  return {
+    exitCode: outcome.exitCode,
+    runId: outcome.runId,
+    status: outcome.status as PipelineResult["status"],
+    artifactRoot: manifest.artifact_root,
+    logPath: manifest.log_path,
+    manifest,
+    manifestPath: outcome.manifestPath,
+    failure: outcome.status === "failed" ? await describeFailure(resolveStoreRoots({ env: request.env, cwd: request.cwd }), manifest) : null,
+  };
 }
 
 function recordedPipeline(manifest: Manifest): RecordedPipeline {

@@ -198,6 +198,47 @@ describe("runs are never left hanging (issue 22.6, 22.7)", () => {
     expect([again.code, again.stderr]).toEqual([1, `Run ${runId} is not active (status cancelled).\n`]);
   });
 
+  test("an exec run whose owner was killed: resume runs its command again in the same run", async () => {
+    const w = specWorkspace(null);
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(join(w, "sub"));
+    const script = "echo ran >> runs.txt; if [ -f ../hang.flag ]; then sleep 311; fi; echo done";
+    writeFileSync(join(w, "hang.flag"), "");
+    const cli = spawnCli(["exec", "--cwd", "sub", "--timeout", "60", "--", "sh", "-c", script], { cwd: w });
+    const runId = await runningRun(w);
+    await waitFor(() => existsSync(join(w, "sub/runs.txt")));
+    cli.proc.kill("SIGKILL");
+    await cli.proc.exited;
+    expect(manifestOf(w, runId).exec).toEqual({
+      argv: ["sh", "-c", script],
+      cwd: join(w, "sub"),
+      tty: false,
+      session: null,
+      sandbox: null,
+      timeout_seconds: 60,
+      require_approval: false,
+      output_schema: null,
+    });
+    const { rmSync } = await import("node:fs");
+    rmSync(join(w, "hang.flag"));
+    const r = await runCli(["resume", runId, "--actor", "bob"], { cwd: w });
+    expect([r.code, r.stderr, r.stdout]).toEqual([0, "", `Run resumed: ${runId}\nStatus: succeeded\n`]);
+    expect(readFileSync(join(w, "sub/runs.txt"), "utf8")).toBe("ran\nran\n");
+    const m = manifestOf(w, runId);
+    expect([m.status, m.status_detail, m.commands[0]?.status, m.commands[0]?.summary]).toEqual(["succeeded", null, "succeeded", "done"]);
+    expect(m.resume_events).toEqual([{ actor: "bob", reason: "manual-resume", outcome: "accepted", timestamp: expect.any(String) }]);
+    expect(metricsLines(w).map((l) => [l.run_id, l.status])).toEqual([[runId, "succeeded"]]);
+    const summary = JSON.parse(readFileSync(join(runDirOf(w, runId), "run-summary.json"), "utf8"));
+    expect([summary.type, summary.payload.status, summary.payload.outputs.stdout]).toEqual(["run:summary", "succeeded", "done\n"]);
+    // An exec run made before the record existed says so.
+    const old = JSON.parse(readFileSync(join(runDirOf(w, runId), "manifest.json"), "utf8"));
+    delete old.exec;
+    old.status = "failed";
+    writeFileSync(join(runDirOf(w, runId), "manifest.json"), JSON.stringify(old, null, 2));
+    const none = await runCli(["resume", runId], { cwd: w });
+    expect([none.code, none.stderr]).toEqual([1, `Run ${runId} is an exec run recorded before exec runs could be resumed (no exec record); run the command again.\n`]);
+  });
+
   test("a pipeline run whose owner was killed resumes without --force", async () => {
     const w = specWorkspace(config([C("nap", "if [ -f nap.flag ]; then sleep 307; fi; echo rested")]));
     writeFileSync(join(w, "nap.flag"), "");

@@ -65,8 +65,9 @@ describe("resume (SPEC §12, checks 12, 13)", () => {
     expect(existsSync(join(w, ".runs"))).toBe(false);
     const exec = await runCli(["exec", "--json", "compact", "--", "true"], { cwd: w });
     const execRun = JSON.parse(exec.stdout).payload.runId as string;
+    // An exec run is resumable (issue 22.6); this one succeeded, so there is nothing to do.
     const r = await runCli(["resume", execRun], { cwd: w });
-    expect([r.code, r.stderr]).toEqual([2, "Pipeline 'exec' not found.\n"]);
+    expect([r.code, r.stderr]).toEqual([1, `Run ${execRun} already succeeded; there is nothing to resume.\n`]);
     const other = await runCli(["resume", execRun, "--task", "other"], { cwd: w });
     expect(other.code).toBe(2);
     expect(other.stderr).toStartWith(`Run '${execRun}' not found for task 'other'`);

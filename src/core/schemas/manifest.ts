@@ -83,6 +83,23 @@ export const OutputValidationRecord = v.looseObject({
 });
 export type OutputValidationRecord = v.InferOutput<typeof OutputValidationRecord>;
 
+/**
+ * What `exec` ran (additive, issue 22.6), so that `resume` of an exec run can run it again: argv, the command's
+ * absolute cwd and the options that shape the run. The environment is not recorded (it may hold secrets): a resumed
+ * exec gets the resumer's; its stdin is /dev/null.
+ */
+export const ExecRecord = v.looseObject({
+  argv: v.array(v.string()),
+  cwd: v.string(),
+  tty: v.boolean(),
+  session: v.nullable(v.string()),
+  sandbox: v.nullable(v.string()),
+  timeout_seconds: v.nullable(v.number()),
+  require_approval: v.boolean(),
+  output_schema: v.nullable(v.string()),
+});
+export type ExecRecord = v.InferOutput<typeof ExecRecord>;
+
 /** The run manifest `<rundir>/manifest.json` (SPEC §8.1); keys in the order they are written. */
 export const Manifest = v.looseObject({
   version: v.literal(1),
@@ -123,5 +140,7 @@ export const Manifest = v.looseObject({
   metrics: v.nullable(RunMetrics),
   notifications: v.nullable(NotificationsRecord),
   output_validation: v.optional(OutputValidationRecord),
+  /** Exec runs only (issue 22.6), after the SPEC keys. */
+  exec: v.optional(ExecRecord),
 });
 export type Manifest = v.InferOutput<typeof Manifest>;
