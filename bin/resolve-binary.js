@@ -22,10 +22,20 @@ const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 function isMusl() {
   if (process.platform !== "linux") return false;
-  // glibc builds report the runtime glibc version; musl ones leave it out.
-  const header = process.report?.getReport()?.header;
+  // glibc builds report the runtime glibc version; musl ones leave it out. Deno refuses the report without
+  // --allow-sys (it collects network interfaces, uptime, …): then the dynamic loader on disk tells instead, so the
+  // SDK under Deno needs no sys permission.
+  let header;
+  try {
+    header = process.report?.getReport()?.header;
+  } catch {
+    return MUSL_LOADERS.some((path) => existsSync(path)) && !GLIBC_LOADERS.some((path) => existsSync(path));
+  }
   return header?.glibcVersionRuntime === undefined;
 }
+
+const MUSL_LOADERS = ["/lib/ld-musl-x86_64.so.1", "/lib/ld-musl-aarch64.so.1"];
+const GLIBC_LOADERS = ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1", "/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6"];
 
 /** This machine's platform id: `<os>-<arch>[-musl]`, with `windows` for win32 (e.g. `linux-x64-musl`). */
 export function hostPlatform(platform = process.platform, arch = process.arch, musl = isMusl()) {

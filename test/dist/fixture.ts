@@ -8,6 +8,8 @@ import { basename, join } from "node:path";
 import { REPO_ROOT, scratchDir } from "../helpers/cli.ts";
 
 export const BUN = process.execPath;
+/** Deno from the devDependency (its npm package ships the binary). */
+export const DENO = join(REPO_ROOT, "node_modules/.bin/deno");
 /** A version nobody publishes, so no cache anywhere can answer for it. */
 export const TEST_VERSION = `0.0.0-dist.${process.pid}`;
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUN, TEST_VERSION, bigScratch, hostPlatform, npmPackages, run, type Server, serveRegistry } from "./fixture.ts";
+import { BUN, DENO, TEST_VERSION, bigScratch, hostPlatform, npmPackages, run, type Server, serveRegistry } from "./fixture.ts";
 
 let registry: Server;
 let mainTarball = "";
@@ -64,6 +64,17 @@ describe("npm packaging", () => {
     const cwd = bigScratch("co-npx-");
     const result = await run(["npx", "--yes", `codex-orchestrator@${TEST_VERSION}`, "--version"], { env: npmEnv(), cwd, timeoutMs: 180_000 });
     expect(result).toMatchObject({ code: 0, stdout: `${TEST_VERSION}\n` });
+  }, 300_000);
+
+  test("deno run -A npm:codex-orchestrator runs the packed package (the launcher under Deno)", async () => {
+    const cwd = bigScratch("co-deno-");
+    const result = await run([DENO, "run", "-A", `npm:codex-orchestrator@${TEST_VERSION}`, "--version"], {
+      env: { NPM_CONFIG_REGISTRY: `${registry.url}/`, DENO_DIR: bigScratch("co-deno-dir-"), DENO_NO_UPDATE_CHECK: "1" },
+      cwd,
+      timeoutMs: 180_000,
+    });
+    expect(result).toMatchObject({ code: 0, stdout: `${TEST_VERSION}\n` });
+    expect(registry.requests).toContain(`@codex-orchestrator/${hostPlatform()}`);
   }, 300_000);
 
   test.each([[[] as string[]], [["--bun"]]])("bunx %p codex-orchestrator runs the packed package", async (flags) => {
