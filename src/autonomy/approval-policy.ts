@@ -2,11 +2,9 @@ import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import { UsageError, errorMessage } from "../core/errors.ts";
 import { UserGlobalConfig } from "../core/schemas/approvals.ts";
-import { ApprovalPolicy, SandboxMode } from "../core/schemas/common.ts";
+import { ApprovalPolicy, SandboxMode, oneOf } from "../core/schemas/common.ts";
 import { type Env, userConfigPath } from "./xdg-paths.ts";
 
-export const APPROVAL_POLICIES = ["untrusted", "on-failure", "on-request", "never"] as const;
-export const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"] as const;
 
 /** With no policy anywhere: ask in a terminal for what needs approval, never escalate without a grant. */
 export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = "on-request";
@@ -21,7 +19,7 @@ export function isApprovalPolicy(value: unknown): value is ApprovalPolicy {
 export function parseApprovalPolicyOption(value: string): ApprovalPolicy {
   if (isApprovalPolicy(value)) return value;
   throw new UsageError(
-    `Invalid value for --approval-policy: ${value} (expected untrusted, on-failure, on-request or never).`,
+    `Invalid value for --approval-policy: ${value} (expected ${oneOf(ApprovalPolicy.options)}).`,
   );
 }
 
@@ -29,7 +27,7 @@ export function parseApprovalPolicyOption(value: string): ApprovalPolicy {
 export function parseSandboxModeOption(value: string): SandboxMode {
   if (v.is(SandboxMode, value)) return value;
   throw new UsageError(
-    `Invalid value for --sandbox: ${value} (expected read-only, workspace-write or danger-full-access).`,
+    `Invalid value for --sandbox: ${value} (expected ${oneOf(SandboxMode.options)}).`,
   );
 }
 

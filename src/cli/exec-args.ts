@@ -1,4 +1,6 @@
+import type { ArgsDef } from "citty";
 import { UsageError } from "../core/errors.ts";
+import { ApprovalPolicy, SandboxMode, oneOf } from "../core/schemas/common.ts";
 import { validateSessionId, validateTaskId } from "../core/ids.ts";
 import { missingValueMessage } from "./args.ts";
 
@@ -25,20 +27,36 @@ export type ExecArgs = {
   quiet: boolean;
 };
 
-const STRING_OPTIONS = new Set([
-  "notify",
-  "otel-endpoint",
-  "cwd",
-  "task",
-  "session",
-  "sandbox",
-  "approval-policy",
-  "timeout",
-  "output-schema",
-  "max-output-bytes",
-]);
-const BOOLEAN_OPTIONS = new Set(["jsonl", "tty", "stdin", "quiet", "require-approval"]);
-const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"];
+const SANDBOX_MODES = SandboxMode.options;
+
+/**
+ * The options of `exec`, declared once (issue 16): citty renders `exec --help` from them, and the parser below takes
+ * its option names and kinds from them. Enums come from the valibot picklists.
+ */
+export const EXEC_ARGS = {
+  json: { type: "string", valueHint: "compact|pretty", description: "Print only the run:summary event (pretty by default)." },
+  jsonl: { type: "boolean", description: "Stream every event as one JSON line." },
+  notify: { type: "string", valueHint: "target", description: "Notification target (http(s)://… or cmd:<program>); repeatable, comma-separated." },
+  "otel-endpoint": { type: "string", valueHint: "url", description: "OTLP/HTTP traces endpoint." },
+  cwd: { type: "string", valueHint: "path", description: "Working directory of the command." },
+  task: { type: "string", valueHint: "id", description: "Task id (default MCP_RUNNER_TASK_ID or 0101)." },
+  tty: { type: "boolean", description: "Run the command on a pseudo-terminal." },
+  stdin: { type: "boolean", description: "Pass this process's stdin to the command (default unless stdin is a terminal)." },
+  "no-stdin": { type: "boolean", description: "The command's stdin is /dev/null." },
+  session: { type: "string", valueHint: "id", description: "Run in the persistent PTY shell session <id> (implies --tty)." },
+  sandbox: { type: "string", valueHint: "mode", description: `${SANDBOX_MODES.join(" | ")}.` },
+  "approval-policy": { type: "string", valueHint: "policy", description: `${ApprovalPolicy.options.join(" | ")}.` },
+  "require-approval": { type: "boolean", description: "The command needs approval before it runs." },
+  timeout: { type: "string", valueHint: "seconds", description: "Stop the command after this many seconds." },
+  "output-schema": { type: "string", valueHint: "file", description: "Validate stdout as JSON against a JSON Schema." },
+  "max-output-bytes": { type: "string", valueHint: "size", description: "Output the run may leave in its logs (default 512MiB); the rest is dropped with a marker." },
+  quiet: { type: "boolean", description: "Suppress the CLI's own warnings (and the interactive header/trailer)." },
+} satisfies ArgsDef;
+
+/** `--json [compact|pretty]` takes an optional value and `--no-stdin` none: both are parsed by hand below. */
+const SPECIAL = new Set(["json", "no-stdin"]);
+const STRING_OPTIONS = new Set(Object.entries(EXEC_ARGS).filter(([n, d]) => d.type === "string" && !SPECIAL.has(n)).map(([n]) => n));
+const BOOLEAN_OPTIONS = new Set(Object.entries(EXEC_ARGS).filter(([n, d]) => d.type === "boolean" && !SPECIAL.has(n)).map(([n]) => n));
 
 /**
  * `exec` parsing (SPEC §5.5): left to right; after a bare `--` everything belongs to the command; an argument not
@@ -147,8 +165,8 @@ function applyStringOption(out: ExecArgs, name: string, value: string): void {
       out.tty = true;
       return;
     case "sandbox":
-      if (!SANDBOX_MODES.includes(value)) {
-        throw new UsageError(`Invalid value for --sandbox: ${value} (expected read-only, workspace-write or danger-full-access).`);
+      if (!(SANDBOX_MODES as readonly string[]).includes(value)) {
+        throw new UsageError(`Invalid value for --sandbox: ${value} (expected ${oneOf(SANDBOX_MODES)}).`);
       }
       out.sandbox = value;
       return;
@@ -169,5 +187,8 @@ function applyStringOption(out: ExecArgs, name: string, value: string): void {
     case "max-output-bytes":
       out.maxOutputBytes = value;
       return;
+    default:
+      // An option declared in EXEC_ARGS without a case here would be accepted and ignored.
+      throw new Error(`exec option --${name} is declared but not handled`);
   }
 }

@@ -2,7 +2,7 @@ import { isatty } from "node:tty";
 import { defineCommand } from "citty";
 import { ExitSignal } from "../../core/errors.ts";
 import { runExec } from "../../pipeline/exec-run.ts";
-import { parseExecArgs, resolveExecStdin } from "../exec-args.ts";
+import { EXEC_ARGS, parseExecArgs, resolveExecStdin } from "../exec-args.ts";
 import { reportToGithubActions } from "../github-actions.ts";
 import { stderrStream, stdoutStream } from "../output-stream.ts";
 import { createExecRenderer, type ExecRenderer } from "../renderers/exec-renderers.ts";
@@ -13,25 +13,7 @@ export default defineCommand({
     description:
       "Run one command (argv, no shell) and record it. Output: JSONL events unless stdout and stderr are both terminals (then a live view).",
   },
-  args: {
-    json: { type: "string", valueHint: "compact|pretty", description: "Print only the run:summary event (pretty by default)." },
-    jsonl: { type: "boolean", description: "Stream every event as one JSON line." },
-    notify: { type: "string", valueHint: "target", description: "Notification target (http(s)://… or cmd:<program>); repeatable, comma-separated." },
-    "otel-endpoint": { type: "string", valueHint: "url", description: "OTLP/HTTP traces endpoint." },
-    cwd: { type: "string", valueHint: "path", description: "Working directory of the command." },
-    task: { type: "string", valueHint: "id", description: "Task id (default MCP_RUNNER_TASK_ID or 0101)." },
-    tty: { type: "boolean", description: "Run the command on a pseudo-terminal." },
-    stdin: { type: "boolean", description: "Pass this process's stdin to the command (default unless stdin is a terminal)." },
-    "no-stdin": { type: "boolean", description: "The command's stdin is /dev/null." },
-    session: { type: "string", valueHint: "id", description: "Run in the persistent PTY shell session <id> (implies --tty)." },
-    sandbox: { type: "string", valueHint: "mode", description: "read-only | workspace-write | danger-full-access." },
-    "approval-policy": { type: "string", valueHint: "policy", description: "untrusted | on-failure | on-request | never." },
-    "require-approval": { type: "boolean", description: "The command needs approval before it runs." },
-    timeout: { type: "string", valueHint: "seconds", description: "Stop the command after this many seconds." },
-    "output-schema": { type: "string", valueHint: "file", description: "Validate stdout as JSON against a JSON Schema." },
-    "max-output-bytes": { type: "string", valueHint: "size", description: "Output the run may leave in its logs (default 512MiB); the rest is dropped with a marker." },
-    quiet: { type: "boolean", description: "Suppress the CLI's own warnings (and the interactive header/trailer)." },
-  },
+  args: EXEC_ARGS,
   async run({ rawArgs }) {
     const args = parseExecArgs(rawArgs);
     const mode = args.mode ?? (stdoutStream.isTTY && isatty(2) ? "interactive" : "jsonl");

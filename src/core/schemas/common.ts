@@ -31,6 +31,12 @@ export type SandboxMode = v.InferOutput<typeof SandboxMode>;
 export const ApprovalPolicy = v.picklist(["untrusted", "on-failure", "on-request", "never"]);
 export type ApprovalPolicy = v.InferOutput<typeof ApprovalPolicy>;
 
+/** `a, b or c`: the expected values of a picklist, as messages name them. */
+export function oneOf(options: readonly string[], quote = false): string {
+  const q = options.map((o) => (quote ? `"${o}"` : o));
+  return q.length < 2 ? (q[0] ?? "") : `${q.slice(0, -1).join(", ")} or ${q.at(-1)}`;
+}
+
 export const ApprovalSource = v.picklist(["not-required", "cache", "prompt"]);
 export type ApprovalSource = v.InferOutput<typeof ApprovalSource>;
 

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { BYTE_SIZE_HINT, parseByteSize } from "../byte-size.ts";
+import { ApprovalPolicy, SandboxMode, oneOf } from "./common.ts";
 
 /**
  * `codex.orchestrator.json` (SPEC §6.1, plus the optional keys of the autonomy and observability issues). Unknown keys
@@ -45,14 +46,9 @@ const aBoolean = v.boolean("expected a boolean");
 const stringArray = v.array(aString, "expected an array of strings");
 const stringRecord = v.record(v.string(), aString, "expected an object of strings");
 
-export const ConfigSandboxMode = v.picklist(
-  ["read-only", "workspace-write", "danger-full-access"],
-  'expected "read-only", "workspace-write" or "danger-full-access"',
-);
-export const ConfigApprovalPolicy = v.picklist(
-  ["untrusted", "on-failure", "on-request", "never"],
-  'expected "untrusted", "on-failure", "on-request" or "never"',
-);
+// The picklists of common.ts with the config's messages: one list of values each (issue 16).
+export const ConfigSandboxMode = v.picklist(SandboxMode.options, `expected ${oneOf(SandboxMode.options, true)}`);
+export const ConfigApprovalPolicy = v.picklist(ApprovalPolicy.options, `expected ${oneOf(ApprovalPolicy.options, true)}`);
 
 const BYTE_SIZE_PROBLEM = `expected ${BYTE_SIZE_HINT}`;
 
