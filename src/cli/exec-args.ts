@@ -17,6 +17,9 @@ export type ExecArgs = {
   stdin: boolean | null;
   session?: string;
   sandbox?: string;
+  sandboxNetwork: boolean;
+  sandboxBackend?: string;
+  sandboxFallback?: string;
   approvalPolicy?: string;
   requireApproval: boolean;
   timeoutSeconds?: number;
@@ -32,20 +35,34 @@ const STRING_OPTIONS = new Set([
   "task",
   "session",
   "sandbox",
+  "sandbox-backend",
+  "sandbox-fallback",
   "approval-policy",
   "timeout",
   "output-schema",
   "max-output-bytes",
 ]);
-const BOOLEAN_OPTIONS = new Set(["jsonl", "tty", "stdin", "quiet", "require-approval"]);
+const BOOLEAN_OPTIONS = new Set(["jsonl", "tty", "stdin", "quiet", "require-approval", "sandbox-network"]);
 const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"];
+const SANDBOX_BACKENDS = ["auto", "landlock", "bwrap"];
+const SANDBOX_FALLBACKS = ["fail", "unsandboxed"];
 
 /**
  * `exec` parsing (SPEC §5.5): left to right; after a bare `--` everything belongs to the command; an argument not
  * starting with `--` is a command argument; options are recognised anywhere before `--`.
  */
 export function parseExecArgs(raw: readonly string[]): ExecArgs {
-  const out: ExecArgs = { argv: [], mode: null, jsonStyle: "pretty", notify: [], tty: false, stdin: null, requireApproval: false, quiet: false };
+  const out: ExecArgs = {
+    argv: [],
+    mode: null,
+    jsonStyle: "pretty",
+    notify: [],
+    tty: false,
+    stdin: null,
+    requireApproval: false,
+    quiet: false,
+    sandboxNetwork: false,
+  };
   const setMode = (mode: "json" | "jsonl") => {
     if (out.mode !== null && out.mode !== mode) throw new UsageError(`Cannot combine --${mode} with other output modes.`);
     out.mode = mode;
@@ -94,6 +111,7 @@ export function parseExecArgs(raw: readonly string[]): ExecArgs {
       } else if (name === "tty") out.tty = value;
       else if (name === "stdin") out.stdin = value;
       else if (name === "quiet") out.quiet = value;
+      else if (name === "sandbox-network") out.sandboxNetwork = value;
       else out.requireApproval = value;
       continue;
     }
@@ -151,6 +169,18 @@ function applyStringOption(out: ExecArgs, name: string, value: string): void {
         throw new UsageError(`Invalid value for --sandbox: ${value} (expected read-only, workspace-write or danger-full-access).`);
       }
       out.sandbox = value;
+      return;
+    case "sandbox-backend":
+      if (!SANDBOX_BACKENDS.includes(value)) {
+        throw new UsageError(`Invalid value for --sandbox-backend: ${value} (expected auto, landlock or bwrap).`);
+      }
+      out.sandboxBackend = value;
+      return;
+    case "sandbox-fallback":
+      if (!SANDBOX_FALLBACKS.includes(value)) {
+        throw new UsageError(`Invalid value for --sandbox-fallback: ${value} (expected fail or unsandboxed).`);
+      }
+      out.sandboxFallback = value;
       return;
     case "approval-policy":
       out.approvalPolicy = value;

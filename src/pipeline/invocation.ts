@@ -4,6 +4,7 @@ import { createTerminalPrompter } from "../autonomy/approval-prompter.ts";
 import { FileApprovalStore } from "../autonomy/approval-store.ts";
 import { approvalCachePath } from "../autonomy/xdg-paths.ts";
 import { ToolOrchestrator, type RetryInfo } from "../autonomy/tool-orchestrator.ts";
+import { type SandboxSettings, resolveSandboxSettings } from "../autonomy/sandbox-settings.ts";
 import { BYTE_SIZE_HINT, parseByteSize } from "../core/byte-size.ts";
 import { UsageError } from "../core/errors.ts";
 import { EventStream } from "../core/event-stream.ts";
@@ -17,6 +18,7 @@ import { resolveTelemetrySettings } from "../telemetry/endpoint.ts";
 import { NOOP_TRACER } from "../telemetry/noop.ts";
 import type { Tracer } from "../telemetry/span-types.ts";
 import { CancelScope } from "./cancel-scope.ts";
+import { sandboxBackendLookup } from "./sandbox-backend.ts";
 import { type LoadedConfig, loadConfig } from "./config-loader.ts";
 
 export { LOG_PREFIX };
@@ -59,6 +61,9 @@ export type InvocationInput = {
   quiet?: boolean;
   /** `--max-output-bytes` as given (issue 22.12). */
   maxOutputBytes?: string | undefined;
+  /** `--sandbox-backend` and `--sandbox-fallback` as given (issue 15). */
+  sandboxBackend?: string | undefined;
+  sandboxFallback?: string | undefined;
 };
 
 /** Everything one CLI invocation (`exec`, `start`, `resume`) shares across its run(s). */
@@ -79,6 +84,8 @@ export type Invocation = {
   logger: Logger;
   /** How much output one run may leave in its logs: `--max-output-bytes`, env, config, or the default. */
   maxOutputBytes: number;
+  /** The sandbox backend choice and the fallback in effect (issue 15). */
+  sandbox: SandboxSettings;
 };
 
 /**
@@ -119,12 +126,22 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
           warn: logger.plain,
         });
   const maxOutputBytes = resolveMaxOutputBytes(input.maxOutputBytes, input.env, cfg, config?.path);
+  const sandbox = resolveSandboxSettings({
+    cliBackend: input.sandboxBackend,
+    cliFallback: input.sandboxFallback,
+    env: input.env,
+    config: cfg,
+    configPath: config?.path,
+    userConfig,
+  });
   const retryTarget: Invocation["retryTarget"] = { current: null };
   const orchestrator = new ToolOrchestrator({
     policy: policy.policy,
     approvalStore: new FileApprovalStore(approvalCachePath(input.env)),
     prompter: createTerminalPrompter(),
     onRetry: (info) => retryTarget.current?.(info),
+    sandbox: sandboxBackendLookup(sandbox.backend, input.env),
+    sandboxFallback: sandbox.fallback,
   });
   return {
     env: input.env,
@@ -141,6 +158,7 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
     cancel: new CancelScope(),
     logger,
     maxOutputBytes,
+    sandbox,
   };
 }
 

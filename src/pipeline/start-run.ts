@@ -16,6 +16,9 @@ export type StartRequest = {
   notify: string[];
   otelEndpoint?: string | undefined;
   maxOutputBytes?: string | undefined;
+  /** `--sandbox-backend`, `--sandbox-fallback` (issue 15). */
+  sandboxBackend?: string | undefined;
+  sandboxFallback?: string | undefined;
 };
 
 /**
@@ -31,6 +34,8 @@ export async function runStart(request: StartRequest, hooks: PipelineHooks = {})
     notify: request.notify,
     otelEndpoint: request.otelEndpoint,
     maxOutputBytes: request.maxOutputBytes,
+    sandboxBackend: request.sandboxBackend,
+    sandboxFallback: request.sandboxFallback,
   });
   const { pipeline } = requireStages(resolvePipeline(invocation.config?.config ?? null, request.pipeline));
   const metadata = await loadTaskMetadata(invocation.roots.repo, invocation.taskId);

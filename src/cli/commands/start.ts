@@ -19,6 +19,8 @@ const args = {
   notify: { type: "string", description: "notification target; repeatable, comma-separated", valueHint: "target" },
   "otel-endpoint": { type: "string", description: "OTLP/HTTP traces endpoint", valueHint: "url" },
   "max-output-bytes": { type: "string", description: "output one run may leave in its logs (default 512MiB)", valueHint: "size" },
+  "sandbox-backend": { type: "string", description: "auto (default) | landlock | bwrap", valueHint: "name" },
+  "sandbox-fallback": { type: "string", description: "fail (default: run nothing when a sandbox cannot be enforced) | unsandboxed", valueHint: "what" },
 } as const;
 
 export type PipelineFormat = "json" | "text" | "jsonl";
@@ -105,6 +107,8 @@ export default defineCommand({
         notify: notifyTargets(parsed),
         otelEndpoint: stringOption(parsed, "otel-endpoint"),
         maxOutputBytes: stringOption(parsed, "max-output-bytes"),
+        sandboxBackend: stringOption(parsed, "sandbox-backend"),
+        sandboxFallback: stringOption(parsed, "sandbox-fallback"),
       },
       {
         prepared(invocation) {

@@ -49,6 +49,16 @@ export const ConfigSandboxMode = v.picklist(
   ["read-only", "workspace-write", "danger-full-access"],
   'expected "read-only", "workspace-write" or "danger-full-access"',
 );
+/** A `sandbox` setting: a mode, or `{mode, network}` (the network is off in a sandbox unless `network` is true). */
+export const ConfigSandbox = v.union(
+  [ConfigSandboxMode, looseObject({ mode: ConfigSandboxMode, network: v.optional(aBoolean) })],
+  'expected "read-only", "workspace-write", "danger-full-access" or {"mode": <mode>, "network": true|false}',
+);
+export type ConfigSandbox = v.InferOutput<typeof ConfigSandbox>;
+
+export const ConfigSandboxBackend = v.picklist(["auto", "landlock", "bwrap"], 'expected "auto", "landlock" or "bwrap"');
+export const ConfigSandboxFallback = v.picklist(["fail", "unsandboxed"], 'expected "fail" or "unsandboxed"');
+
 export const ConfigApprovalPolicy = v.picklist(
   ["untrusted", "on-failure", "on-request", "never"],
   'expected "untrusted", "on-failure", "on-request" or "never"',
@@ -115,7 +125,7 @@ export const CommandStage = v.looseObject(
     session: v.optional(StageSession),
     timeout: v.optional(positiveSeconds),
     approval: v.optional(StageApproval),
-    sandbox: v.optional(ConfigSandboxMode),
+    sandbox: v.optional(ConfigSandbox),
   },
   objectMessage,
 );
@@ -147,7 +157,7 @@ export const PipelineDefinition = looseObject({
   tags: v.optional(stringArray),
   stages: v.array(Stage, "expected an array"),
   approvalPolicy: v.optional(ConfigApprovalPolicy),
-  sandbox: v.optional(ConfigSandboxMode),
+  sandbox: v.optional(ConfigSandbox),
 });
 export type PipelineDefinition = v.InferOutput<typeof PipelineDefinition>;
 
@@ -161,7 +171,11 @@ export const OrchestratorConfig = looseObject({
   notifications: v.optional(v.array(ConfigNotification, "expected an array of notification targets")),
   pipelines: v.optional(v.array(PipelineDefinition, "expected an array"), []),
   approvalPolicy: v.optional(ConfigApprovalPolicy),
-  sandbox: v.optional(ConfigSandboxMode),
+  sandbox: v.optional(ConfigSandbox),
+  /** Which sandbox backend enforces `read-only`/`workspace-write` (issue 15; `--sandbox-backend` overrides it). */
+  sandboxBackend: v.optional(ConfigSandboxBackend),
+  /** What happens when the sandbox asked for cannot be enforced (issue 15; `--sandbox-fallback` overrides it). */
+  sandboxFallback: v.optional(ConfigSandboxFallback),
   telemetry: v.optional(TelemetryConfig),
   /** Output one run may leave in its logs (issue 22.12): a byte count or a size string (`512MiB`). */
   maxOutputBytes: v.optional(
