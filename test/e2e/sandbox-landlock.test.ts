@@ -165,6 +165,17 @@ landlock.describe("Landlock sandbox through the binary, no bubblewrap on PATH", 
     }
   });
 
+  test("seccomp is real: io_uring_setup and ptrace are refused inside the sandbox, not outside", async () => {
+    const { w, env } = setup();
+    // io_uring_setup(1, NULL): EFAULT where the call is allowed, EPERM where the filter refuses it. PTRACE_TRACEME: 0 or EPERM.
+    const ptrace = process.arch === "arm64" ? 117 : 101;
+    const script = `import ctypes; c = ctypes.CDLL(None, use_errno=True); r = c.syscall(425, 1, None); e = ctypes.get_errno(); ctypes.set_errno(0); t = c.syscall(${ptrace}, 0, 0, 0, 0); print(r, e, t, ctypes.get_errno())`;
+    const outside = await exec(["--", "python3", "-c", script], w, env);
+    expect(outside.summary.payload.outputs.stdout).toBe("-1 14 0 0\n");
+    const inside = await exec(["--sandbox", "workspace-write", "--sandbox-network", "--", "python3", "-c", script], w, env);
+    expect(inside.summary.payload.outputs.stdout).toBe("-1 1 -1 1\n");
+  });
+
   test("a PTY run works in the sandbox: a real terminal, its size, and denials", async () => {
     const { w, outside, env } = setup();
     const script = `tty; stty size; echo in > in.txt; echo out > ${outside}/out.txt; echo done`;
