@@ -385,6 +385,42 @@ describe("fail closed: the sandbox asked for cannot be enforced (issue 15)", () 
     await refused(["--sandbox", "read-only"], { ...fake, CODEX_ORCHESTRATOR_TEST_NO_LANDLOCK: "1" }, w, "bubblewrap cannot create a sandbox here");
   });
 
+  landlock.test("a pipeline stage fails closed the same way (start --sandbox-backend bwrap), and the config's network setting applies", async () => {
+    const { w, env } = setup();
+    const server: Server = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const port = (server.address() as { port: number }).port;
+    const connect = `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}'`;
+    const stage = (network: boolean) => ({ kind: "command", id: "write", title: "Write", command: `echo ran > marker.txt && ${connect}`, sandbox: { mode: "workspace-write", network } });
+    const config = {
+      pipelines: [
+        { id: "p", title: "P", stages: [stage(true)] },
+        { id: "offline", title: "Offline", stages: [stage(false)] },
+      ],
+    };
+    writeFileSync(join(w, "codex.orchestrator.json"), JSON.stringify(config));
+    const run = await runCli(["start", "p", "--sandbox-backend", "bwrap"], { cwd: w, env });
+    expect(run.code).toBe(1);
+    expect(existsSync(join(w, "marker.txt"))).toBe(false);
+    expect(run.stdout).toContain("Failed stage: Write (exit code 1): Execution error: Sandbox workspace-write cannot be enforced: bubblewrap (bwrap) not found on PATH");
+    const manifest = /Manifest: (\S+)/.exec(run.stdout)?.[1] as string;
+    const m = JSON.parse(readFileSync(resolve(w, manifest), "utf8")) as Json;
+    expect([m.status, m.status_detail]).toEqual(["failed", "stage:write:error"]);
+    expect(m.commands[0].sandbox).toMatchObject({ mode: "workspace-write", state: "unavailable", backend: null });
+    expect(m.toolRuns).toEqual([]);
+    // With a backend, the same stage runs sandboxed with the network on, as its config says.
+    const ok = await runCli(["start", "p", "--format", "json"], { cwd: w, env });
+    expect(ok.code).toBe(0);
+    const m2 = JSON.parse(readFileSync(resolve(w, JSON.parse(ok.stdout).manifest), "utf8")) as Json;
+    expect(m2.commands[0].sandbox).toMatchObject({ state: "sandboxed", backend: "landlock" });
+    const log = readFileSync(resolve(w, m2.commands[0].log_path), "utf8");
+    expect(log).toContain('"sandbox_backend":"landlock"');
+    // The network is off unless the setting says otherwise.
+    const offline = await runCli(["start", "offline", "--format", "json"], { cwd: w, env });
+    expect(offline.code).toBe(1);
+    server.close();
+  });
+
   test("a session whose sandbox cannot be enforced starts no shell", async () => {
     const { w, env } = setup();
     const off = { ...env, CODEX_ORCHESTRATOR_TEST_NO_LANDLOCK: "1" };
