@@ -15,6 +15,7 @@ import { benchAutonomy, formatAutonomy } from "./autonomy.ts";
 import { binaryPath, ensureBinary, machineInfo } from "./lib.ts";
 import { benchGraph, formatGraph } from "./graph.ts";
 import { benchPipeline, formatPipeline } from "./pipeline.ts";
+import { benchSandbox, formatSandbox } from "./sandbox.ts";
 import { benchSessions, formatSessionBench } from "./sessions.ts";
 import { benchStartup, formatStartup } from "./startup.ts";
 import { benchTelemetry, formatTelemetry } from "./telemetry.ts";
@@ -95,6 +96,15 @@ await section(
   (r) =>
     `added cost p95 ${r.addedCostP95Ms.toFixed(2)} ms — target ≤ ${r.targetMs} ms ${ok(r.addedCostP95Ms <= r.targetMs)}; ` +
     (r.bubblewrapStartupP50Ms === null ? "bubblewrap not available" : `bubblewrap start-up p50 ${r.bubblewrapStartupP50Ms.toFixed(2)} ms`),
+);
+await section(
+  "sandbox",
+  () => benchSandbox(cli, quick ? 9 : 21),
+  formatSandbox,
+  (r) =>
+    "skipped" in r
+      ? `skipped: ${r.skipped}`
+      : `Landlock helper +${r.addedMs.toFixed(1)} ms per exec (ratio ${r.ratio.toFixed(3)}; helper alone +${r.helperAddedMs.toFixed(1)} ms) — target ≤ ${r.targetMs} ms ${ok(r.addedMs <= r.targetMs)}`,
 );
 await section(
   "telemetry",

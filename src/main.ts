@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 import { writeSync } from "node:fs";
 import { CancelledError, ExitSignal, OrchestratorError, errorMessage } from "./core/errors.ts";
+import { SANDBOX_HELPER_ENTRY } from "./core/sandbox-policy.ts";
 import { VERSION } from "./core/version.ts";
 import { renderCommandUsage } from "./cli/command-usage.ts";
 import { renderHelp } from "./cli/help.ts";
@@ -107,18 +108,30 @@ async function exitWith(code: number): Promise<void> {
   setTimeout(() => process.exit(code), 2000).unref();
 }
 
-main(process.argv.slice(2)).then(
-  (code) => exitWith(code),
-  async (error: unknown) => {
-    if (error instanceof ExitSignal) return exitWith(error.exitCode);
-    if (error instanceof OrchestratorError) {
-      if (error.message !== "" && !(error instanceof CancelledError)) {
-        await writeOut(process.stderr, `${error.message}\n`);
+/**
+ * The sandbox helper (issue 15) is this executable re-executed in place of a sandboxed command: dispatched before
+ * anything else runs, so it loads only its own few modules on its way to `execve`.
+ */
+if (process.argv[2] === SANDBOX_HELPER_ENTRY) {
+  import("./exec/sandbox-helper.ts").then((helper) => helper.runSandboxHelper(process.argv.slice(3)));
+} else {
+  runCli();
+}
+
+function runCli(): void {
+  main(process.argv.slice(2)).then(
+    (code) => exitWith(code),
+    async (error: unknown) => {
+      if (error instanceof ExitSignal) return exitWith(error.exitCode);
+      if (error instanceof OrchestratorError) {
+        if (error.message !== "" && !(error instanceof CancelledError)) {
+          await writeOut(process.stderr, `${error.message}\n`);
+        }
+        if (error.stdoutAfter !== undefined) await writeOut(stdout(), error.stdoutAfter);
+        return exitWith(error.exitCode);
       }
-      if (error.stdoutAfter !== undefined) await writeOut(stdout(), error.stdoutAfter);
-      return exitWith(error.exitCode);
-    }
-    await writeOut(process.stderr, `${errorMessage(error)}\n`);
-    exitWith(1);
-  },
-);
+      await writeOut(process.stderr, `${errorMessage(error)}\n`);
+      exitWith(1);
+    },
+  );
+}

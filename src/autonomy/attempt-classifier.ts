@@ -1,3 +1,4 @@
+import { SANDBOX_HELPER_PREFIX } from "../core/sandbox-policy.ts";
 import type { SandboxState } from "../core/schemas/common.ts";
 
 /** What the orchestrator needs from one attempt's result (the process runner returns more). */
@@ -26,7 +27,8 @@ const FS_DENIAL = /Read-only file system|Operation not permitted|Permission deni
 const NET_DENIAL =
   /Network is unreachable|Could not resolve host|Temporary failure in name resolution|getaddrinfo (?:EAI_AGAIN|ENOTFOUND)|\b(?:ENETUNREACH|EAI_AGAIN)\b/i;
 const TRANSIENT = /\b(?:ETXTBSY|EAGAIN)\b|Text file busy|Resource temporarily unavailable/i;
-const BWRAP_SETUP = /^bwrap: /m;
+/** A backend's own setup failure: bubblewrap's `bwrap: …`, or the Landlock helper's line (both exit 1, nothing ran). */
+const SETUP_FAILURE = new RegExp(`^(?:bwrap: |${SANDBOX_HELPER_PREFIX})`, "m");
 
 /**
  * Classifies an attempt. A denial counts only for an attempt that ran inside a sandbox and failed: a plain
@@ -44,7 +46,7 @@ export function classifyAttempt(
   if (context.sandboxState !== "sandboxed") return { kind: "failed" };
   // On a PTY stderr is merged into stdout: look there when stderr is empty.
   const text = result.stderr !== undefined && result.stderr !== "" ? result.stderr : (result.stdout ?? "");
-  const setup = BWRAP_SETUP.exec(text);
+  const setup = SETUP_FAILURE.exec(text);
   if (setup !== null && result.exitCode === 1) return { kind: "sandbox-failed", reason: firstLine(text, setup.index) };
   const fs = FS_DENIAL.exec(text);
   if (fs !== null) return { kind: "denied", reason: fs[0] };

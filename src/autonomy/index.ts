@@ -8,6 +8,7 @@ export * from "./approval-store.ts";
 export * from "./attempt-classifier.ts";
 export * from "./retry-policy.ts";
 export * from "./sandbox.ts";
+export * from "./sandbox-unavailable-error.ts";
 export * from "./tool-orchestrator.ts";
 export * from "./tool-run-record.ts";
 export * from "./xdg-paths.ts";

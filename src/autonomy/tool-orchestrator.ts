@@ -1,5 +1,13 @@
 import { RunFailedError } from "../core/errors.ts";
-import type { ApprovalPolicy, ApprovalSource, SandboxMode, SandboxState, ToolStatus } from "../core/schemas/common.ts";
+import type {
+  ApprovalPolicy,
+  ApprovalSource,
+  SandboxBackendName,
+  SandboxFallback,
+  SandboxMode,
+  SandboxState,
+  ToolStatus,
+} from "../core/schemas/common.ts";
 import { ApprovalError } from "./approval-error.ts";
 import { seekApproval } from "./approval-gate.ts";
 import { deriveApprovalKey, deriveEscalationKey, grantCommand } from "./approval-key.ts";
@@ -7,7 +15,8 @@ import type { ApprovalPrompter } from "./approval-prompter.ts";
 import type { ApprovalStore } from "./approval-store.ts";
 import { type AttemptClass, type AttemptResultLike, classifyAttempt } from "./attempt-classifier.ts";
 import { BASE_DELAY_MS, MAX_ATTEMPTS, defaultSleep, retryDelayMs } from "./retry-policy.ts";
-import { type SandboxBackend, type SandboxPlan, detectSandboxBackend, planSandbox } from "./sandbox.ts";
+import { type SandboxBackend, type SandboxPlan, chooseSandboxBackend, planSandbox, probeBubblewrap } from "./sandbox.ts";
+import { SandboxUnavailableError } from "./sandbox-unavailable-error.ts";
 
 /** One command to run (a pipeline stage or an `exec`), SPEC §16.1 plus what approval and the sandbox need. */
 export type ToolInvocation = {
@@ -22,8 +31,11 @@ export type ToolInvocation = {
   approvalKey?: string | null;
   sandboxMode?: SandboxMode | null;
   networkAllowed?: boolean;
-  /** False for a command typed into an existing PTY shell: it cannot be wrapped, so it runs unsandboxed. */
-  sandboxable?: boolean;
+  /**
+   * False for a command typed into a live session shell: the shell was started inside its sandbox, so a retry
+   * cannot leave it (a denial ends with a hint instead of an escalation).
+   */
+  escalatable?: boolean;
   /** Writable under `workspace-write` besides the cwd, /tmp and $TMPDIR (e.g. the repository root). */
   writableRoots?: readonly string[];
 };
@@ -34,6 +46,9 @@ export type AttemptContext = {
   approvalSource: ApprovalSource;
   sandboxState: SandboxState;
   sandboxMode: SandboxMode | null;
+  /** The backend enforcing this attempt's sandbox (null when it runs unsandboxed or escalated). */
+  sandboxBackend: SandboxBackendName | null;
+  landlockAbi: number | null;
   /** Wraps the argv to spawn in the sandbox of this attempt (identity when unsandboxed). */
   wrapArgv(argv: readonly string[], cwd: string, env?: Record<string, string | undefined>): string[];
 };
@@ -66,13 +81,18 @@ export type ToolOutcome<R> = {
   /** The mode of the last attempt (`danger-full-access` after an escalation). */
   sandboxMode: SandboxMode | null;
   sandboxState: SandboxState;
+  /** The backend of the last attempt (null when it ran unsandboxed or escalated) and the kernel's Landlock ABI. */
+  sandboxBackend: SandboxBackendName | null;
+  landlockAbi: number | null;
+  /** Why the sandbox asked for was not in force (`--sandbox-fallback unsandboxed`). */
+  sandboxReason?: string;
   status: ToolStatus;
   result: R;
   /** `Tool invocation <id> failed after <n> attempt(s).` when the last attempt was an error (not a plain exit). */
   error?: string;
   /** What would have let it continue (e.g. the grant command for an escalation). */
   hint?: string;
-  /** A sandbox was asked for but is not enforced here. */
+  /** The line to print when the command ran without the sandbox asked for (`--sandbox-fallback unsandboxed`). */
   sandboxWarning?: string;
   startedAt: string;
   completedAt: string;
@@ -83,8 +103,13 @@ export type ToolOrchestratorOptions = {
   approvalStore: ApprovalStore;
   /** `null` when there is no terminal to ask on. */
   prompter: ApprovalPrompter | null;
-  /** Backend lookup, called only when a command asks for a sandbox (default: probe for bubblewrap once). */
+  /**
+   * Backend lookup, called only when a command asks for a sandbox (default: bubblewrap, probed once; the CLI passes
+   * the `--sandbox-backend` choice with the exec layer's Landlock probe).
+   */
   sandbox?: () => Promise<SandboxBackend>;
+  /** `--sandbox-fallback`: `fail` (default) runs nothing when the sandbox cannot be enforced; `unsandboxed` runs it. */
+  sandboxFallback?: SandboxFallback;
   clock?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   /** Called before waiting for each retry; the caller emits `exec:retry` from it. */
@@ -118,13 +143,18 @@ export class ToolOrchestrator {
     if (!invocation.id) throw new RunFailedError("Tool invocation id is required.");
     if (!invocation.tool) throw new RunFailedError("Tool invocation tool name is required.");
     const mode = invocation.sandboxMode ?? null;
+    // The sandbox first: a command that cannot be sandboxed as asked is not run, so nobody is asked to approve it.
+    let plan = await this.initialPlan(invocation, mode);
+    if (plan.state === "unavailable" && (mode === "read-only" || mode === "workspace-write")) {
+      throw new SandboxUnavailableError({ mode, reason: plan.reason ?? "no sandbox backend" });
+    }
+    const sandboxWarning = plan.warning;
+    const sandboxReason = plan.reason;
     const approvals: ApprovalStep[] = [];
     const approvalKey = await this.approveRun(invocation, mode, approvals);
     // After approval: time spent waiting for a person is not command latency.
     const startedAt = this.clock().toISOString();
 
-    let plan = await this.initialPlan(invocation, mode);
-    const sandboxWarning = plan.warning;
     const maxAttempts = this.options.maxAttempts ?? MAX_ATTEMPTS;
     let attempt = 0;
     let result: R;
@@ -138,6 +168,8 @@ export class ToolOrchestrator {
         approvalSource: sourceOf(approvals),
         sandboxState: plan.state,
         sandboxMode: plan.mode,
+        sandboxBackend: plan.backend,
+        landlockAbi: plan.landlockAbi,
         wrapArgv: plan.wrapArgv,
       });
       lastClass = classifyAttempt(result, { sandboxState: plan.state, networkBlocked: plan.networkBlocked });
@@ -146,6 +178,12 @@ export class ToolOrchestrator {
       if (attempt >= maxAttempts) break;
       let next = plan;
       if (lastClass.kind === "denied" || lastClass.kind === "sandbox-failed") {
+        if (invocation.escalatable === false) {
+          hint =
+            `The ${plan.mode} sandbox denied the command (${lastClass.reason}); a command in a live session cannot ` +
+            "leave the session's sandbox: run it outside the session to escalate.";
+          break;
+        }
         const escalation = await this.approveEscalation(invocation, plan, lastClass.reason, approvals);
         if (escalation.hint !== undefined) {
           hint = escalation.hint;
@@ -179,6 +217,9 @@ export class ToolOrchestrator {
       requestedSandboxMode: mode,
       sandboxMode: plan.mode,
       sandboxState: finalState,
+      sandboxBackend: plan.backend,
+      landlockAbi: plan.landlockAbi,
+      ...(sandboxReason !== undefined && plan.state === "unsandboxed" ? { sandboxReason } : {}),
       status: lastClass.kind === "succeeded" ? "succeeded" : "failed",
       result,
       ...(isError ? { error: `Tool invocation ${invocation.id} failed after ${attempt} attempt(s).` } : {}),
@@ -187,6 +228,15 @@ export class ToolOrchestrator {
       startedAt,
       completedAt: this.clock().toISOString(),
     };
+  }
+
+  /**
+   * The sandbox plan an invocation's first attempt will get, for a caller that must start something in it first: a
+   * live session shell is started inside the sandbox its commands are recorded in (issue 15). Same inputs, same plan
+   * as `invoke` makes (the backend is probed once).
+   */
+  planSandbox(invocation: Pick<ToolInvocation, "sandboxMode" | "networkAllowed" | "writableRoots">): Promise<SandboxPlan> {
+    return this.initialPlan(invocation, invocation.sandboxMode ?? null);
   }
 
   /** Approval before any attempt; throws ApprovalError (nothing runs) when it is not given. */
@@ -239,21 +289,34 @@ export class ToolOrchestrator {
     return { hint: `${what}; to let it run without the sandbox: ${grantCommand(key)}` };
   }
 
-  private async initialPlan(invocation: ToolInvocation, mode: SandboxMode | null): Promise<SandboxPlan> {
-    const wantsSandbox = (mode === "read-only" || mode === "workspace-write") && invocation.sandboxable !== false;
-    const backend = wantsSandbox ? await (this.options.sandbox ?? detectSandboxBackend)() : null;
+  private async initialPlan(
+    invocation: Pick<ToolInvocation, "networkAllowed" | "writableRoots">,
+    mode: SandboxMode | null,
+  ): Promise<SandboxPlan> {
+    const wantsSandbox = mode === "read-only" || mode === "workspace-write";
+    const backend = wantsSandbox ? await (this.options.sandbox ?? defaultBackend)() : null;
     return planSandbox({
       mode,
       backend,
       writableRoots: invocation.writableRoots ?? [],
       networkAllowed: invocation.networkAllowed === true,
-      sandboxable: invocation.sandboxable !== false,
+      fallback: this.options.sandboxFallback ?? "fail",
     });
   }
 
   private approvalContext() {
     return { policy: this.policy, store: this.options.approvalStore, prompter: this.options.prompter };
   }
+}
+
+/** Without the CLI's choice: bubblewrap only (the Landlock probe lives in the exec layer, which the CLI brings). */
+function defaultBackend(): Promise<SandboxBackend> {
+  return chooseSandboxBackend({
+    choice: "bwrap",
+    landlock: () => ({ abi: 0, reason: "not probed" }),
+    bubblewrap: () => probeBubblewrap(),
+    helper: [],
+  });
 }
 
 /** `prompt` if any approval was asked, else `cache` if any came from the cache, else `not-required`. */

@@ -1,6 +1,6 @@
 import type { ArgsDef } from "citty";
 import { UsageError } from "../core/errors.ts";
-import { ApprovalPolicy, SandboxMode, oneOf } from "../core/schemas/common.ts";
+import { ApprovalPolicy, SandboxBackendChoice, SandboxFallback, SandboxMode, oneOf } from "../core/schemas/common.ts";
 import { validateSessionId, validateTaskId } from "../core/ids.ts";
 import { missingValueMessage } from "./args.ts";
 
@@ -19,6 +19,9 @@ export type ExecArgs = {
   stdin: boolean | null;
   session?: string;
   sandbox?: string;
+  sandboxNetwork: boolean;
+  sandboxBackend?: string;
+  sandboxFallback?: string;
   approvalPolicy?: string;
   requireApproval: boolean;
   timeoutSeconds?: number;
@@ -45,6 +48,17 @@ export const EXEC_ARGS = {
   "no-stdin": { type: "boolean", description: "The command's stdin is /dev/null." },
   session: { type: "string", valueHint: "id", description: "Run in the persistent PTY shell session <id> (implies --tty)." },
   sandbox: { type: "string", valueHint: "mode", description: `${SANDBOX_MODES.join(" | ")}.` },
+  "sandbox-backend": {
+    type: "string",
+    valueHint: "name",
+    description: `${SandboxBackendChoice.options.join(" | ")} (auto, the default: landlock where the kernel has it, else bwrap).`,
+  },
+  "sandbox-fallback": {
+    type: "string",
+    valueHint: "what",
+    description: `${SandboxFallback.options.join(" | ")} (fail, the default: run nothing when the sandbox cannot be enforced).`,
+  },
+  "sandbox-network": { type: "boolean", description: "Keep the network on inside the sandbox (off by default)." },
   "approval-policy": { type: "string", valueHint: "policy", description: `${ApprovalPolicy.options.join(" | ")}.` },
   "require-approval": { type: "boolean", description: "The command needs approval before it runs." },
   timeout: { type: "string", valueHint: "seconds", description: "Stop the command after this many seconds." },
@@ -57,13 +71,25 @@ export const EXEC_ARGS = {
 const SPECIAL = new Set(["json", "no-stdin"]);
 const STRING_OPTIONS = new Set(Object.entries(EXEC_ARGS).filter(([n, d]) => d.type === "string" && !SPECIAL.has(n)).map(([n]) => n));
 const BOOLEAN_OPTIONS = new Set(Object.entries(EXEC_ARGS).filter(([n, d]) => d.type === "boolean" && !SPECIAL.has(n)).map(([n]) => n));
+const SANDBOX_BACKENDS: readonly string[] = SandboxBackendChoice.options;
+const SANDBOX_FALLBACKS: readonly string[] = SandboxFallback.options;
 
 /**
  * `exec` parsing (SPEC §5.5): left to right; after a bare `--` everything belongs to the command; an argument not
  * starting with `--` is a command argument; options are recognised anywhere before `--`.
  */
 export function parseExecArgs(raw: readonly string[]): ExecArgs {
-  const out: ExecArgs = { argv: [], mode: null, jsonStyle: "pretty", notify: [], tty: false, stdin: null, requireApproval: false, quiet: false };
+  const out: ExecArgs = {
+    argv: [],
+    mode: null,
+    jsonStyle: "pretty",
+    notify: [],
+    tty: false,
+    stdin: null,
+    requireApproval: false,
+    quiet: false,
+    sandboxNetwork: false,
+  };
   const setMode = (mode: "json" | "jsonl") => {
     if (out.mode !== null && out.mode !== mode) throw new UsageError(`Cannot combine --${mode} with other output modes.`);
     out.mode = mode;
@@ -112,6 +138,7 @@ export function parseExecArgs(raw: readonly string[]): ExecArgs {
       } else if (name === "tty") out.tty = value;
       else if (name === "stdin") out.stdin = value;
       else if (name === "quiet") out.quiet = value;
+      else if (name === "sandbox-network") out.sandboxNetwork = value;
       else out.requireApproval = value;
       continue;
     }
@@ -169,6 +196,18 @@ function applyStringOption(out: ExecArgs, name: string, value: string): void {
         throw new UsageError(`Invalid value for --sandbox: ${value} (expected ${oneOf(SANDBOX_MODES)}).`);
       }
       out.sandbox = value;
+      return;
+    case "sandbox-backend":
+      if (!SANDBOX_BACKENDS.includes(value)) {
+        throw new UsageError(`Invalid value for --sandbox-backend: ${value} (expected ${oneOf(SANDBOX_BACKENDS)}).`);
+      }
+      out.sandboxBackend = value;
+      return;
+    case "sandbox-fallback":
+      if (!SANDBOX_FALLBACKS.includes(value)) {
+        throw new UsageError(`Invalid value for --sandbox-fallback: ${value} (expected ${oneOf(SANDBOX_FALLBACKS)}).`);
+      }
+      out.sandboxFallback = value;
       return;
     case "approval-policy":
       out.approvalPolicy = value;

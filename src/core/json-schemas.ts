@@ -23,6 +23,7 @@ export const PUBLISHED_SCHEMAS: Record<string, { schema: GenericSchema; id: stri
   "task-state.json": { schema: S.TaskState, id: `${BASE}/task-state.json`, title: "out/<task>/state.json" },
   "status-report.json": { schema: S.StatusReport, id: `${BASE}/status-report.json`, title: "status --format json" },
   "plan-document.json": { schema: S.PlanDocument, id: `${BASE}/plan-document.json`, title: "plan --format json" },
+  "sandbox-check.json": { schema: S.SandboxCheckReport, id: `${BASE}/sandbox-check.json`, title: "sandbox check --format json" },
   "error-artifact.json": { schema: S.ErrorArtifact, id: `${BASE}/error-artifact.json`, title: "errors/NN-<slug>.json" },
 };
 

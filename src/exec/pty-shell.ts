@@ -26,6 +26,11 @@ export type PtyShellOptions = {
   rows?: number;
   /** The shell program (default `bash`). */
   shell?: string;
+  /**
+   * The whole argv to spawn instead of `sessionShellArgv(shell)`: that argv wrapped by a sandbox, so every command the
+   * shell runs is inside it (issue 15).
+   */
+  argv?: string[];
   readyTimeoutMs?: number;
   /** How long a timed-out command may take to stop after Ctrl-C before the whole shell is killed. */
   interruptGraceMs?: number;
@@ -61,6 +66,11 @@ type Pending = {
   timers: ReturnType<typeof setTimeout>[];
   resolve: (result: PtyRunResult) => void;
 };
+
+/** The argv of a session shell: bash without profile, rc files or line editing. */
+export function sessionShellArgv(shell = "bash"): string[] {
+  return [shell, "--noprofile", "--norc", "--noediting"];
+}
 
 export class PtyShell {
   readonly pid: number;
@@ -112,7 +122,7 @@ export class PtyShell {
     this.eof = new Promise((resolve) => (markEof = resolve));
     try {
       orphanGuard.ready();
-      this.proc = Bun.spawn([options.shell ?? "bash", "--noprofile", "--norc", "--noediting"], {
+      this.proc = Bun.spawn(options.argv ?? sessionShellArgv(options.shell), {
         cwd,
         env,
         terminal: {

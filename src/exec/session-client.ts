@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { type Socket, connect } from "node:net";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import * as v from "valibot";
 import { DEFAULT_TASK_ID } from "../core/ids.ts";
 import { LOG_PREFIX } from "../core/log-prefix.ts";
@@ -10,7 +10,9 @@ import { ensureHostDirs, hostPaths } from "./session-paths.ts";
 import type { HostPaths } from "./session-paths.ts";
 import { ExecResult, HostMessage, HostState, SessionSummary, WriteResult } from "./session-protocol.ts";
 import type { HostRequest } from "./session-protocol.ts";
+import type { SessionSandbox } from "./session-manager.ts";
 import { stringEnv } from "../platform/env.ts";
+import { selfCommand } from "./self-command.ts";
 
 /**
  * Client of the session host: one connection per request, the host started on demand. When the host is gone (killed,
@@ -33,6 +35,8 @@ export type SessionTarget = {
   /** Working directory and environment of the shell if this call creates it. */
   cwd?: string;
   env?: Record<string, string | undefined>;
+  /** The shell's sandbox: how a new shell is started, and what an existing one must have been started with. */
+  sandbox?: SessionSandbox;
 };
 
 export type ExecInSessionOptions = HostClientOptions &
@@ -104,7 +108,8 @@ function creation(id: string, opts: SessionTarget) {
   const env: Record<string, string> = {};
   for (const [k, val] of Object.entries(opts.env ?? process.env)) if (typeof val === "string") env[k] = val;
   // The host runs in `/`: a relative cwd is the caller's.
-  return { task: opts.taskId ?? DEFAULT_TASK_ID, id, cwd: resolve(opts.cwd ?? process.cwd()), env };
+  const where = { task: opts.taskId ?? DEFAULT_TASK_ID, id, cwd: resolve(opts.cwd ?? process.cwd()), env };
+  return opts.sandbox === undefined ? where : { ...where, sandbox: opts.sandbox };
 }
 
 /** Sends one request and collects the answer, starting the host first when it is not running. */
@@ -253,10 +258,4 @@ function explainMissingHost(paths: HostPaths, opts: HostClientOptions, starting:
   if (s.state === "running") notice(`Session host (pid ${s.pid}) is gone: it was killed or crashed, and its sessions were lost.${next}`);
   else if (s.state === "stopped") notice(`Session host (pid ${s.pid}) was stopped (${s.signal ?? "signal"}); its sessions were closed.${next}`);
   else notice(`Session host (pid ${s.pid}) exited after being idle; its sessions were closed.${next}`);
-}
-
-/** How to run this program's CLI: the compiled executable itself, or bun with the source entry point. */
-function selfCommand(): string[] {
-  if (import.meta.url.includes("$bunfs") || import.meta.url.includes("~BUN")) return [process.execPath];
-  return [process.execPath, join(import.meta.dir, "..", "main.ts")];
 }

@@ -3,7 +3,7 @@ import { type Server, type Socket, connect, createServer } from "node:net";
 import * as v from "valibot";
 import { OrchestratorError, UsageError, errorMessage } from "../core/errors.ts";
 import type { PtyShell } from "./pty-shell.ts";
-import { DEFAULT_SESSION_IDLE_MS, SessionManager } from "./session-manager.ts";
+import { DEFAULT_SESSION_IDLE_MS, type SessionSandbox, SessionManager, UNSANDBOXED_LABEL } from "./session-manager.ts";
 import { HeadTailBuffer } from "./session-output.ts";
 import { ensureHostDirs, hostPaths } from "./session-paths.ts";
 import type { HostPaths } from "./session-paths.ts";
@@ -207,9 +207,9 @@ class Host {
     }
   }
 
-  private async session(req: { task: string; id: string; cwd: string; env: Record<string, string> }) {
+  private async session(req: { task: string; id: string; cwd: string; env: Record<string, string>; sandbox?: SessionSandbox | undefined }) {
     const k = key(req);
-    const got = await this.manager.getOrCreate(k, req.env, req.cwd);
+    const got = await this.manager.getOrCreate(k, req.env, req.cwd, req.sandbox);
     if (got.created || !this.meta.has(k)) this.meta.set(k, { task: req.task, id: req.id, lastExitCode: null });
     return got;
   }
@@ -284,6 +284,7 @@ class Host {
       currentCommand: shell.currentCommand,
       commandCount: shell.commandCount,
       lastExitCode: meta.lastExitCode,
+      sandbox: this.manager.sandboxOf(k) ?? UNSANDBOXED_LABEL,
       cols: shell.cols,
       rows: shell.rows,
       createdAt: new Date(shell.createdAt).toISOString(),

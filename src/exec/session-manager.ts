@@ -12,6 +12,15 @@ import type { PtyShellOptions } from "./pty-shell.ts";
 export const MAX_LIVE_SESSIONS = 64;
 export const DEFAULT_SESSION_IDLE_MS = 10 * 60 * 1000;
 
+/**
+ * The sandbox a live shell is started in (issue 15): the shell's whole argv, wrapped by the sandbox backend, and the
+ * label that names it. A shell keeps its sandbox for life, so a later request must ask for the same label.
+ */
+export type SessionSandbox = { argv: string[]; label: string };
+
+/** The label of a shell started without a sandbox. */
+export const UNSANDBOXED_LABEL = "unsandboxed";
+
 export type SessionRequest = {
   id?: string;
   reuse?: boolean;
@@ -19,6 +28,8 @@ export type SessionRequest = {
   /** The stage's `env`: applied on creation and, for a reused session, before its next command. */
   env?: Record<string, string>;
   cwd?: string;
+  /** The sandbox of a persisted session's shell; undefined: none asked for (and an existing shell is not checked). */
+  sandbox?: SessionSandbox;
 };
 
 export type SessionLease = {
@@ -57,7 +68,7 @@ export type SessionManagerOptions = {
   newId?: () => string;
 };
 
-type Entry = { shell: PtyShell; env: Record<string, string> };
+type Entry = { shell: PtyShell; env: Record<string, string>; sandbox: string };
 
 export class SessionManager {
   private readonly sessions = new Map<string, Entry>();
@@ -98,12 +109,13 @@ export class SessionManager {
     const id = request.id as string;
     const existing = await this.lookup(id);
     if (existing !== undefined && reused) {
+      checkSandbox(id, existing, request.sandbox);
       existing.shell.queueEnv(stageEnv);
       Object.assign(existing.env, stageEnv);
       return { id, persisted, reused, session: existing.shell, created: false, env: { ...existing.env } };
     }
     if (existing !== undefined) await this.dispose(id);
-    const entry = await this.create(id, stageEnv, request.cwd);
+    const entry = await this.create(id, stageEnv, request.cwd, request.sandbox);
     return { id, persisted, reused, session: entry.shell, created: true, env: { ...entry.env } };
   }
 
@@ -124,11 +136,27 @@ export class SessionManager {
     return entry?.shell;
   }
 
-  /** The live shell `id`, started (with `env`, `cwd`) when there is none. */
-  async getOrCreate(id: string, env: Record<string, string> = {}, cwd?: string): Promise<{ shell: PtyShell; created: boolean }> {
+  /**
+   * The live shell `id`, started (with `env`, `cwd` and `sandbox`) when there is none. An existing shell started in
+   * another sandbox than `sandbox` asks for is refused: its commands would not run in the sandbox they are recorded in.
+   */
+  async getOrCreate(
+    id: string,
+    env: Record<string, string> = {},
+    cwd?: string,
+    sandbox?: SessionSandbox,
+  ): Promise<{ shell: PtyShell; created: boolean }> {
     const existing = await this.lookup(id);
-    if (existing !== undefined) return { shell: existing.shell, created: false };
-    return { shell: (await this.create(id, env, cwd)).shell, created: true };
+    if (existing !== undefined) {
+      checkSandbox(id, existing, sandbox);
+      return { shell: existing.shell, created: false };
+    }
+    return { shell: (await this.create(id, env, cwd, sandbox)).shell, created: true };
+  }
+
+  /** The label of the sandbox the live shell `id` runs in (`unsandboxed` for none), or undefined without a shell. */
+  sandboxOf(id: string): string | undefined {
+    return this.get(id) === undefined ? undefined : this.sessions.get(id)?.sandbox;
   }
 
   list(): SessionInfo[] {
@@ -186,7 +214,12 @@ export class SessionManager {
     return this.sessions.get(id);
   }
 
-  private async create(id: string, stageEnv: Record<string, string>, cwd: string | undefined): Promise<Entry> {
+  private async create(
+    id: string,
+    stageEnv: Record<string, string>,
+    cwd: string | undefined,
+    sandbox: SessionSandbox | undefined,
+  ): Promise<Entry> {
     // Two acquires racing for a new id share one shell.
     const racing = this.starting.get(id);
     if (racing !== undefined) return racing;
@@ -199,10 +232,11 @@ export class SessionManager {
     const env = { ...this.baseEnv(), ...stageEnv };
     const promise = PtyShell.start({
       ...this.options.shellOptions,
+      ...(sandbox === undefined ? {} : { argv: sandbox.argv }),
       env,
       cwd: cwd ?? this.options.cwd ?? process.cwd(),
     }).then((shell) => {
-      const entry = { shell, env };
+      const entry = { shell, env, sandbox: sandbox?.label ?? UNSANDBOXED_LABEL };
       this.sessions.set(id, entry);
       // A shell that dies on its own (`exit`, killed) is forgotten, so the next acquire starts a fresh one.
       shell.exited.then(() => {
@@ -223,4 +257,13 @@ export class SessionManager {
     for (const [k, v] of Object.entries(this.options.env ?? process.env)) if (typeof v === "string") env[k] = v;
     return env;
   }
+}
+
+function checkSandbox(id: string, entry: Entry, wanted: SessionSandbox | undefined): void {
+  if (wanted === undefined || wanted.label === entry.sandbox) return;
+  const asked = wanted.label === UNSANDBOXED_LABEL ? "no sandbox" : wanted.label;
+  throw new RunFailedError(
+    `Session '${id}' runs ${entry.sandbox}, but this command asks for ${asked}; a shell keeps the sandbox it started ` +
+      "in: end the session first, or ask for the same sandbox. Nothing was run.",
+  );
 }

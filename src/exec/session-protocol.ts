@@ -18,6 +18,11 @@ const Creation = {
   cwd: v.string(),
   /** Base environment of a new shell (the caller's environment). */
   env: Env,
+  /**
+   * The sandbox of the shell (issue 15): its whole argv, wrapped, and the label naming the sandbox. A new shell is
+   * started with that argv; an existing one must have been started with the same label. Absent: not checked.
+   */
+  sandbox: v.optional(v.object({ argv: v.pipe(v.array(v.string()), v.minLength(1)), label: v.string() })),
 };
 
 export const HostRequest = v.variant("op", [
@@ -55,6 +60,8 @@ export const SessionSummary = v.object({
   commandCount: v.number(),
   /** Exit code of the last finished command (null before any). */
   lastExitCode: v.nullable(v.number()),
+  /** The sandbox the shell runs in (`unsandboxed` for none; absent from older hosts). */
+  sandbox: v.optional(v.string()),
   cols: v.number(),
   rows: v.number(),
   createdAt: v.string(),

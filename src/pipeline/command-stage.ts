@@ -10,12 +10,16 @@ import type { StageSpan } from "../telemetry/span-types.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 import type { ActiveRun, StageOutcome } from "./run-context.ts";
 import type { CommandStage } from "./stage-context.ts";
+import { sessionSandbox } from "./session-sandbox.ts";
 import { runCommandStage } from "./stage-runner.ts";
 
-/** The sandbox of a stage: its own `sandbox`, else the pipeline's, else the config's. */
-function sandboxOf(run: ActiveRun, def: CommandStageDef): SandboxMode | null {
+/** The sandbox of a stage: its own `sandbox`, else the pipeline's, else the config's (a mode, or `{mode, network}`). */
+function sandboxOf(run: ActiveRun, def: CommandStageDef): { mode: SandboxMode | null; network: boolean } {
   const config = run.host.invocation.config?.config;
-  return (def.sandbox ?? run.pipeline.sandbox ?? config?.sandbox ?? null) as SandboxMode | null;
+  const setting = def.sandbox ?? run.pipeline.sandbox ?? config?.sandbox ?? null;
+  if (setting === null) return { mode: null, network: false };
+  if (typeof setting === "string") return { mode: setting, network: false };
+  return { mode: setting.mode, network: setting.network === true };
 }
 
 /** The runner's stage from its config definition and its session lease (SPEC §9.3, §9.4). */
@@ -35,11 +39,23 @@ export function commandStageFor(run: ActiveRun, def: CommandStageDef, index: num
     timeoutSeconds: def.timeout ?? null,
     tty: null,
     session: { id: lease.id, persisted: lease.persisted, reused: lease.reused, shell: lease.session },
-    sandboxMode: sandboxOf(run, def),
+    sandboxMode: sandboxOf(run, def).mode,
+    networkAllowed: sandboxOf(run, def).network,
     approvalRequired: def.approval?.required === true,
     approvalKey: def.approval?.key ?? null,
     writableRoots: [run.runtime.roots.repo],
   };
+}
+
+async function stageSessionSandbox(run: ActiveRun, def: CommandStageDef, cwd: string) {
+  const { mode, network } = sandboxOf(run, def);
+  return sessionSandbox(run.runtime.orchestrator, {
+    sandboxMode: mode,
+    networkAllowed: network,
+    writableRoots: [run.runtime.roots.repo],
+    cwd,
+    env: run.host.invocation.env,
+  });
 }
 
 /** Runs one command stage of a pipeline and turns the runner's result into the executor's outcome. */
@@ -58,13 +74,21 @@ export async function runPipelineCommandStage(
   const cwd = def.cwd === undefined ? run.runtime.roots.repo : resolve(host.cwd, def.cwd);
   let lease: SessionLease;
   try {
-    lease = await host.sessions.acquire({
+    const request = {
       ...(def.session?.id !== undefined ? { id: def.session.id } : {}),
       ...(def.session?.reuse !== undefined ? { reuse: def.session.reuse } : {}),
       ...(def.session?.persist !== undefined ? { persist: def.session.persist } : {}),
       env: def.env ?? {},
       cwd,
-    });
+    };
+    const persisted = def.session?.id !== undefined && (def.session.persist === true || def.session.reuse === true);
+    // A persisted session's shell is started in the stage's sandbox (issue 15); one that cannot be enforced starts no
+    // shell, and the stage fails closed in the orchestrator with nothing run.
+    const sandbox = persisted ? await stageSessionSandbox(run, def, cwd) : undefined;
+    lease =
+      sandbox === null
+        ? { ...(await host.sessions.acquire({ env: request.env })), id: def.session?.id as string, persisted: true }
+        : await host.sessions.acquire({ ...request, ...(sandbox !== undefined ? { sandbox } : {}) });
   } catch (error) {
     return sessionFailure(run, entry, def, index, errorMessage(error));
   }

@@ -37,6 +37,11 @@ export type ExecRequest = {
   /** `--session <id>`: run inside that live shell of the session host. */
   session?: string | undefined;
   sandbox?: string | undefined;
+  /** `--sandbox-network`: the network stays on inside the sandbox. */
+  sandboxNetwork?: boolean;
+  /** `--sandbox-backend`, `--sandbox-fallback` (issue 15). */
+  sandboxBackend?: string | undefined;
+  sandboxFallback?: string | undefined;
   approvalPolicy?: string | undefined;
   requireApproval: boolean;
   timeoutSeconds?: number | undefined;
@@ -78,6 +83,8 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     otelEndpoint: request.otelEndpoint,
     quiet: request.quiet,
     maxOutputBytes: request.maxOutputBytes,
+    sandboxBackend: request.sandboxBackend,
+    sandboxFallback: request.sandboxFallback,
   });
   const { roots, logger } = invocation;
   const schemaPath = request.outputSchema === undefined ? null : resolve(request.cwd, request.outputSchema);
@@ -174,9 +181,19 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
               cwd: commandCwd,
               env: request.env,
               onNotice: logger.plain,
+              // The shell is started in the sandbox its commands are recorded in (issue 15); none can be enforced:
+              // the run fails closed before the host is asked for anything.
+              sandbox: await (await import("./session-sandbox.ts")).sessionSandbox(invocation.orchestrator, {
+                sandboxMode,
+                networkAllowed: request.sandboxNetwork === true,
+                writableRoots: [roots.repo],
+                cwd: commandCwd,
+                env: request.env,
+              }),
             }),
           },
     sandboxMode,
+    networkAllowed: request.sandboxNetwork === true,
     approvalRequired: request.requireApproval,
     writableRoots: [roots.repo],
   };
@@ -189,8 +206,10 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     removeSignals();
   }
   stageSpan.end({ status: result.status, exitCode: result.exitCode });
+  // A sandbox that cannot be enforced is the run's one error line (printed by the caller even under --quiet).
+  const sandboxFailure = result.sandboxState === "unavailable" ? result.errorMessage : null;
   if (result.attempt?.spawnError) logger.plain(`Command execution failed: ${result.attempt.spawnError.message}`);
-  else if (result.attempt === null && result.errorMessage) logger.plain(result.errorMessage);
+  else if (result.attempt === null && result.errorMessage && sandboxFailure === null) logger.plain(result.errorMessage);
 
   // Finalize (§14.1 step 4).
   const manifest = store.manifest;
@@ -263,7 +282,7 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   if (cancelledBy) exitCode = cancelExitCode(cancelledBy);
   else if (schemaFailure !== null) exitCode = 1;
   else exitCode = entry.exit_code ?? 1;
-  return { exitCode, runId, status, manifestPath: `${dir}/manifest.json`, manifest, failure: schemaFailure };
+  return { exitCode, runId, status, manifestPath: `${dir}/manifest.json`, manifest, failure: schemaFailure ?? sandboxFailure };
 }
 
 /**
@@ -322,6 +341,9 @@ function summaryPayload(
       attempts: Math.max(1, result.outcome?.attempts ?? 1),
       timedOut: attempt?.timedOut ?? false,
       spawnError: attempt?.spawnError?.message ?? (attempt === null ? result.errorMessage : null),
+      sandboxBackend: result.sandbox.backend,
+      landlockAbi: result.sandbox.landlockAbi,
+      sandboxReason: result.sandbox.reason ?? null,
     },
     command: {
       argv: stage.argv,

@@ -5,6 +5,7 @@ import { FileApprovalStore } from "../autonomy/approval-store.ts";
 import { approvalCachePath } from "../autonomy/xdg-paths.ts";
 import { ToolOrchestrator, type RetryInfo } from "../autonomy/tool-orchestrator.ts";
 import { availableParallelism } from "node:os";
+import { type SandboxSettings, resolveSandboxSettings } from "../autonomy/sandbox-settings.ts";
 import { BYTE_SIZE_HINT, parseByteSize } from "../core/byte-size.ts";
 import { UsageError } from "../core/errors.ts";
 import { EventStream } from "../core/event-stream.ts";
@@ -18,6 +19,7 @@ import { resolveTelemetrySettings } from "../telemetry/endpoint.ts";
 import { NOOP_TRACER } from "../telemetry/noop.ts";
 import type { Tracer } from "../telemetry/span-types.ts";
 import { CancelScope } from "./cancel-scope.ts";
+import { sandboxBackendLookup } from "./sandbox-backend.ts";
 import { type LoadedConfig, loadConfig } from "./config-loader.ts";
 
 export { LOG_PREFIX };
@@ -64,6 +66,9 @@ export type InvocationInput = {
   concurrency?: string | undefined;
   /** `--keep-going` (issue 17). */
   keepGoing?: boolean;
+  /** `--sandbox-backend` and `--sandbox-fallback` as given (issue 15). */
+  sandboxBackend?: string | undefined;
+  sandboxFallback?: string | undefined;
 };
 
 /** Everything one CLI invocation (`exec`, `start`, `resume`) shares across its run(s). */
@@ -89,6 +94,8 @@ export type Invocation = {
   concurrency: number;
   /** A failed graph stage lets independent branches finish (`--keep-going`). */
   keepGoing: boolean;
+  /** The sandbox backend choice and the fallback in effect (issue 15). */
+  sandbox: SandboxSettings;
 };
 
 /**
@@ -131,11 +138,21 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
   const maxOutputBytes = resolveMaxOutputBytes(input.maxOutputBytes, input.env, cfg, config?.path);
   const concurrency = resolveConcurrency(input.concurrency, input.env, cfg);
   const retryTargets: Invocation["retryTargets"] = new Map();
+  const sandbox = resolveSandboxSettings({
+    cliBackend: input.sandboxBackend,
+    cliFallback: input.sandboxFallback,
+    env: input.env,
+    config: cfg,
+    configPath: config?.path,
+    userConfig,
+  });
   const orchestrator = new ToolOrchestrator({
     policy: policy.policy,
     approvalStore: new FileApprovalStore(approvalCachePath(input.env)),
     prompter: createTerminalPrompter(),
     onRetry: (info) => retryTargets.get(info.invocationId)?.(info),
+    sandbox: sandboxBackendLookup(sandbox.backend, input.env),
+    sandboxFallback: sandbox.fallback,
   });
   return {
     env: input.env,
@@ -154,6 +171,7 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
     maxOutputBytes,
     concurrency,
     keepGoing: input.keepGoing === true,
+    sandbox,
   };
 }
 

@@ -1,7 +1,9 @@
 import type { CancelSignal } from "../core/cancel-signal.ts";
 import type { AttemptResult } from "../exec/attempt.ts";
 import { type OutputChunk, Utf8Chunker } from "../exec/chunker.ts";
+import { RunFailedError } from "../core/errors.ts";
 import { execInSession } from "../exec/session-client.ts";
+import type { SessionSandbox } from "../exec/session-manager.ts";
 import { TailBuffer } from "../exec/tail-buffer.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 
@@ -15,16 +17,29 @@ export type ShellHandle = {
 };
 
 /** The shell `id` of the session host (`exec --session`), created on first use with `cwd`/`env`. */
-export function hostedShell(runsRoot: string, id: string, target: { taskId: string; cwd: string; env: Record<string, string | undefined>; onNotice: (line: string) => void }): ShellHandle {
+export function hostedShell(
+  runsRoot: string,
+  id: string,
+  target: {
+    taskId: string;
+    cwd: string;
+    env: Record<string, string | undefined>;
+    onNotice: (line: string) => void;
+    /** The shell's sandbox (issue 15); null: none can be enforced, and nothing may be run in it. */
+    sandbox: SessionSandbox | null;
+  },
+): ShellHandle {
   let abort: AbortController | null = null;
   return {
     async run(command, options) {
+      if (target.sandbox === null) throw new RunFailedError("The session's sandbox cannot be enforced; nothing was run.");
       abort = new AbortController();
       try {
         return await execInSession(runsRoot, id, command, {
           taskId: target.taskId,
           cwd: target.cwd,
           env: target.env,
+          sandbox: target.sandbox,
           ...(options.env ? { setEnv: options.env } : {}),
           ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
           ...(options.onData ? { onData: options.onData } : {}),

@@ -6,6 +6,7 @@ import type { AttemptResult } from "../exec/attempt.ts";
 import { CHUNK_BYTES } from "../core/chunk-event.ts";
 import type { OutputChunk } from "../exec/chunker.ts";
 import { startAttempt } from "../exec/process-runner.ts";
+import { withHelperSpawnError } from "../exec/sandbox-exec-error.ts";
 import { both, type StageLog } from "../run/run-log.ts";
 import type { StageSpan } from "../telemetry/span-types.ts";
 import type { CancelScope } from "./cancel-scope.ts";
@@ -75,6 +76,8 @@ export class StageAttempts {
         sandboxState: ctx.sandboxState,
         persisted: this.stage.session.persisted,
         argv: this.stage.argv,
+        sandboxBackend: ctx.sandboxBackend,
+        landlockAbi: ctx.landlockAbi,
         stageId: this.stage.id,
         runId: this.runtime.runId,
       });
@@ -87,6 +90,8 @@ export class StageAttempts {
         cwd: this.stage.cwd,
         session_id: this.stage.session.id,
         sandbox_state: ctx.sandboxState,
+        sandbox_backend: ctx.sandboxBackend,
+        landlock_abi: ctx.landlockAbi,
         persisted: this.stage.session.persisted,
       });
       await this.emit(begin);
@@ -140,6 +145,8 @@ export class StageAttempts {
         const untrack = this.cancel.track(running);
         result = await running.result;
         untrack();
+        // The Landlock helper resolves the program inside the sandbox: a program it cannot execute is a spawn error.
+        if (ctx.sandboxBackend === "landlock") result = withHelperSpawnError(result);
       }
       this.last = result;
       const status = result.exitCode === 0 && !result.signal ? "succeeded" : "failed";
@@ -166,8 +173,10 @@ export class StageAttempts {
           status,
           spawnError: result.spawnError?.message ?? null,
           timedOut: result.timedOut,
+          sandboxBackend: ctx.sandboxBackend,
+          landlockAbi: ctx.landlockAbi,
           stageId: this.stage.id,
-        runId: this.runtime.runId,
+          runId: this.runtime.runId,
         }),
       );
       execSpan.end({

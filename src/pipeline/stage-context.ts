@@ -54,6 +54,8 @@ export type CommandStage = {
   stdin?: boolean;
   session: { id: string; persisted: boolean; reused: boolean; shell: ShellHandle | null };
   sandboxMode: SandboxMode | null;
+  /** The network stays on inside the sandbox (`--sandbox-network`, config `{"mode": …, "network": true}`). */
+  networkAllowed?: boolean;
   approvalRequired?: boolean;
   approvalKey?: string | null;
   /** Extra writable roots under workspace-write (the repository root). */

@@ -1,10 +1,11 @@
 import { ApprovalError } from "../autonomy/approval-error.ts";
+import { SandboxUnavailableError } from "../autonomy/sandbox-unavailable-error.ts";
 import { buildToolRunRecord, toolInvocationId, upsertToolRun } from "../autonomy/tool-run-record.ts";
 import type { ToolOutcome } from "../autonomy/tool-orchestrator.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { SandboxState } from "../core/schemas/common.ts";
 import type { OrchestratorEvent } from "../core/schemas/events.ts";
-import type { CommandEntry } from "../core/schemas/manifest.ts";
+import type { CommandEntry, CommandSandbox } from "../core/schemas/manifest.ts";
 import type { ToolRunRecord } from "../core/schemas/tool-run.ts";
 import { stageSummary } from "../core/summary.ts";
 import type { AttemptResult } from "../exec/attempt.ts";
@@ -32,6 +33,8 @@ export type StageResult = {
   errorMessage: string | null;
   durationMs: number;
   sandboxState: SandboxState;
+  /** The sandbox of the command as the manifest entry records it (issue 15). */
+  sandbox: CommandSandbox;
 };
 
 export function entryExitCode(result: Pick<AttemptResult, "exitCode" | "signal">): number | null {
@@ -75,6 +78,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   const invocationId = toolInvocationId(runtime.runId, stage.id === "exec" && runtime.pipelineId === "exec" ? "exec" : stage.id, Date.now());
   let outcome: ToolOutcome<ClassifiedAttempt> | null = null;
   let failure: string | null = null;
+  let unavailable: SandboxUnavailableError | null = null;
   const started = performance.now();
 
   const attemptsOf = new StageAttempts(runtime, stage, stageSpan, stageLog, attempts, correlationId, toolEvents);
@@ -100,14 +104,18 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
         approvalRequired: stage.approvalRequired === true,
         approvalKey: stage.approvalKey ?? null,
         sandboxMode: stage.sandboxMode,
-        sandboxable: stage.session.shell === null,
+        networkAllowed: stage.networkAllowed === true,
+        // A live session shell was started inside its sandbox: its commands cannot leave it.
+        escalatable: stage.session.shell === null,
         writableRoots: stage.writableRoots ?? [],
       },
       attemptsOf.run,
     );
   } catch (error) {
     failure = errorMessage(error);
-    if (!(error instanceof ApprovalError)) runtime.warn(`Command execution failed: ${failure}`);
+    // Nothing ran, and the caller prints the one line: the approval error, or the sandbox that cannot be enforced.
+    if (error instanceof SandboxUnavailableError) unavailable = error;
+    else if (!(error instanceof ApprovalError)) runtime.warn(`Command execution failed: ${failure}`);
   }
   runtime.retryTargets.delete(invocationId);
   offRunCancel();
@@ -166,7 +174,15 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   entry.exit_code = exitCode;
   entry.summary = summary;
   entry.status = status;
-  const sandboxState = outcome?.sandboxState ?? attemptsOf.lastState;
+  const sandboxState: SandboxState = unavailable !== null ? "unavailable" : (outcome?.sandboxState ?? attemptsOf.lastState);
+  const sandbox: CommandSandbox = {
+    mode: stage.sandboxMode,
+    state: sandboxState,
+    backend: outcome?.sandboxBackend ?? null,
+    landlockAbi: outcome?.landlockAbi ?? null,
+    ...(unavailable !== null ? { reason: unavailable.reason } : outcome?.sandboxReason !== undefined ? { reason: outcome.sandboxReason } : {}),
+  };
+  entry.sandbox = sandbox;
   if (status === "failed") {
     const errorsDir = runtime.store.files.errorsDir;
     const path = await runtime.store.withRoom(errorsDir, 16 * 1024, () => writeErrorArtifact(runtime.log.runDir, {
@@ -175,7 +191,16 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
       commandIndex: stage.index,
       commandId: stage.id,
       command: stage.command,
-      reason: storeMessage !== null ? "command-failed" : attempt === null ? "approval-denied" : spawnMessage !== null ? "spawn-failed" : "command-failed",
+      reason:
+        storeMessage !== null
+          ? "command-failed"
+          : unavailable !== null
+            ? "sandbox-unavailable"
+            : attempt === null
+              ? "approval-denied"
+              : spawnMessage !== null
+                ? "spawn-failed"
+                : "command-failed",
       exitCode,
       sandboxState,
       stderr: attempt?.stderr ?? "",
@@ -234,6 +259,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     errorMessage: status === "failed" && storeMessage !== null ? storeMessage : (spawnMessage ?? (attempt === null ? failure : null)),
     durationMs,
     sandboxState,
+    sandbox,
   };
 }
 

@@ -18,6 +18,9 @@ export type StartRequest = {
   maxOutputBytes?: string | undefined;
   concurrency?: string | undefined;
   keepGoing?: boolean;
+  /** `--sandbox-backend`, `--sandbox-fallback` (issue 15). */
+  sandboxBackend?: string | undefined;
+  sandboxFallback?: string | undefined;
 };
 
 /**
@@ -35,6 +38,8 @@ export async function runStart(request: StartRequest, hooks: PipelineHooks = {})
     maxOutputBytes: request.maxOutputBytes,
     concurrency: request.concurrency,
     keepGoing: request.keepGoing,
+    sandboxBackend: request.sandboxBackend,
+    sandboxFallback: request.sandboxFallback,
   });
   const { pipeline } = requireStages(resolvePipeline(invocation.config?.config ?? null, request.pipeline));
   const metadata = await loadTaskMetadata(invocation.roots.repo, invocation.taskId);

@@ -13,7 +13,7 @@ export type ErrorArtifactInput = {
   commandIndex: number;
   commandId: string;
   command: string | null;
-  reason: "command-failed" | "spawn-failed" | "approval-denied";
+  reason: "command-failed" | "spawn-failed" | "approval-denied" | "sandbox-unavailable";
   exitCode: number | null;
   sandboxState: string;
   /** Retained stderr text (trimmed here). stdout is never stored. */

@@ -30,6 +30,12 @@ export type ExecOptions = RunOptions & {
   cwd?: string;
   /** `--sandbox`. */
   sandbox?: SandboxMode | (string & {});
+  /** `--sandbox-network`: keep the network on inside the sandbox. */
+  sandboxNetwork?: boolean;
+  /** `--sandbox-backend`: `auto` (default), `landlock` or `bwrap`. */
+  sandboxBackend?: "auto" | "landlock" | "bwrap" | (string & {});
+  /** `--sandbox-fallback`: `fail` (default: nothing runs when the sandbox cannot be enforced) or `unsandboxed`. */
+  sandboxFallback?: "fail" | "unsandboxed" | (string & {});
   /** `--session`: run inside the persistent PTY shell with this id (implies a TTY). */
   session?: string;
   /** `--tty`: run on a pseudo-terminal. */
@@ -67,6 +73,9 @@ export function execArgs(command: string, commandArgs: readonly string[], option
   pushRunFlags(args, options);
   if (options.cwd !== undefined) args.push("--cwd", options.cwd);
   if (options.sandbox !== undefined) args.push("--sandbox", options.sandbox);
+  if (options.sandboxNetwork === true) args.push("--sandbox-network");
+  if (options.sandboxBackend !== undefined) args.push("--sandbox-backend", options.sandboxBackend);
+  if (options.sandboxFallback !== undefined) args.push("--sandbox-fallback", options.sandboxFallback);
   if (options.session !== undefined) args.push("--session", options.session);
   if (options.tty === true) args.push("--tty");
   if (options.stdin !== undefined) args.push("--stdin");

@@ -1,11 +1,22 @@
-// Real bubblewrap (installed by .ci/run): what the sandbox allows and denies, the network switch, honesty without a
-// backend, and that a wrapped command dies with its runner.
+// Real bubblewrap (installed by .ci/run): what the sandbox allows and denies, the network switch, and that a wrapped
+// command dies with its runner. Without a backend: fail closed, or the explicit fallback (issue 15). The Landlock
+// backend is proved through the binary in test/e2e/sandbox-landlock.test.ts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { classifyAttempt } from "../../src/autonomy/attempt-classifier.ts";
-import { type SandboxBackend, detectSandboxBackend, planSandbox } from "../../src/autonomy/sandbox.ts";
+import {
+  type BubblewrapProbe,
+  type LandlockProbe,
+  type SandboxBackend,
+  chooseSandboxBackend,
+  planSandbox,
+  probeBubblewrap,
+  sandboxLabel,
+  userNamespaceSupport,
+  writableRootsOf,
+} from "../../src/autonomy/sandbox.ts";
 import { spawnAttempt } from "./fixtures/spawn-attempt.ts";
 import { needsProgram } from "../helpers/needs-program.ts";
 
@@ -24,7 +35,7 @@ beforeAll(async () => {
   outside = join(root, "outside");
   mkdirSync(workspace);
   mkdirSync(outside);
-  backend = await detectSandboxBackend();
+  backend = await chooseSandboxBackend({ choice: "bwrap", landlock: () => ({ abi: 0, reason: "unused" }), bubblewrap: () => probeBubblewrap(), helper: [] });
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -35,7 +46,7 @@ function sh(mode: "read-only" | "workspace-write", script: string, networkAllowe
 
 (linux ? bwrap.describe : describe.skip)("bubblewrap sandbox", () => {
   test("bubblewrap is detected as a working backend", () => {
-    expect(backend.name).toBe("bubblewrap");
+    expect(backend.name).toBe("bwrap");
   });
 
   test("workspace-write: a write inside the workspace succeeds, a write outside is denied", async () => {
@@ -49,6 +60,19 @@ function sh(mode: "read-only" | "workspace-write", script: string, networkAllowe
     expect(denied.stderr).toContain("Read-only file system");
     expect(existsSync(join(outside, "x.txt"))).toBe(false);
     expect(classifyAttempt(denied, { sandboxState: "sandboxed", networkBlocked: true }).kind).toBe("denied");
+  });
+
+  test("workspace-write keeps the repository's .git read-only", async () => {
+    mkdirSync(join(workspace, ".git"), { recursive: true });
+    try {
+      const run = await sh("workspace-write", "echo ok > tracked.txt && echo x > .git/HEAD").run;
+      expect(run.exitCode).not.toBe(0);
+      expect(run.stderr).toContain("Read-only file system");
+      expect(readFileSync(join(workspace, "tracked.txt"), "utf8")).toBe("ok\n");
+      expect(existsSync(join(workspace, ".git", "HEAD"))).toBe(false);
+    } finally {
+      rmSync(join(workspace, ".git"), { recursive: true, force: true });
+    }
   });
 
   test("workspace-write keeps /tmp writable; read-only denies even the workspace", async () => {
@@ -107,17 +131,25 @@ function sh(mode: "read-only" | "workspace-write", script: string, networkAllowe
 });
 
 describe("without a sandbox backend", () => {
-  test("the state is unsandboxed, with a warning, and the command really is unconfined", async () => {
-    const plan = planSandbox({ mode: "workspace-write", backend: { name: "none", reason: "bubblewrap (bwrap) not found on PATH" } });
+  const none = { name: "none" as const, reason: "bubblewrap (bwrap) not found on PATH" };
+
+  test("fail closed: the state is unavailable, with the reason, and nothing is wrapped to run", () => {
+    const plan = planSandbox({ mode: "workspace-write", backend: none });
+    expect(plan).toMatchObject({ state: "unavailable", backend: null, reason: "bubblewrap (bwrap) not found on PATH" });
+    expect(plan.warning).toBeUndefined();
+  });
+
+  test("the explicit fallback runs it unsandboxed, honestly: a warning, a reason, and no denial is ever reported", async () => {
+    const plan = planSandbox({ mode: "workspace-write", backend: none, fallback: "unsandboxed" });
     expect(plan.state).toBe("unsandboxed");
+    expect(plan.reason).toBe("bubblewrap (bwrap) not found on PATH; run unsandboxed (--sandbox-fallback unsandboxed)");
     expect(plan.warning).toBe(
-      "Sandbox workspace-write requested but not enforced (bubblewrap (bwrap) not found on PATH); the command runs unsandboxed.",
+      "Sandbox workspace-write not enforced (bubblewrap (bwrap) not found on PATH); the command runs unsandboxed as --sandbox-fallback unsandboxed asks.",
     );
     const dir = mkdtempSync("/var/tmp/co-nosandbox-");
     try {
       const result = await spawnAttempt(plan.wrapArgv(["/bin/sh", "-c", "echo x > ../free.txt"], join(dir)), dir);
       expect(result.exitCode).toBe(0);
-      // Honest: no denial is ever reported for an unsandboxed attempt.
       expect(classifyAttempt({ exitCode: 1, stderr: "Permission denied" }, { sandboxState: plan.state, networkBlocked: false }).kind).toBe(
         "failed",
       );
@@ -127,12 +159,58 @@ describe("without a sandbox backend", () => {
     }
   });
 
-  test("danger-full-access and no mode are unsandboxed without a warning; a live shell cannot be wrapped", () => {
-    expect(planSandbox({ mode: "danger-full-access", backend: null })).toMatchObject({ state: "unsandboxed" });
-    expect(planSandbox({ mode: null, backend: null }).warning).toBeUndefined();
-    const live = planSandbox({ mode: "read-only", backend: { name: "bubblewrap", path: "/usr/bin/bwrap" }, sandboxable: false });
-    expect(live.state).toBe("unsandboxed");
-    expect(live.warning).toContain("live shell session");
+  test("danger-full-access and no mode are unsandboxed without a reason", () => {
+    expect(planSandbox({ mode: "danger-full-access", backend: null })).toMatchObject({ state: "unsandboxed", backend: null });
+    expect(planSandbox({ mode: null, backend: null }).reason).toBeUndefined();
+  });
+});
+
+describe("choosing a backend", () => {
+  const landlock7 = () => ({ abi: 7, reason: null });
+  const noLandlock = () => ({ abi: 0, reason: "the kernel has no Landlock (ENOSYS)" });
+  const bwrapOk = async () => ({ path: "/usr/bin/bwrap", reason: null });
+  const bwrapMissing = async () => ({ path: null, reason: "bubblewrap (bwrap) not found on PATH" });
+  const choose = (choice: "auto" | "landlock" | "bwrap", landlock: () => LandlockProbe, bubblewrap: () => Promise<BubblewrapProbe>) =>
+    chooseSandboxBackend({ choice, landlock, bubblewrap, helper: ["/self"] });
+
+  test("auto takes Landlock where the kernel has it, else bubblewrap, else says why neither", async () => {
+    expect(await choose("auto", landlock7, bwrapOk)).toEqual({ name: "landlock", abi: 7, helper: ["/self"] });
+    expect(await choose("auto", noLandlock, bwrapOk)).toEqual({ name: "bwrap", path: "/usr/bin/bwrap" });
+    expect(await choose("auto", noLandlock, bwrapMissing)).toEqual({
+      name: "none",
+      reason: "no sandbox backend: Landlock is not available (the kernel has no Landlock (ENOSYS)); bubblewrap (bwrap) not found on PATH",
+    });
+  });
+
+  test("an explicit backend is that backend or none; Landlock below ABI 3 cannot keep a file read-only", async () => {
+    expect((await choose("bwrap", landlock7, bwrapMissing)).name).toBe("none");
+    expect((await choose("landlock", noLandlock, bwrapOk)).name).toBe("none");
+    const old = await choose("landlock", () => ({ abi: 2, reason: null }), bwrapOk);
+    expect(old).toEqual({
+      name: "none",
+      reason:
+        "Landlock ABI 2 cannot keep files read-only (truncate(2) needs ABI 3, Linux 6.2); --sandbox-backend bwrap uses bubblewrap instead",
+    });
+  });
+
+  test("a Landlock plan wraps the argv in the helper with the policy; writable roots are resolved and never /", () => {
+    const plan = planSandbox({ mode: "workspace-write", backend: { name: "landlock", abi: 7, helper: ["/self"] }, writableRoots: ["/"] });
+    expect(plan).toMatchObject({ state: "sandboxed", backend: "landlock", landlockAbi: 7, networkBlocked: true });
+    const argv = plan.wrapArgv(["sh", "-c", "true"], "/var/tmp", { TMPDIR: "/tmp" });
+    expect(argv.slice(0, 2)).toEqual(["/self", "__sandbox-exec"]);
+    expect(argv.slice(3)).toEqual(["--", "sh", "-c", "true"]);
+    expect(JSON.parse(argv[2] as string)).toEqual({ v: 1, mode: "workspace-write", write: ["/var/tmp", "/tmp"], net: false });
+    expect(writableRootsOf(["/", "/tmp", "/no/such/dir"], { TMPDIR: "/tmp" })).toEqual(["/tmp"]);
+    expect(sandboxLabel(plan)).toBe("the workspace-write sandbox (landlock, network off)");
+  });
+
+  test("user namespaces as /proc/sys reports them", () => {
+    const sys = (files: Record<string, string>) => (path: string) => files[path] ?? null;
+    expect(userNamespaceSupport(sys({})).enabled).toBeNull();
+    expect(userNamespaceSupport(sys({ "/proc/sys/user/max_user_namespaces": "0" })).enabled).toBe(false);
+    const debian = { "/proc/sys/user/max_user_namespaces": "100", "/proc/sys/kernel/unprivileged_userns_clone": "0" };
+    expect(userNamespaceSupport(sys(debian)).detail).toContain("unprivileged_userns_clone");
+    expect(userNamespaceSupport(sys({ "/proc/sys/user/max_user_namespaces": "100" })).enabled).toBe(true);
   });
 });
 

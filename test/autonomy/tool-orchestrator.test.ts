@@ -7,7 +7,12 @@ import { deriveEscalationKey } from "../../src/autonomy/approval-key.ts";
 import { computeApprovalReuse } from "../../src/autonomy/approval-metrics.ts";
 import type { ApprovalPrompter, ApprovalRequest } from "../../src/autonomy/approval-prompter.ts";
 import { MemoryApprovalStore } from "../../src/autonomy/approval-store.ts";
-import { NO_SANDBOX_BACKEND, detectSandboxBackend } from "../../src/autonomy/sandbox.ts";
+import { NO_SANDBOX_BACKEND, chooseSandboxBackend, probeBubblewrap } from "../../src/autonomy/sandbox.ts";
+import { SandboxUnavailableError } from "../../src/autonomy/sandbox-unavailable-error.ts";
+
+/** The bubblewrap backend, as the CLI's lookup finds it with `--sandbox-backend bwrap`. */
+const bubblewrapBackend = () =>
+  chooseSandboxBackend({ choice: "bwrap", landlock: () => ({ abi: 0, reason: "unused" }), bubblewrap: () => probeBubblewrap(), helper: [] });
 import { type RetryInfo, type ToolInvocation, ToolOrchestrator } from "../../src/autonomy/tool-orchestrator.ts";
 import { buildToolRunRecord, sanitizeToolRunRecord, toolInvocationId, upsertToolRun } from "../../src/autonomy/tool-run-record.ts";
 import { ToolRunRecord } from "../../src/core/schemas/tool-run.ts";
@@ -199,7 +204,7 @@ describe("attempts and retries", () => {
     const { orchestrator } = harness({
       sandbox: async () => {
         probes++;
-        return detectSandboxBackend();
+        return bubblewrapBackend();
       },
     });
     await orchestrator.invoke(invocation("true"), shell("true"));
@@ -214,7 +219,12 @@ describe("attempts and retries", () => {
 describe("tool run records and approval reuse", () => {
   test("a record built from an outcome validates and carries the keys, never more", async () => {
     const store = new MemoryApprovalStore();
-    const { orchestrator } = harness({ approvalStore: store, policy: "never", sandbox: async () => NO_SANDBOX_BACKEND });
+    const { orchestrator } = harness({
+      approvalStore: store,
+      policy: "never",
+      sandbox: async () => NO_SANDBOX_BACKEND,
+      sandboxFallback: "unsandboxed",
+    });
     await store.grant({ key: "deploy", source: "cli" });
     const id = toolInvocationId("2025-11-04T02-45-12-345Z-abcdef01", "exec", 1762224312345);
     const outcome = await orchestrator.invoke(
@@ -222,6 +232,7 @@ describe("tool run records and approval reuse", () => {
       shell("echo ok"),
     );
     expect(outcome.sandboxWarning).toContain("not enforced");
+    expect(outcome.sandboxReason).toBe("no sandbox backend; run unsandboxed (--sandbox-fallback unsandboxed)");
     const record = buildToolRunRecord(outcome, {
       stageId: "exec",
       pipelineId: "exec",
@@ -242,9 +253,26 @@ describe("tool run records and approval reuse", () => {
       retryCount: 0,
       attemptCount: 1,
       sandboxState: "unsandboxed",
+      sandboxBackend: null,
+      sandboxReason: "no sandbox backend; run unsandboxed (--sandbox-fallback unsandboxed)",
       status: "succeeded",
     });
     expect(record.metadata).toMatchObject({ sandboxMode: "workspace-write", approvalPolicy: "never", approvalKey: "deploy" });
+  });
+
+  test("a sandbox that cannot be enforced: nothing runs and nobody is asked (fail closed, issue 15)", async () => {
+    const { asked, prompter } = recordingPrompter("once");
+    const { orchestrator } = harness({ policy: "untrusted", prompter, sandbox: async () => ({ name: "none", reason: "no backend here" }) });
+    let attempts = 0;
+    const run = orchestrator.invoke(invocation("true", { sandboxMode: "read-only" }), async () => {
+      attempts++;
+      return { exitCode: 0 };
+    });
+    await expect(run).rejects.toBeInstanceOf(SandboxUnavailableError);
+    await expect(run).rejects.toThrow(
+      "Sandbox read-only cannot be enforced: no backend here. Nothing was run; --sandbox-fallback unsandboxed runs it without a sandbox.",
+    );
+    expect([attempts, asked.length]).toEqual([0, 0]);
   });
 
   test("sanitize enforces id and tool; upsert merges by id", () => {

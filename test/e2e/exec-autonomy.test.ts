@@ -221,9 +221,16 @@ describe("on-request prompt on a real terminal", () => {
 
 const bwrap = needsProgram("bwrap", "apt-get install bubblewrap");
 
+/** The bubblewrap backend chosen explicitly (auto picks Landlock on a kernel that has it). */
+function setupBwrap(): ReturnType<typeof setup> {
+  const s = setup();
+  s.env.CODEX_ORCHESTRATOR_SANDBOX_BACKEND = "bwrap";
+  return s;
+}
+
 bwrap.describe("real bubblewrap sandbox", () => {
   test("workspace-write: a write outside the workspace is denied, with the escalation grant command", async () => {
-    const { w, env } = setup();
+    const { w, env } = setupBwrap();
     const target = "/etc/co-test";
     expect(existsSync(target)).toBe(false);
     const run = await runCli(["exec", "--json", "compact", "--sandbox", "workspace-write", "--", "sh", "-c", `touch ${target}`], {
@@ -247,7 +254,7 @@ bwrap.describe("real bubblewrap sandbox", () => {
   });
 
   test("workspace-write: a write inside the workspace succeeds, sandboxed", async () => {
-    const { w, env } = setup();
+    const { w, env } = setupBwrap();
     const run = await runCli(["exec", "--sandbox", "workspace-write", "--", "sh", "-c", "echo $CODEX_ORCHESTRATOR_SANDBOX > inside.txt"], {
       cwd: w,
       env,
@@ -264,7 +271,7 @@ bwrap.describe("real bubblewrap sandbox", () => {
   });
 
   test("read-only: even the workspace is not writable", async () => {
-    const { w, env } = setup();
+    const { w, env } = setupBwrap();
     const run = await runCli(["exec", "--json", "compact", "--sandbox", "read-only", "--", "sh", "-c", "echo x > inside.txt"], {
       cwd: w,
       env,
@@ -275,7 +282,7 @@ bwrap.describe("real bubblewrap sandbox", () => {
   });
 
   test("a denied command with a cached escalation grant is retried escalated (events, record, spans)", async () => {
-    const { w, env } = setup();
+    const { w, env } = setupBwrap();
     // Outside the workspace, /tmp and $TMPDIR: read-only inside the sandbox, writable outside it.
     const outside = mkdtempSync("/var/tmp/co-e2e-escalate-");
     dirs.push(outside);
@@ -339,7 +346,7 @@ bwrap.describe("real bubblewrap sandbox", () => {
   });
 
   test("on-failure on a terminal asks before escalating; 'approve once' retries escalated and caches nothing", async () => {
-    const { w, env } = setup();
+    const { w, env } = setupBwrap();
     const outside = mkdtempSync("/var/tmp/co-e2e-escalate-");
     dirs.push(outside);
     const args = ["exec", "--json", "compact", "--approval-policy", "on-failure", "--sandbox", "workspace-write", "--"];
@@ -380,7 +387,7 @@ describe("where the policy and the sandbox mode come from", () => {
     expect(manifestOf(w, JSON.parse(cli.stdout)).approval_policy).toBe("never");
   });
 
-  bwrap.test("user-global sandboxMode sandboxes exec unless --sandbox says otherwise", async () => {
+  test("user-global sandboxMode sandboxes exec unless --sandbox says otherwise", async () => {
     const { w, env } = setup();
     userConfig(env, { sandboxMode: "read-only" });
     const sandboxed = await runCli(["exec", "--json", "compact", "--", "sh", "-c", "echo x > inside.txt"], { cwd: w, env });
@@ -414,36 +421,92 @@ describe("where the policy and the sandbox mode come from", () => {
   });
 });
 
-describe("no sandbox backend", () => {
-  test("without bwrap on PATH the state is unsandboxed and a warning says so", async () => {
-    const { w, env } = setup();
+describe("no sandbox backend: fail closed (issue 15)", () => {
+  /** No bwrap on PATH (an empty directory) and Landlock forced off: nothing can enforce a sandbox. */
+  function nothingAvailable(w: string, env: Record<string, string>) {
     const emptyBin = join(w, "..", "empty-bin");
-    mkdirSync(emptyBin);
+    mkdirSync(emptyBin, { recursive: true });
+    return { ...env, PATH: emptyBin, CODEX_ORCHESTRATOR_TEST_NO_LANDLOCK: "1" };
+  }
+
+  test("a sandbox that cannot be enforced runs nothing: one line, exit 1, recorded unavailable", async () => {
+    const { w, env } = setup();
     const run = await runCli(["exec", "--sandbox", "workspace-write", "--", "/bin/sh", "-c", "echo x > inside.txt"], {
       cwd: w,
-      env: { ...env, PATH: emptyBin },
+      env: nothingAvailable(w, env),
     });
-    expect(run.code).toBe(0);
-    expect(readFileSync(join(w, "inside.txt"), "utf8")).toBe("x\n");
+    expect(run.code).toBe(1);
+    expect(existsSync(join(w, "inside.txt"))).toBe(false);
     expect(run.stderr).toBe(
-      "[Codex-Orchestrator] Sandbox workspace-write requested but not enforced (bubblewrap (bwrap) not found on PATH); the command runs unsandboxed.\n",
+      "Sandbox workspace-write cannot be enforced: no sandbox backend: Landlock is not available (disabled by " +
+        "CODEX_ORCHESTRATOR_TEST_NO_LANDLOCK=1); bubblewrap (bwrap) not found on PATH. Nothing was run; " +
+        "--sandbox-fallback unsandboxed runs it without a sandbox.\n",
     );
     const events = jsonl(run.stdout);
-    expect(events[0]?.payload.sandboxState).toBe("unsandboxed");
-    const summary = events.at(-1) as Json;
-    expect(summary.payload.result.sandboxState).toBe("unsandboxed");
-    expect(manifestOf(w, summary).toolRuns[0].sandboxState).toBe("unsandboxed");
+    expect(events.map((e) => e.type)).toEqual(["run:summary"]);
+    const summary = events[0] as Json;
+    expect(summary.payload.status).toBe("failed");
+    expect(summary.payload.result).toMatchObject({ sandboxState: "unavailable", sandboxBackend: null, exitCode: 1 });
+    expect(summary.payload.result.sandboxReason).toContain("bubblewrap (bwrap) not found on PATH");
+    expect(summary.payload.toolRun).toBeNull();
+    const m = manifestOf(w, summary);
+    expect(m.status).toBe("failed");
+    expect(m.commands[0].sandbox).toMatchObject({ mode: "workspace-write", state: "unavailable", backend: null });
+    const artifact = JSON.parse(readFileSync(join(w, m.commands[0].error_file), "utf8"));
+    expect(artifact).toMatchObject({ reason: "sandbox-unavailable", details: { sandbox_state: "unavailable" } });
   });
 
-  test("--quiet suppresses that warning", async () => {
+  test("--quiet keeps that line: it is the run's error, not a warning", async () => {
     const { w, env } = setup();
-    const emptyBin = join(w, "..", "empty-bin");
-    mkdirSync(emptyBin);
     const run = await runCli(["exec", "--quiet", "--sandbox", "read-only", "--", "/bin/sh", "-c", "true"], {
       cwd: w,
-      env: { ...env, PATH: emptyBin },
+      env: nothingAvailable(w, env),
     });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toStartWith("Sandbox read-only cannot be enforced: ");
+    expect(run.stderr.split("\n")).toHaveLength(2);
+  });
+
+  test("--sandbox-fallback unsandboxed runs it anyway, says so, and records why", async () => {
+    const { w, env } = setup();
+    const run = await runCli(
+      ["exec", "--sandbox", "workspace-write", "--sandbox-fallback", "unsandboxed", "--", "/bin/sh", "-c", "echo x > inside.txt"],
+      { cwd: w, env: nothingAvailable(w, env) },
+    );
     expect(run.code).toBe(0);
-    expect(run.stderr).toBe("");
+    expect(readFileSync(join(w, "inside.txt"), "utf8")).toBe("x\n");
+    expect(run.stderr).toStartWith("[Codex-Orchestrator] Sandbox workspace-write not enforced (no sandbox backend: ");
+    expect(run.stderr).toEndWith("the command runs unsandboxed as --sandbox-fallback unsandboxed asks.\n");
+    const events = jsonl(run.stdout);
+    expect(events[0]?.payload).toMatchObject({ sandboxState: "unsandboxed", sandboxBackend: null });
+    const summary = events.at(-1) as Json;
+    expect(summary.payload.result.sandboxState).toBe("unsandboxed");
+    expect(summary.payload.result.sandboxReason).toContain("run unsandboxed (--sandbox-fallback unsandboxed)");
+    expect(summary.payload.toolRun.sandboxReason).toBe(summary.payload.result.sandboxReason);
+    const m = manifestOf(w, summary);
+    expect(m.toolRuns[0]).toMatchObject({ sandboxState: "unsandboxed", sandboxReason: summary.payload.result.sandboxReason });
+    expect(m.commands[0].sandbox).toMatchObject({ state: "unsandboxed", reason: summary.payload.result.sandboxReason });
+  });
+
+  test("the fallback also comes from the environment and the config; a bad value exits 2", async () => {
+    const { w, env } = setup();
+    const bare = nothingAvailable(w, env);
+    const args = ["exec", "--json", "compact", "--sandbox", "read-only", "--", "/bin/sh", "-c", "true"];
+    const fromEnv = await runCli(args, { cwd: w, env: { ...bare, CODEX_ORCHESTRATOR_SANDBOX_FALLBACK: "unsandboxed" } });
+    expect(fromEnv.code).toBe(0);
+    writeFileSync(join(w, "codex.orchestrator.json"), JSON.stringify({ sandboxFallback: "unsandboxed" }));
+    const fromConfig = await runCli(args, { cwd: w, env: bare });
+    expect(fromConfig.code).toBe(0);
+    expect(JSON.parse(fromConfig.stdout).payload.result.sandboxState).toBe("unsandboxed");
+    // The flag beats the config.
+    const flag = await runCli([...args.slice(0, 3), "--sandbox-fallback", "fail", ...args.slice(3)], { cwd: w, env: bare });
+    expect(flag.code).toBe(1);
+    const bad = await runCli(["exec", "--sandbox-fallback", "maybe", "--", "true"], { cwd: w, env: bare });
+    expect(bad).toMatchObject({ code: 2, stderr: "Invalid value for --sandbox-fallback: maybe (expected fail or unsandboxed).\n" });
+    const badEnv = await runCli(["exec", "--", "true"], { cwd: w, env: { ...bare, CODEX_ORCHESTRATOR_SANDBOX_BACKEND: "docker" } });
+    expect(badEnv).toMatchObject({
+      code: 2,
+      stderr: "Invalid value for CODEX_ORCHESTRATOR_SANDBOX_BACKEND: docker (expected auto, landlock or bwrap).\n",
+    });
   });
 });

@@ -62,7 +62,18 @@ export type ProgramGate = {
 
 export function needsProgram(program: string, installHint: string, env: Record<string, string | undefined> = process.env): ProgramGate {
   const path = findProgram(program, env.PATH ?? "");
-  const reason = `${program} not installed (${installHint})`;
+  return gate(program, path, `${program} not installed (${installHint})`, env);
+}
+
+/**
+ * Tests that need a kernel feature (Landlock, issue 15): run where it is there, else skipped with `reason` — a failure
+ * under `CI=true`, like a missing program.
+ */
+export function needsFeature(feature: string, available: boolean, reason: string, env: Record<string, string | undefined> = process.env): ProgramGate {
+  return gate(feature, available ? feature : null, reason, env);
+}
+
+function gate(program: string, path: string | null, reason: string, env: Record<string, string | undefined>): ProgramGate {
   if (path !== null) {
     return { available: true, path, reason, describe: (name, fn) => bunDescribe(name, fn), test: (name, fn, timeout) => bunTest(name, fn, timeout) };
   }

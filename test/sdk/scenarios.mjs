@@ -150,6 +150,12 @@ export function scenarios(sdk) {
           "--session", "s1", "--tty", "--timeout", "2.5", "--output-schema", "schema.json", "--quiet", "--", "ls", "--all",
         ]);
         writeFileSync(argsFile, "");
+        await o.exec("true", [], { sandbox: "workspace-write", sandboxNetwork: true, sandboxBackend: "landlock", sandboxFallback: "fail" }).result;
+        assert.deepEqual(readFileSync(argsFile, "utf8").trimEnd().split("\n"), [
+          "exec", "--jsonl", "--sandbox", "workspace-write", "--sandbox-network", "--sandbox-backend", "landlock",
+          "--sandbox-fallback", "fail", "--", "true",
+        ]);
+        writeFileSync(argsFile, "");
         await o.exec("cat", [], { stdin: "x" }).result;
         assert.deepEqual(readFileSync(argsFile, "utf8").trimEnd().split("\n"), ["exec", "--jsonl", "--stdin", "--", "cat"]);
         writeFileSync(argsFile, "");

@@ -21,6 +21,8 @@ const args = {
   concurrency: { type: "string", description: "ready graph stages run at once (default: the number of CPUs)", valueHint: "n" },
   "keep-going": { type: "boolean", description: "a failed graph stage lets independent stages finish" },
   "max-output-bytes": { type: "string", description: "output one run may leave in its logs (default 512MiB)", valueHint: "size" },
+  "sandbox-backend": { type: "string", description: "auto (default) | landlock | bwrap", valueHint: "name" },
+  "sandbox-fallback": { type: "string", description: "fail (default: run nothing when a sandbox cannot be enforced) | unsandboxed", valueHint: "what" },
 } as const;
 
 export type PipelineFormat = "json" | "text" | "jsonl";
@@ -109,6 +111,8 @@ export default defineCommand({
         maxOutputBytes: stringOption(parsed, "max-output-bytes"),
         concurrency: stringOption(parsed, "concurrency"),
         keepGoing: booleanOption(parsed, "keep-going"),
+        sandboxBackend: stringOption(parsed, "sandbox-backend"),
+        sandboxFallback: stringOption(parsed, "sandbox-fallback"),
       },
       {
         prepared(invocation) {

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { ApprovalPolicy, IsoTimestamp, SandboxMode } from "./common.ts";
+import { ApprovalPolicy, IsoTimestamp, SandboxBackendChoice, SandboxFallback, SandboxMode } from "./common.ts";
 
 /**
  * An approval key: derived keys are 16 lowercase hex digits (a sha256 prefix), keys given in the config are free-form
@@ -39,6 +39,9 @@ export type ApprovalCacheFile = v.InferOutput<typeof ApprovalCacheFile>;
 export const UserGlobalConfig = v.looseObject({
   approvalPolicy: v.optional(ApprovalPolicy),
   sandboxMode: v.optional(SandboxMode),
+  /** Defaults of `--sandbox-backend` and `--sandbox-fallback` (issue 15), below the repository config. */
+  sandboxBackend: v.optional(SandboxBackendChoice),
+  sandboxFallback: v.optional(SandboxFallback),
 });
 export type UserGlobalConfig = v.InferOutput<typeof UserGlobalConfig>;
 

@@ -20,13 +20,26 @@ export type CommandStatus = v.InferOutput<typeof CommandStatus>;
 
 /**
  * State of the sandbox for an attempt (SPEC §16.2, §14.5): `sandboxed` only when a sandbox is really in force,
- * `unsandboxed` when none is available or `danger-full-access` was asked for.
+ * `unsandboxed` when none was asked for (or `danger-full-access`, or `--sandbox-fallback unsandboxed` ran it without
+ * the one asked for), `unavailable` when the sandbox asked for cannot be enforced here and nothing ran (issue 15).
  */
-export const SandboxState = v.picklist(["sandboxed", "escalated", "failed", "unsandboxed"]);
+export const SandboxState = v.picklist(["sandboxed", "escalated", "failed", "unsandboxed", "unavailable"]);
 export type SandboxState = v.InferOutput<typeof SandboxState>;
 
 export const SandboxMode = v.picklist(["read-only", "workspace-write", "danger-full-access"]);
 export type SandboxMode = v.InferOutput<typeof SandboxMode>;
+
+/** The backend that enforced an attempt's sandbox (issue 15): in-binary Landlock + seccomp, or bubblewrap. */
+export const SandboxBackendName = v.picklist(["landlock", "bwrap"]);
+export type SandboxBackendName = v.InferOutput<typeof SandboxBackendName>;
+
+/** `--sandbox-backend`: which backend to use; `auto` = Landlock where the kernel has it, else bubblewrap. */
+export const SandboxBackendChoice = v.picklist(["auto", "landlock", "bwrap"]);
+export type SandboxBackendChoice = v.InferOutput<typeof SandboxBackendChoice>;
+
+/** `--sandbox-fallback`: what to do when the sandbox asked for cannot be enforced (default `fail`: run nothing). */
+export const SandboxFallback = v.picklist(["fail", "unsandboxed"]);
+export type SandboxFallback = v.InferOutput<typeof SandboxFallback>;
 
 export const ApprovalPolicy = v.picklist(["untrusted", "on-failure", "on-request", "never"]);
 export type ApprovalPolicy = v.InferOutput<typeof ApprovalPolicy>;

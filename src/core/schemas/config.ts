@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { BYTE_SIZE_HINT, parseByteSize } from "../byte-size.ts";
-import { ApprovalPolicy, SandboxMode, oneOf } from "./common.ts";
+import { ApprovalPolicy, SandboxBackendChoice, SandboxFallback, SandboxMode, oneOf } from "./common.ts";
 
 /**
  * `codex.orchestrator.json` (SPEC §6.1, plus the optional keys of the autonomy and observability issues). Unknown keys
@@ -48,6 +48,16 @@ const stringRecord = v.record(v.string(), aString, "expected an object of string
 
 // The picklists of common.ts with the config's messages: one list of values each (issue 16).
 export const ConfigSandboxMode = v.picklist(SandboxMode.options, `expected ${oneOf(SandboxMode.options, true)}`);
+/** A `sandbox` setting: a mode, or `{mode, network}` (the network is off in a sandbox unless `network` is true). */
+export const ConfigSandbox = v.union(
+  [ConfigSandboxMode, looseObject({ mode: ConfigSandboxMode, network: v.optional(aBoolean) })],
+  `expected ${SandboxMode.options.map((o) => `"${o}"`).join(", ")} or {"mode": <mode>, "network": true|false}`,
+);
+export type ConfigSandbox = v.InferOutput<typeof ConfigSandbox>;
+
+export const ConfigSandboxBackend = v.picklist(SandboxBackendChoice.options, `expected ${oneOf(SandboxBackendChoice.options, true)}`);
+export const ConfigSandboxFallback = v.picklist(SandboxFallback.options, `expected ${oneOf(SandboxFallback.options, true)}`);
+
 export const ConfigApprovalPolicy = v.picklist(ApprovalPolicy.options, `expected ${oneOf(ApprovalPolicy.options, true)}`);
 
 const BYTE_SIZE_PROBLEM = `expected ${BYTE_SIZE_HINT}`;
@@ -113,7 +123,7 @@ export const CommandStage = v.looseObject(
     session: v.optional(StageSession),
     timeout: v.optional(positiveSeconds),
     approval: v.optional(StageApproval),
-    sandbox: v.optional(ConfigSandboxMode),
+    sandbox: v.optional(ConfigSandbox),
   },
   objectMessage,
 );
@@ -145,7 +155,7 @@ export const PipelineDefinition = looseObject({
   tags: v.optional(stringArray),
   stages: v.array(Stage, "expected an array"),
   approvalPolicy: v.optional(ConfigApprovalPolicy),
-  sandbox: v.optional(ConfigSandboxMode),
+  sandbox: v.optional(ConfigSandbox),
   /** Graph mode without `needs`: every stage independent (issue 17). */
   parallel: v.optional(aBoolean),
 });
@@ -161,7 +171,11 @@ export const OrchestratorConfig = looseObject({
   notifications: v.optional(v.array(ConfigNotification, "expected an array of notification targets")),
   pipelines: v.optional(v.array(PipelineDefinition, "expected an array"), []),
   approvalPolicy: v.optional(ConfigApprovalPolicy),
-  sandbox: v.optional(ConfigSandboxMode),
+  sandbox: v.optional(ConfigSandbox),
+  /** Which sandbox backend enforces `read-only`/`workspace-write` (issue 15; `--sandbox-backend` overrides it). */
+  sandboxBackend: v.optional(ConfigSandboxBackend),
+  /** What happens when the sandbox asked for cannot be enforced (issue 15; `--sandbox-fallback` overrides it). */
+  sandboxFallback: v.optional(ConfigSandboxFallback),
   telemetry: v.optional(TelemetryConfig),
   /** How many ready stages of a graph run at once (issue 17); default: the number of CPUs. */
   concurrency: v.optional(

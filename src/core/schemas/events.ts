@@ -6,9 +6,14 @@ import {
   PositiveInt,
   RunMetrics,
   type RunStatus,
+  SandboxBackendName,
   SandboxState,
   ToolStatus,
 } from "./common.ts";
+
+/** The backend that enforced an attempt's sandbox (null: none in force) and the kernel's Landlock ABI (issue 15). */
+const SandboxBackendField = v.optional(v.nullable(SandboxBackendName));
+const LandlockAbiField = v.optional(v.nullable(PositiveInt));
 import { ToolRunRecordWithEvents } from "./tool-run.ts";
 
 /** Major version of the JSONL envelope (`v`). A consumer refuses a newer major version. */
@@ -24,6 +29,8 @@ export const ExecBeginPayload = v.looseObject({
   sandboxState: SandboxState,
   persisted: v.boolean(),
   argv: v.array(v.string()),
+  sandboxBackend: SandboxBackendField,
+  landlockAbi: LandlockAbiField,
   runId: v.string(),
   /** The stage's id (additive, issue 17: output of concurrent stages is told apart by it). */
   stageId: v.optional(v.string()),
@@ -72,6 +79,8 @@ export const ExecEndPayload = v.looseObject({
   status: ToolStatus,
   spawnError: v.nullable(v.string()),
   timedOut: v.boolean(),
+  sandboxBackend: SandboxBackendField,
+  landlockAbi: LandlockAbiField,
   runId: v.string(),
   /** The stage's id (additive, issue 17: output of concurrent stages is told apart by it). */
   stageId: v.optional(v.string()),
@@ -122,6 +131,10 @@ export const SummaryResult = v.looseObject({
   attempts: PositiveInt,
   timedOut: v.boolean(),
   spawnError: v.nullable(v.string()),
+  sandboxBackend: SandboxBackendField,
+  landlockAbi: LandlockAbiField,
+  /** Why the sandbox asked for was not in force: `unavailable` (nothing ran) or `--sandbox-fallback unsandboxed`. */
+  sandboxReason: v.optional(v.nullable(v.string())),
 });
 
 export const SummaryCommand = v.looseObject({

@@ -4,3 +4,4 @@ export * from "./manifest.ts";
 export * from "./records.ts";
 export * from "./reports.ts";
 export * from "./tool-run.ts";
+export * from "./sandbox-check.ts";

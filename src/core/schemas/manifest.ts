@@ -8,7 +8,24 @@ import {
   PositiveInt,
   RunMetrics,
   RunStatus,
+  SandboxBackendName,
+  SandboxMode,
+  SandboxState,
 } from "./common.ts";
+
+/**
+ * The sandbox of a stage's command (issue 15): the mode asked for, the state of its last attempt, the backend that
+ * enforced it and the Landlock ABI, and why the sandbox was not in force (`unavailable`: nothing ran; or
+ * `--sandbox-fallback unsandboxed`).
+ */
+export const CommandSandbox = v.looseObject({
+  mode: v.nullable(SandboxMode),
+  state: SandboxState,
+  backend: v.nullable(SandboxBackendName),
+  landlockAbi: v.nullable(PositiveInt),
+  reason: v.optional(v.string()),
+});
+export type CommandSandbox = v.InferOutput<typeof CommandSandbox>;
 import { ToolRunRecord } from "./tool-run.ts";
 
 /** One `commands[]` entry (SPEC §8.2). */
@@ -36,6 +53,8 @@ export const CommandEntry = v.looseObject({
   session: v.optional(
     v.nullable(v.looseObject({ id: v.string(), persisted: v.boolean(), reused: v.boolean() })),
   ),
+  /** The sandbox of the stage's command (additive, issue 15); absent until it ran and in older runs. */
+  sandbox: v.optional(v.nullable(CommandSandbox)),
 });
 export type CommandEntry = v.InferOutput<typeof CommandEntry>;
 

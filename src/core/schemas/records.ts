@@ -70,7 +70,7 @@ export const ErrorArtifact = v.looseObject({
   command_index: v.number(),
   command_id: v.string(),
   command: v.nullable(v.string()),
-  reason: v.picklist(["command-failed", "spawn-failed", "approval-denied"]),
+  reason: v.picklist(["command-failed", "spawn-failed", "approval-denied", "sandbox-unavailable"]),
   details: v.looseObject({
     exit_code: v.nullable(v.number()),
     sandbox_state: v.string(),

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { ApprovalSource, IsoTimestamp, NonNegativeInt, PositiveInt, SandboxState, ToolStatus } from "./common.ts";
+import { ApprovalSource, IsoTimestamp, NonNegativeInt, PositiveInt, SandboxBackendName, SandboxState, ToolStatus } from "./common.ts";
 
 export const ToolRunExecMetadata = v.looseObject({
   command: v.string(),
@@ -38,6 +38,11 @@ export const ToolRunRecord = v.looseObject({
   retryCount: NonNegativeInt,
   attemptCount: PositiveInt,
   sandboxState: SandboxState,
+  /** The backend of the last attempt (null when it ran unsandboxed or escalated) and the Landlock ABI (issue 15). */
+  sandboxBackend: v.optional(v.nullable(SandboxBackendName)),
+  landlockAbi: v.optional(v.nullable(PositiveInt)),
+  /** Why the sandbox asked for was not in force (`--sandbox-fallback unsandboxed`). */
+  sandboxReason: v.optional(v.string()),
   status: ToolStatus,
   startedAt: IsoTimestamp,
   completedAt: IsoTimestamp,

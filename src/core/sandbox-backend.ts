@@ -1,0 +1,12 @@
+/**
+ * The sandbox backend found for this process (issue 15): what the exec layer's probe hands the autonomy layer, which
+ * wraps attempts with it. `none` carries why no backend can enforce a sandbox here (the fail-closed message says it).
+ */
+export type SandboxBackend =
+  /** The in-binary helper: `helper` is the argv that runs this executable (it then takes the helper entry word). */
+  | { name: "landlock"; abi: number; helper: readonly string[] }
+  | { name: "bwrap"; path: string }
+  | { name: "none"; reason: string };
+
+/** Landlock ABI 3 (Linux 6.2) is the oldest that can refuse truncate(2), so the oldest that can keep a file read-only. */
+export const MIN_LANDLOCK_ABI = 3;

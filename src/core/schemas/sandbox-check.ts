@@ -1,0 +1,33 @@
+import * as v from "valibot";
+import { NonNegativeInt, SandboxBackendChoice, SandboxBackendName, SandboxFallback } from "./common.ts";
+
+/**
+ * `sandbox check --format json` (issue 15): what this machine can enforce. `backend.selected` is what the choice in
+ * effect (`--sandbox-backend`, env, config, `auto`) picks here, null with the reason when nothing can.
+ */
+export const SandboxCheckReport = v.looseObject({
+  platform: v.string(),
+  arch: v.string(),
+  landlock: v.looseObject({
+    /** The kernel's Landlock ABI; 0 when it has none or it is disabled. */
+    abi: NonNegativeInt,
+    /** ABI ≥ 3 and seccomp filters: the in-binary backend can enforce every mode. */
+    usable: v.boolean(),
+    reason: v.nullable(v.string()),
+  }),
+  seccomp: v.looseObject({ available: v.boolean() }),
+  bwrap: v.looseObject({
+    path: v.nullable(v.string()),
+    usable: v.boolean(),
+    reason: v.nullable(v.string()),
+  }),
+  /** Whether unprivileged user namespaces are enabled (what bubblewrap needs), from /proc/sys; null when unknown. */
+  userNamespaces: v.looseObject({ enabled: v.nullable(v.boolean()), detail: v.string() }),
+  backend: v.looseObject({
+    choice: SandboxBackendChoice,
+    selected: v.nullable(SandboxBackendName),
+    reason: v.nullable(v.string()),
+  }),
+  fallback: SandboxFallback,
+});
+export type SandboxCheckReport = v.InferOutput<typeof SandboxCheckReport>;

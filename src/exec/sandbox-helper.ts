@@ -1,0 +1,116 @@
+import { ptr } from "bun:ffi";
+import { writeSync } from "node:fs";
+import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { SANDBOX_HELPER_PREFIX, type SandboxPolicy, decodeSandboxPolicy } from "../core/sandbox-policy.ts";
+import { SandboxSetupError, applyLandlock, landlockPlan, probeLandlockAbi } from "./landlock.ts";
+import { type SyscallTable, errnoName, lastErrno, loadLibc, sys, syscallTable } from "./libc.ts";
+import { applySeccomp } from "./seccomp.ts";
+
+/**
+ * The sandbox helper (issue 15): `codex-orchestrator __sandbox-exec <policy> -- <argv…>`, the executable re-executed
+ * by the runner in place of the command. On its own (main) thread it sets no_new_privs, applies the Landlock ruleset
+ * and the seccomp filter — both are per thread and survive `execve` — then becomes the command with `execve`: same
+ * pid, same process group, same terminal, so the runner's kill of the group and its PTY work unchanged. It runs
+ * nothing unless every restriction is in place: any failure is one stderr line and exit 1.
+ */
+
+const PR_SET_NO_NEW_PRIVS = 38;
+const SIG_SETMASK = 2;
+const SIG_IGN = 1n;
+const EPERM = 1;
+const ENOENT = 2;
+const ENOEXEC = 8;
+const EACCES = 13;
+const ENOTDIR = 20;
+const EISDIR = 21;
+
+function fail(message: string, code = 1): never {
+  try {
+    writeSync(2, `${SANDBOX_HELPER_PREFIX}${message}\n`);
+  } catch {
+    // Nobody reads stderr: the exit code still says it.
+  }
+  process.exit(code);
+}
+
+/** Runs the helper with the arguments after the entry word. Never returns. */
+export function runSandboxHelper(args: readonly string[]): never {
+  const [encoded, separator, ...argv] = args;
+  if (encoded === undefined || separator !== "--" || argv.length === 0) fail("usage: __sandbox-exec <policy> -- <command…>", 2);
+  const policy = decodeSandboxPolicy(encoded);
+  if (typeof policy === "string") fail(`${policy}; nothing was run`, 2);
+  const table = syscallTable();
+  if (table === null) fail(`no sandbox for ${process.arch}; nothing was run`);
+  const { abi, reason } = probeLandlockAbi();
+  if (abi < 1) fail(`${reason}; nothing was run`);
+  try {
+    loadLibc();
+    if (sys(table.prctl, PR_SET_NO_NEW_PRIVS, 1) !== 0) throw new SandboxSetupError(`PR_SET_NO_NEW_PRIVS failed (${errnoName(lastErrno())})`);
+    const writable = policy.mode === "workspace-write" ? policy.writableRoots : [];
+    applyLandlock(landlockPlan({ abi, writableRoots: writable, networkAllowed: policy.networkAllowed }));
+    applySeccomp(table, policy.networkAllowed);
+  } catch (error) {
+    fail(`${(error as Error).message}; nothing was run`);
+  }
+  execCommand(table, argv, policy);
+}
+
+/** Like execvp: the first PATH candidate that executes wins; the command's env is this process's plus the markers. */
+function execCommand(table: SyscallTable, argv: readonly string[], policy: SandboxPolicy): never {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  env.CODEX_ORCHESTRATOR_SANDBOX = policy.mode;
+  if (!policy.networkAllowed) env.CODEX_SANDBOX_NETWORK_DISABLED = "1";
+  const keep: Uint8Array[] = [];
+  const cstrings = (list: readonly string[]): BigUint64Array => {
+    const out = new BigUint64Array(list.length + 1);
+    list.forEach((s, i) => {
+      const bytes = Buffer.from(`${s}\0`, "utf8");
+      keep.push(bytes);
+      out[i] = BigInt(ptr(bytes));
+    });
+    return out;
+  };
+  const argvPtrs = cstrings(argv);
+  const envPtrs = cstrings(Object.entries(env).map(([k, v]) => `${k}=${v}`));
+  resetSignals(table);
+  const program = argv[0] as string;
+  let firstError = 0;
+  for (const candidate of candidates(program, env.PATH ?? "")) {
+    const path = Buffer.from(`${candidate}\0`, "utf8");
+    sys(table.execve, ptr(path), ptr(argvPtrs), ptr(envPtrs));
+    const errno = lastErrno();
+    // ENOENT/ENOTDIR: try the next PATH entry; EACCES is remembered but the search goes on, as execvp does.
+    if (firstError === 0 || firstError === ENOENT || firstError === ENOTDIR) firstError = errno;
+    if (errno !== ENOENT && errno !== ENOTDIR && errno !== EACCES) break;
+  }
+  // The texts and codes of the runner's own spawn errors (src/exec/spawn-error.ts), which the stage reports the same.
+  if (firstError === 0 || firstError === ENOENT || firstError === ENOTDIR) fail(`command not found: ${program}`, 127);
+  if (firstError === EACCES || firstError === EPERM || firstError === EISDIR) fail(`permission denied: ${program}`, 126);
+  if (firstError === ENOEXEC) fail(`exec format error: ${program}`, 126);
+  fail(`cannot execute ${program} (${errnoName(firstError)})`, 126);
+}
+
+function candidates(program: string, pathVariable: string): string[] {
+  if (program.includes("/")) return [isAbsolute(program) ? program : resolve(program)];
+  return pathVariable
+    .split(delimiter)
+    .filter((dir) => dir !== "")
+    .map((dir) => join(resolve(dir), program));
+}
+
+/**
+ * Ignored signals and the signal mask survive `execve`; the runtime's choices (it ignores SIGPIPE, for one) must not
+ * become the command's. Only ignored signals are reset: handlers go with `execve` anyway, and the runtime's threads
+ * may still signal each other until then.
+ */
+function resetSignals(table: SyscallTable): void {
+  // The kernel's struct sigaction starts with the handler; zeroed, it is SIG_DFL with no flags and an empty mask.
+  const old = new BigUint64Array(4);
+  const dfl = new BigUint64Array(4);
+  for (let sig = 1; sig <= 64; sig++) {
+    if (sig === 9 || sig === 19) continue;
+    if (sys(table.rtSigaction, sig, 0, ptr(old), 8) === 0 && old[0] === SIG_IGN) sys(table.rtSigaction, sig, ptr(dfl), 0, 8);
+  }
+  sys(table.rtSigprocmask, SIG_SETMASK, ptr(new BigUint64Array(1)), 0, 8);
+}

@@ -1,0 +1,27 @@
+import { type LandlockProbe, chooseSandboxBackend, probeBubblewrap } from "../autonomy/sandbox.ts";
+import type { SandboxBackend } from "../core/sandbox-backend.ts";
+import type { SandboxBackendChoice } from "../core/schemas/common.ts";
+
+/**
+ * The sandbox backend of one invocation (issue 15): the `--sandbox-backend` choice over the exec layer's Landlock
+ * probe and the autonomy layer's bubblewrap probe, looked up once and only when a command asks for a sandbox. The
+ * Landlock module (bun:ffi) is loaded only then.
+ */
+export function sandboxBackendLookup(choice: SandboxBackendChoice, env: Record<string, string | undefined>): () => Promise<SandboxBackend> {
+  let found: Promise<SandboxBackend> | null = null;
+  return () => {
+    found ??= (async () => {
+      const { selfCommand } = await import("../exec/self-command.ts");
+      return chooseSandboxBackend({ choice, landlock: () => probeLandlock(env), bubblewrap: () => probeBubblewrap(env), helper: selfCommand() });
+    })();
+    return found;
+  };
+}
+
+/** The kernel's Landlock ABI, or 0 with the reason; seccomp (the helper's network filter) is required too. */
+export async function probeLandlock(env: Record<string, string | undefined>): Promise<LandlockProbe> {
+  const landlock = await import("../exec/landlock.ts");
+  const probe = landlock.probeLandlockAbi(env);
+  if (probe.abi >= 1 && !landlock.seccompAvailable()) return { abi: 0, reason: "the kernel has no seccomp filters (CONFIG_SECCOMP_FILTER)" };
+  return probe;
+}
