@@ -250,7 +250,8 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   let exitCode: number;
   if (cancelledBy) exitCode = cancelExitCode(cancelledBy);
   else if (schemaFailure !== null) exitCode = 1;
-  else exitCode = entry.exit_code ?? 1;
+  // A command that exited 0 in a failed stage (a postExec hook failed, issue 19) still fails the run.
+  else exitCode = entry.status === "failed" && entry.exit_code === 0 ? 1 : (entry.exit_code ?? 1);
   return { exitCode, runId, status, manifestPath: `${dir}/manifest.json`, manifest, failure: schemaFailure };
 }
 

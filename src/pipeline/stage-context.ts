@@ -26,6 +26,8 @@ export type RunRuntime = {
   pipelineId: string;
   /** Warning line on stderr (already prefixed as it should appear). */
   warn: (line: string) => void;
+  /** Who asked for the run, handed to hooks (`exec`, `stage`, `mcp`); default from the pipeline id. */
+  origin?: string;
   /** Where the orchestrator's `onRetry` goes: set by the stage that is running (one invocation at a time). */
   retryTarget: { current: ((info: RetryInfo) => Promise<void>) | null };
 };

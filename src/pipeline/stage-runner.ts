@@ -1,5 +1,6 @@
 import { ApprovalError } from "../autonomy/approval-error.ts";
-import { buildToolRunRecord, toolInvocationId, upsertToolRun } from "../autonomy/tool-run-record.ts";
+import { CommandRefusedError } from "../autonomy/command-refusal.ts";
+import { buildRefusedToolRunRecord, buildToolRunRecord, toolInvocationId, upsertToolRun } from "../autonomy/tool-run-record.ts";
 import type { ToolOutcome } from "../autonomy/tool-orchestrator.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { SandboxState } from "../core/schemas/common.ts";
@@ -75,6 +76,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   const invocationId = toolInvocationId(runtime.runId, stage.id === "exec" && runtime.pipelineId === "exec" ? "exec" : stage.id, Date.now());
   let outcome: ToolOutcome<ClassifiedAttempt> | null = null;
   let failure: string | null = null;
+  let refused: CommandRefusedError | null = null;
   const started = performance.now();
 
   const attemptsOf = new StageAttempts(runtime, stage, stageSpan, stageLog, attempts, correlationId, toolEvents);
@@ -100,17 +102,33 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
         sandboxMode: stage.sandboxMode,
         sandboxable: stage.session.shell === null,
         writableRoots: stage.writableRoots ?? [],
+        // A command typed into a live shell is a shell line; anything else is the argv spawned.
+        argv: stage.session.shell === null ? stage.argv : ["/bin/sh", "-c", stage.command],
+        context: {
+          runId: runtime.runId,
+          taskId: runtime.taskId,
+          pipelineId: runtime.pipelineId,
+          stageId: stage.id,
+          sessionId: stage.session.persisted ? stage.session.id : null,
+          origin: runtime.origin ?? (runtime.pipelineId === "exec" ? "exec" : "stage"),
+        },
       },
       attemptsOf.run,
     );
   } catch (error) {
     failure = errorMessage(error);
-    if (!(error instanceof ApprovalError)) runtime.warn(`Command execution failed: ${failure}`);
+    if (error instanceof CommandRefusedError) refused = error;
+    else if (!(error instanceof ApprovalError)) runtime.warn(`Command execution failed: ${failure}`);
   }
   runtime.retryTarget.current = null;
   offRunCancel();
   offLogFailure();
   if (outcome?.sandboxWarning) runtime.warn(outcome.sandboxWarning);
+  if (outcome?.hookFailure) {
+    // A postExec hook that failed or objected fails the stage although its command ran (fail closed, issue 19).
+    failure = outcome.hookFailure;
+    runtime.warn(outcome.hookFailure);
+  }
   if (outcome?.hint) {
     // The hint (e.g. the grant command of the escalation key) is what lets the user continue: without this line it
     // only reached the error artifact, so a denied command gave no hint on the terminal.
@@ -137,6 +155,9 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   } else if (spawnMessage !== null) {
     status = "failed";
     summary = `Execution error: ${spawnMessage}`;
+  } else if (outcome?.hookFailure !== undefined && !cancelled) {
+    status = "failed";
+    summary = `Execution error: ${outcome.hookFailure}`;
   } else {
     summary = stageSummary({
       summaryHint: stage.summaryHint ?? null,
@@ -173,6 +194,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
       commandIndex: stage.index,
       commandId: stage.id,
       command: stage.command,
+      // A rule's or hook's refusal is an approval denied too (the record's `refusal` says which).
       reason: storeMessage !== null ? "command-failed" : attempt === null ? "approval-denied" : spawnMessage !== null ? "spawn-failed" : "command-failed",
       exitCode,
       sandboxState,
@@ -191,6 +213,27 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   }
 
   let record: ToolRunRecord | null = null;
+  const metadata = {
+    stageId: stage.id,
+    pipelineId: runtime.pipelineId,
+    runId: runtime.runId,
+    commandIndex: stage.index,
+    command: stage.command,
+    args: stage.args,
+    cwd: stage.cwd,
+    sessionId: stage.session.id,
+    correlationId,
+    persisted: stage.session.persisted,
+    timeoutSeconds: stage.timeoutSeconds ?? null,
+  };
+  if (refused !== null) {
+    record = buildRefusedToolRunRecord(
+      refused,
+      { id: invocationId, tool: "cli:command", policy: runtime.orchestrator.policy, sandboxMode: stage.sandboxMode },
+      metadata,
+    );
+    store.manifest.toolRuns = upsertToolRun(store.manifest.toolRuns, record);
+  }
   if (outcome !== null) {
     record = buildToolRunRecord(outcome, {
       stageId: stage.id,

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { CommandRules, HooksConfig } from "./command-policy.ts";
 import { ApprovalPolicy, IsoTimestamp, SandboxMode } from "./common.ts";
 
 /**
@@ -39,6 +40,9 @@ export type ApprovalCacheFile = v.InferOutput<typeof ApprovalCacheFile>;
 export const UserGlobalConfig = v.looseObject({
   approvalPolicy: v.optional(ApprovalPolicy),
   sandboxMode: v.optional(SandboxMode),
+  /** The user's own command rules and hooks (issue 19): they apply in every repository, beside the repo's. */
+  rules: v.optional(CommandRules),
+  hooks: v.optional(HooksConfig),
 });
 export type UserGlobalConfig = v.InferOutput<typeof UserGlobalConfig>;
 

@@ -31,7 +31,8 @@ export type SandboxMode = v.InferOutput<typeof SandboxMode>;
 export const ApprovalPolicy = v.picklist(["untrusted", "on-failure", "on-request", "never"]);
 export type ApprovalPolicy = v.InferOutput<typeof ApprovalPolicy>;
 
-export const ApprovalSource = v.picklist(["not-required", "cache", "prompt"]);
+/** Who let the command run: nobody needed to, the cache, a person, a config rule or a preExec hook (issue 19). */
+export const ApprovalSource = v.picklist(["not-required", "cache", "prompt", "rule", "hook"]);
 export type ApprovalSource = v.InferOutput<typeof ApprovalSource>;
 
 export const ToolStatus = v.picklist(["succeeded", "failed"]);
