@@ -66,6 +66,11 @@ export type InvocationInput = {
   prompter?: ApprovalPrompter | null;
   /** Where the invocation's own lines go (default: stdout/stderr). */
   logger?: Logger;
+  /**
+   * Whether the run installs its own SIGINT/SIGTERM/SIGHUP handlers (default yes); a server running many runs at
+   * once handles the signals itself and cancels them all.
+   */
+  handleSignals?: boolean;
 };
 
 /** Everything one CLI invocation (`exec`, `start`, `resume`) shares across its run(s). */
@@ -89,6 +94,7 @@ export type Invocation = {
   /** Command rules and hooks of the user-global and the repository config (issue 19). */
   rules: CommandRule[];
   hooks: ExecHooks;
+  handleSignals: boolean;
 };
 
 /**
@@ -161,6 +167,7 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
     maxOutputBytes,
     rules,
     hooks,
+    handleSignals: input.handleSignals !== false,
   };
 }
 

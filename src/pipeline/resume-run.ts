@@ -9,7 +9,8 @@ import { ManifestStore } from "../run/manifest-store.ts";
 import { writeRunOwner } from "../run/run-owner.ts";
 import { resolveStoreRoots } from "../run/paths.ts";
 import { type FoundRun, findRun, reloadRun } from "../run/run-lookup.ts";
-import { prepareInvocation } from "./invocation.ts";
+import type { ApprovalPrompter } from "../autonomy/approval-prompter.ts";
+import { type Logger, prepareInvocation } from "./invocation.ts";
 import { executeRun, openRun } from "./pipeline-run.ts";
 import { pipelineChange, type RecordedPipeline } from "./pipeline-hash.ts";
 import { findPipeline, pipelineNotFound } from "./resolve.ts";
@@ -29,6 +30,10 @@ export type ResumeRequest = {
   notify: string[];
   otelEndpoint?: string | undefined;
   maxOutputBytes?: string | undefined;
+  /** Who answers approval prompts, where the lines go, whether the run handles signals (the MCP server's own). */
+  prompter?: ApprovalPrompter | null;
+  logger?: Logger;
+  handleSignals?: boolean;
 };
 
 /**
@@ -83,6 +88,9 @@ async function resumeLocked(request: ResumeRequest, found: FoundRun, hooks: Pipe
     notify: request.notify,
     otelEndpoint: request.otelEndpoint,
     maxOutputBytes: request.maxOutputBytes,
+    ...(request.prompter !== undefined ? { prompter: request.prompter } : {}),
+    ...(request.logger !== undefined ? { logger: request.logger } : {}),
+    ...(request.handleSignals !== undefined ? { handleSignals: request.handleSignals } : {}),
   });
   const pipelineId = found.manifest.pipeline_id;
   const resolved = findPipeline(invocation.config?.config ?? null, pipelineId);

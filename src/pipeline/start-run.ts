@@ -1,6 +1,7 @@
 import { loadInstructions } from "../run/instructions.ts";
 import { loadTaskMetadata } from "../run/task-metadata.ts";
-import { prepareInvocation } from "./invocation.ts";
+import type { ApprovalPrompter } from "../autonomy/approval-prompter.ts";
+import { type Logger, prepareInvocation } from "./invocation.ts";
 import { createPipelineRun, executeRun } from "./pipeline-run.ts";
 import { requireStages, resolvePipeline } from "./resolve.ts";
 import { type PipelineHooks, type PipelineResult, withPipelineHost } from "./top-level.ts";
@@ -16,6 +17,10 @@ export type StartRequest = {
   notify: string[];
   otelEndpoint?: string | undefined;
   maxOutputBytes?: string | undefined;
+  /** Who answers approval prompts, where the lines go, whether the run handles signals (the MCP server's own). */
+  prompter?: ApprovalPrompter | null;
+  logger?: Logger;
+  handleSignals?: boolean;
 };
 
 /**
@@ -31,6 +36,9 @@ export async function runStart(request: StartRequest, hooks: PipelineHooks = {})
     notify: request.notify,
     otelEndpoint: request.otelEndpoint,
     maxOutputBytes: request.maxOutputBytes,
+    ...(request.prompter !== undefined ? { prompter: request.prompter } : {}),
+    ...(request.logger !== undefined ? { logger: request.logger } : {}),
+    ...(request.handleSignals !== undefined ? { handleSignals: request.handleSignals } : {}),
   });
   const { pipeline } = requireStages(resolvePipeline(invocation.config?.config ?? null, request.pipeline));
   const metadata = await loadTaskMetadata(invocation.roots.repo, invocation.taskId);
