@@ -17,9 +17,9 @@ afterAll(async () => {
 });
 
 /** Starts the server on a free port and reads the two lines it prints: the URL and the token. */
-async function serve(config?: Json): Promise<{ url: string; token: string; w: string; proc: Bun.Subprocess }> {
+async function serve(config?: Json, extraEnv: Record<string, string> = {}): Promise<{ url: string; token: string; w: string; proc: Bun.Subprocess }> {
   const { w, env } = workspace(config);
-  const proc = Bun.spawn([CLI, "mcp", "--http", "127.0.0.1:0"], { cwd: w, env: cliEnv(env), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([CLI, "mcp", "--http", "127.0.0.1:0"], { cwd: w, env: cliEnv({ ...env, ...extraEnv }), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   procs.push(proc);
   const reader = proc.stdout.getReader();
   let text = "";
@@ -95,6 +95,19 @@ describe("mcp over Streamable HTTP", () => {
     expect(r.structuredContent).toMatchObject({ status: "succeeded", exit_code: 0 });
     expect(await Bun.file(`${w}/asked`).exists()).toBe(true);
     await client.close();
+  });
+
+  test("CODEX_ORCHESTRATOR_MCP_TOKEN gives a stable token; a short one is bad input", async () => {
+    const fixed = "a-stable-token-for-clients-0123";
+    const { url, token } = await serve(undefined, { CODEX_ORCHESTRATOR_MCP_TOKEN: fixed });
+    expect(token).toBe(fixed);
+    const client = await connect(url, fixed);
+    expect((await client.listTools()).tools.length).toBe(8);
+    await client.close();
+    const { w, env } = workspace();
+    const r = await runCli(["mcp", "--http", "127.0.0.1:0"], { cwd: w, env: { ...env, CODEX_ORCHESTRATOR_MCP_TOKEN: "short" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("Invalid value for CODEX_ORCHESTRATOR_MCP_TOKEN: expected at least 16 characters without spaces.\n");
   });
 
   test("--http is loopback only: another address is bad input (exit 2)", async () => {

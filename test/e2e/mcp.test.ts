@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { CLI, cliEnv } from "../helpers/cli.ts";
+import { CLI, cliEnv, runCli } from "../helpers/cli.ts";
 import { type Json, call, stdioClient, workspace } from "./mcp-helpers.ts";
 import { readValidManifest, waitFor } from "./start-helpers.ts";
 
@@ -185,6 +185,28 @@ describe("mcp over stdio", () => {
     const r = await call(client, "exec", { command: ["touch", "a"] });
     expect(r.isError).toBe(true);
     expect(r.s.error).toMatch(/no approval prompter is available.*codex-orchestrator approvals grant [0-9a-f]{16}$/);
+  });
+
+  test("an exec asking for a looser sandbox than the server's needs approval; a stricter one does not", async () => {
+    const { client } = await open(undefined, { args: ["--sandbox", "workspace-write"] });
+    const looser = await call(client, "exec", { command: ["true"], sandbox: "danger-full-access" });
+    expect(looser.isError).toBe(true);
+    expect(looser.s.error).toMatch(/codex-orchestrator approvals grant [0-9a-f]{16}$/);
+    const stricter = await call(client, "exec", { command: ["true"], sandbox: "read-only" });
+    expect(stricter.s).toMatchObject({ status: "succeeded", exit_code: 0 });
+    expect((readValidManifest(stricter.s.manifest) as Json).toolRuns[0].metadata.sandboxMode).toBe("read-only");
+    const server = await call(client, "exec", { command: ["true"] });
+    expect((readValidManifest(server.s.manifest) as Json).toolRuns[0].metadata.sandboxMode).toBe("workspace-write");
+  });
+
+  test("a bad server option or config is one line and exit 2 before it serves", async () => {
+    const { w, env } = workspace({ rules: [{ match: [], decision: "allow" }] });
+    const bad = await runCli(["mcp"], { cwd: w, env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(`Invalid config ${join(w, "codex.orchestrator.json")}: /rules/0/match: expected at least one word\n`);
+    const policy = await runCli(["mcp", "--approval-policy", "sometimes"], { cwd: w, env });
+    expect(policy.code).toBe(2);
+    expect(policy.stderr).toContain("Invalid value for --approval-policy: sometimes");
   });
 
   test("malformed requests get JSON-RPC errors and the server keeps serving", async () => {

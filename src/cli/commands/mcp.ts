@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { loadUserGlobalConfig, parseApprovalPolicyOption, resolveSandboxMode } from "../../autonomy/approval-policy.ts";
 import { UsageError } from "../../core/errors.ts";
 import { validateTaskId } from "../../core/ids.ts";
+import { useNormalJitPolicy } from "../../exec/jit-hints.ts";
 import type { McpContext } from "../../mcp/mcp-context.ts";
 import { loadConfig } from "../../pipeline/config-loader.ts";
 import { effectiveTaskId, resolveStoreRoots } from "../../run/paths.ts";
@@ -37,6 +38,8 @@ export default defineCommand({
     // A broken config is reported now, not at the first call (each call reads it again, so edits apply).
     loadConfig(roots.repo);
     const httpOption = stringOption(parsed, "http");
+    // A server runs the same code thousands of times: the executable's raised JIT thresholds suit a short run only.
+    useNormalJitPolicy();
     const { LiveExecs } = await import("../../mcp/live-execs.ts");
     const ctx: McpContext = {
       cwd,
