@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as v from "valibot";
 import { DEFAULT_HOOK_TIMEOUT_SECONDS, type HookConfig, type HooksConfig } from "../core/schemas/command-policy.ts";
 
@@ -67,7 +67,9 @@ export function mergeHooks(...sets: ExecHooks[]): ExecHooks {
 }
 
 /** Runs one hook with `input` on stdin; never throws (a failure is a `deny` verdict with `failure` set). */
-export function runHook(hook: ExecHook, input: unknown, options: { cwd: string; env: Record<string, string> }): Promise<HookVerdict> {
+export async function runHook(hook: ExecHook, input: unknown, options: { cwd: string; env: Record<string, string> }): Promise<HookVerdict> {
+  // Loaded at the first hook: node:child_process costs start-up time to every run that has none.
+  const { spawn } = await import("node:child_process");
   const started = performance.now();
   const verdict = (fields: Partial<HookVerdict>): HookVerdict => ({
     event: hook.event,
@@ -82,7 +84,7 @@ export function runHook(hook: ExecHook, input: unknown, options: { cwd: string; 
   });
   const failed = (failure: string, exitCode: number | null = null) => verdict({ decision: "deny", reason: failure, failure, exitCode });
   return new Promise((resolve) => {
-    let child: ReturnType<typeof spawn>;
+    let child: ChildProcess;
     try {
       child = spawn(hook.argv[0] as string, hook.argv.slice(1), {
         cwd: options.cwd,
