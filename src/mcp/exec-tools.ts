@@ -166,9 +166,10 @@ export async function sessionListTool(ctx: McpContext): Promise<ToolAnswer> {
 export async function sessionKillTool(ctx: McpContext, args: SessionKillArgs): Promise<ToolAnswer> {
   const live = ctx.live.get(args.session);
   if (live !== undefined) {
-    if (live.session !== null) await killSession(ctx.runsRoot, live.session, { taskId: ctx.taskId }).catch(() => undefined);
+    // The run first (recorded `cancelled`), then the live shell it ran in, if any: killing the session ends it.
     live.cancel?.cancel("SIGTERM");
     await Promise.race([live.done, new Promise((resolve) => setTimeout(resolve, KILL_WAIT_MS).unref())]);
+    if (live.session !== null) await killSession(ctx.runsRoot, live.session, { taskId: ctx.taskId }).catch(() => undefined);
     return answer(ctx, live, DEFAULT_MAX_OUTPUT_BYTES);
   }
   const name = validateSessionId(args.session, "session");
@@ -244,7 +245,8 @@ function answer(ctx: McpContext, live: LiveExec, limit: number): ToolAnswer {
   const structured: ExecResult = {
     status,
     session: outcome === null ? live.id : null,
-    exit_code: outcome === null || !ran ? null : (live.summary?.exitCode ?? null),
+    // A command stopped before it reported an exit (an interrupted session request) has none.
+    exit_code: outcome === null || !ran || (status === "cancelled" && (outcome.error ?? null) !== null) ? null : (live.summary?.exitCode ?? null),
     signal: live.summary?.signal ?? null,
     timed_out: live.summary?.timedOut ?? false,
     output: out.text,

@@ -113,6 +113,13 @@ describe("mcp over stdio", () => {
     expect(killed.s).toMatchObject({ status: "cancelled", session: null, run_id: r.s.run_id });
     const m = readValidManifest(r.s.manifest) as Json;
     expect(m).toMatchObject({ status: "cancelled", status_detail: "cancelled:SIGTERM" });
+    // In a live shell session: the command's run is cancelled and the session ended.
+    const inShell = await call(client, "exec", { command: "sleep 60", session: "busy", yield_ms: 50 });
+    expect(inShell.s).toMatchObject({ status: "running", session: "busy" });
+    const stopped = await call(client, "session_kill", { session: "busy" });
+    expect(stopped.s).toMatchObject({ status: "cancelled", run_id: inShell.s.run_id });
+    expect((readValidManifest(inShell.s.manifest) as Json).status).toBe("cancelled");
+    expect((await call(client, "session_list")).s.sessions.filter((s: Json) => s.session === "busy")).toEqual([]);
   });
 
   test("output is bounded: head and tail with a marker of what was cut", async () => {
