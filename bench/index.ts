@@ -12,6 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { benchAutonomy, formatAutonomy } from "./autonomy.ts";
+import { benchMcp, formatMcp } from "./mcp.ts";
 import { binaryPath, ensureBinary, machineInfo } from "./lib.ts";
 import { benchGraph, formatGraph } from "./graph.ts";
 import { benchPipeline, formatPipeline } from "./pipeline.ts";
@@ -111,6 +112,14 @@ await section(
   () => benchTelemetry(cli, quick ? 7 : 15),
   formatTelemetry,
   (r) => `export overhead ${r.overheadMs.toFixed(1)} ms per run (ratio ${r.ratio.toFixed(2)})`,
+);
+await section(
+  "mcp",
+  () => benchMcp(cli, quick ? 60 : 200),
+  formatMcp,
+  (r) =>
+    `MCP exec of true ${r.execMs.toFixed(1)} ms, ${r.overheadMs.toFixed(1)} ms over the command — target ≤ ${r.targetMs} ms ${ok(r.overheadMs <= r.targetMs)}` +
+    (r.overheadTmpfsMs === null ? "" : `; with the run store on tmpfs ${r.overheadTmpfsMs.toFixed(1)} ms`),
 );
 
 const totalS = (performance.now() - started) / 1000;

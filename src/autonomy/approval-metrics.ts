@@ -12,7 +12,8 @@ export type ApprovalReuse = {
  * satisfied without asking anyone.
  */
 export function computeApprovalReuse(records: readonly Pick<ToolRunRecord, "approvalSource">[]): ApprovalReuse {
-  const needed = records.filter((r) => r.approvalSource !== "not-required").length;
+  // A rule or a hook deciding is no approval a person had to give (issue 19).
+  const needed = records.filter((r) => r.approvalSource === "cache" || r.approvalSource === "prompt").length;
   const fromCache = records.filter((r) => r.approvalSource === "cache").length;
   return {
     approvalReuse: needed === 0 ? 0 : Math.round((fromCache / needed) * 10_000) / 10_000,

@@ -12,3 +12,7 @@ export * from "./sandbox-unavailable-error.ts";
 export * from "./tool-orchestrator.ts";
 export * from "./tool-run-record.ts";
 export * from "./xdg-paths.ts";
+export * from "./command-refusal.ts";
+export * from "./command-rules.ts";
+export * from "./exec-hooks.ts";
+export * from "./shell-words.ts";

@@ -9,6 +9,10 @@ import type {
   ToolStatus,
 } from "../core/schemas/common.ts";
 import { ApprovalError } from "./approval-error.ts";
+import { CommandRefusedError, ruleRefusal } from "./command-refusal.ts";
+import { type CommandRule, type RuleMatch, matchRules } from "./command-rules.ts";
+import { type ExecHooks, type HookVerdict, NO_HOOKS, hookRefusal, runHook } from "./exec-hooks.ts";
+import { commandsOfArgv, commandsOfScript } from "./shell-words.ts";
 import { seekApproval } from "./approval-gate.ts";
 import { deriveApprovalKey, deriveEscalationKey, grantCommand } from "./approval-key.ts";
 import type { ApprovalPrompter } from "./approval-prompter.ts";
@@ -38,6 +42,13 @@ export type ToolInvocation = {
   escalatable?: boolean;
   /** Writable under `workspace-write` besides the cwd, /tmp and $TMPDIR (e.g. the repository root). */
   writableRoots?: readonly string[];
+  /**
+   * What is spawned, for rules and hooks (issue 19): `sh -c <line>` is followed into the line. Without it the
+   * `command` is taken as a shell line.
+   */
+  argv?: readonly string[];
+  /** Fields handed to hooks besides argv, cwd and sandbox: run id, task, pipeline, stage, origin. */
+  context?: Record<string, unknown>;
 };
 
 export type AttemptContext = {
@@ -94,6 +105,12 @@ export type ToolOutcome<R> = {
   hint?: string;
   /** The line to print when the command ran without the sandbox asked for (`--sandbox-fallback unsandboxed`). */
   sandboxWarning?: string;
+  /** The config rule that matched the command (issue 19), null when none did. */
+  rule: RuleMatch | null;
+  /** What each preExec and postExec hook said. */
+  hooks: HookVerdict[];
+  /** A postExec hook failed or objected: the command ran, but its run fails (fail closed). */
+  hookFailure?: string;
   startedAt: string;
   completedAt: string;
 };
@@ -116,7 +133,17 @@ export type ToolOrchestratorOptions = {
   onRetry?: (info: RetryInfo) => void | Promise<void>;
   maxAttempts?: number;
   baseDelayMs?: number;
+  /** Config rules (issue 19), repo and user-global, in order. */
+  rules?: readonly CommandRule[];
+  /** preExec / postExec hooks (issue 19). */
+  hooks?: ExecHooks;
+  /** Where hooks run and with which environment (the repository root, the invocation's environment). */
+  hookCwd?: string;
+  hookEnv?: Record<string, string>;
 };
+
+/** What rules and preExec hooks decided before approval: strictest wins (forbidden/deny refuse at once). */
+type Gate = { decision: "allow" | "prompt" | null; by: "rule" | "hook" | null; rule: RuleMatch | null; hooks: HookVerdict[] };
 
 /**
  * Decides approval, picks the sandbox, runs attempts and retries escalated when the policy allows (SPEC §16,
@@ -151,7 +178,8 @@ export class ToolOrchestrator {
     const sandboxWarning = plan.warning;
     const sandboxReason = plan.reason;
     const approvals: ApprovalStep[] = [];
-    const approvalKey = await this.approveRun(invocation, mode, approvals);
+    const gate = await this.gate(invocation, mode);
+    const approvalKey = await this.approveRun(invocation, mode, approvals, gate);
     // After approval: time spent waiting for a person is not command latency.
     const startedAt = this.clock().toISOString();
 
@@ -165,7 +193,7 @@ export class ToolOrchestrator {
       attempt++;
       result = await runAttempt({
         attempt,
-        approvalSource: sourceOf(approvals),
+        approvalSource: sourceOf(approvals, gate),
         sandboxState: plan.state,
         sandboxMode: plan.mode,
         sandboxBackend: plan.backend,
@@ -205,11 +233,24 @@ export class ToolOrchestrator {
     }
 
     const isError = lastClass.kind !== "succeeded" && lastClass.kind !== "failed";
+    const hooks = [...gate.hooks];
+    let hookFailure: string | undefined;
+    for (const hook of this.options.hooks?.postExec ?? []) {
+      const input = { ...this.hookInput(invocation, mode), result: hookResult(result, finalState, attempt, lastClass.kind === "succeeded") };
+      const verdict = await runHook(hook, input, this.hookOptions(invocation));
+      hooks.push(verdict);
+      if (verdict.decision === "deny" && hookFailure === undefined) {
+        hookFailure =
+          verdict.failure === null
+            ? `postExec hook '${verdict.command}' objected: ${verdict.reason ?? "no reason given"} (${verdict.source}).`
+            : `postExec hook '${verdict.command}' failed (${verdict.failure}) (${verdict.source}).`;
+      }
+    }
     return {
       invocationId: invocation.id,
       tool: invocation.tool,
       policy: this.policy,
-      approvalSource: sourceOf(approvals),
+      approvalSource: sourceOf(approvals, gate),
       approvals,
       approvalKey,
       attempts: attempt,
@@ -220,11 +261,14 @@ export class ToolOrchestrator {
       sandboxBackend: plan.backend,
       landlockAbi: plan.landlockAbi,
       ...(sandboxReason !== undefined && plan.state === "unsandboxed" ? { sandboxReason } : {}),
-      status: lastClass.kind === "succeeded" ? "succeeded" : "failed",
+      status: lastClass.kind === "succeeded" && hookFailure === undefined ? "succeeded" : "failed",
       result,
       ...(isError ? { error: `Tool invocation ${invocation.id} failed after ${attempt} attempt(s).` } : {}),
       ...(hint !== undefined ? { hint } : {}),
       ...(sandboxWarning !== undefined ? { sandboxWarning } : {}),
+      rule: gate.rule,
+      hooks,
+      ...(hookFailure !== undefined ? { hookFailure } : {}),
       startedAt,
       completedAt: this.clock().toISOString(),
     };
@@ -244,9 +288,13 @@ export class ToolOrchestrator {
     invocation: ToolInvocation,
     mode: SandboxMode | null,
     approvals: ApprovalStep[],
+    gate: Gate,
   ): Promise<string | null> {
-    // `untrusted`: every command needs approval, as in Codex.
-    const required = invocation.approvalRequired === true || this.policy === "untrusted";
+    // `untrusted`: every command needs approval, as in Codex — except what a rule or hook allows. An explicit
+    // requirement (stage `approval.required`, `--require-approval`) and a `prompt` rule / `ask` hook are stricter
+    // than an `allow`, so they still ask.
+    const required =
+      invocation.approvalRequired === true || gate.decision === "prompt" || (this.policy === "untrusted" && gate.decision !== "allow");
     if (!required) return null;
     const key =
       invocation.approvalKey ??
@@ -265,6 +313,57 @@ export class ToolOrchestrator {
     }
     approvals.push({ kind: "run", key, source: decision.source });
     return key;
+  }
+
+  /**
+   * Rules, then preExec hooks (issue 19): a `forbidden` rule refuses before any hook runs; a hook that denies (or
+   * fails) refuses; otherwise the strictest of what matched (`prompt`/`ask` over `allow`) goes on to approval.
+   */
+  private async gate(invocation: ToolInvocation, mode: SandboxMode | null): Promise<Gate> {
+    const rules = this.options.rules ?? [];
+    const preExec = (this.options.hooks ?? NO_HOOKS).preExec;
+    const gate: Gate = { decision: null, by: null, rule: null, hooks: [] };
+    if (rules.length === 0 && preExec.length === 0) return gate;
+    if (rules.length > 0) {
+      const commands = invocation.argv === undefined ? commandsOfScript(invocation.command) : commandsOfArgv(invocation.argv);
+      gate.rule = matchRules(rules, commands);
+    }
+    const refuse = (message: string, by: "rule" | "hook"): never => {
+      throw new CommandRefusedError(message, { by, rule: gate.rule, hooks: gate.hooks, refusedAt: this.clock().toISOString() });
+    };
+    if (gate.rule?.decision === "forbidden") refuse(ruleRefusal(gate.rule), "rule");
+    if (gate.rule !== null) gate.decision = gate.rule.decision === "prompt" ? "prompt" : "allow";
+    if (gate.rule !== null) gate.by = "rule";
+    for (const hook of preExec) {
+      const verdict = await runHook(hook, this.hookInput(invocation, mode), this.hookOptions(invocation));
+      gate.hooks.push(verdict);
+      if (verdict.decision === "deny") refuse(hookRefusal(verdict), "hook");
+      if (verdict.decision === "ask" && gate.decision !== "prompt") {
+        gate.decision = "prompt";
+        gate.by = "hook";
+      } else if (verdict.decision === "allow" && gate.decision === null) {
+        gate.decision = "allow";
+        gate.by = "hook";
+      }
+    }
+    return gate;
+  }
+
+  private hookInput(invocation: ToolInvocation, mode: SandboxMode | null): Record<string, unknown> {
+    return {
+      ...invocation.context,
+      tool: invocation.tool,
+      invocationId: invocation.id,
+      command: invocation.command,
+      argv: invocation.argv ?? ["/bin/sh", "-c", invocation.command],
+      cwd: invocation.cwd,
+      sandbox: mode,
+      approvalPolicy: this.policy,
+    };
+  }
+
+  private hookOptions(invocation: ToolInvocation): { cwd: string; env: Record<string, string> } {
+    return { cwd: this.options.hookCwd ?? invocation.cwd, env: this.options.hookEnv ?? {} };
   }
 
   /** Leaving the sandbox after a denial: a cached grant, or `on-failure` asking. Returns a hint when refused. */
@@ -319,10 +418,30 @@ function defaultBackend(): Promise<SandboxBackend> {
   });
 }
 
-/** `prompt` if any approval was asked, else `cache` if any came from the cache, else `not-required`. */
-function sourceOf(approvals: readonly ApprovalStep[]): ApprovalSource {
+/**
+ * `prompt` if any approval was asked, else `cache` if any came from the cache, else `rule` / `hook` when one allowed
+ * the command, else `not-required`.
+ */
+function sourceOf(approvals: readonly ApprovalStep[], gate?: Gate): ApprovalSource {
   if (approvals.some((a) => a.source === "prompt")) return "prompt";
-  return approvals.length > 0 ? "cache" : "not-required";
+  if (approvals.length > 0) return "cache";
+  if (gate?.decision === "allow" && gate.by !== null) return gate.by;
+  return "not-required";
+}
+
+/** What a postExec hook is told about the command's end (output tails bounded: a hook reads it whole). */
+function hookResult(result: AttemptResultLike, sandboxState: SandboxState, attempts: number, succeeded: boolean): Record<string, unknown> {
+  const tail = (text: string | undefined) => (text === undefined ? "" : text.length > 8192 ? text.slice(-8192) : text);
+  return {
+    status: succeeded ? "succeeded" : "failed",
+    exitCode: result.exitCode,
+    signal: result.signal ?? null,
+    spawnError: result.spawnError ?? null,
+    attempts,
+    sandboxState,
+    stdout: tail(result.stdout),
+    stderr: tail(result.stderr),
+  };
 }
 
 function describe(invocation: ToolInvocation) {

@@ -1,6 +1,8 @@
 import * as v from "valibot";
 import { RunFailedError } from "../core/errors.ts";
 import { ToolRunRecord } from "../core/schemas/tool-run.ts";
+import type { CommandRefusedError } from "./command-refusal.ts";
+import { ruleRecord } from "./command-rules.ts";
 import type { ToolOutcome } from "./tool-orchestrator.ts";
 
 /** SPEC §16.3 id of a stage's (or exec's, stage `exec`) tool invocation. */
@@ -59,6 +61,39 @@ export function buildToolRunRecord(outcome: ToolOutcome<unknown>, metadata: Tool
       approvalPolicy: outcome.policy,
       approvalKey: outcome.approvalKey,
       ...(escalation ? { escalationKey: escalation.key } : {}),
+      ...(outcome.rule !== null ? { rule: ruleRecord(outcome.rule) } : {}),
+      ...(outcome.hooks.length > 0 ? { hooks: outcome.hooks } : {}),
+    },
+  });
+}
+
+/**
+ * The record of an invocation a rule or a hook refused (issue 19): no attempt (`attemptCount` 0), `failed`, the
+ * refusal and what decided it.
+ */
+export function buildRefusedToolRunRecord(
+  refusal: CommandRefusedError,
+  invocation: { id: string; tool: string; policy: string; sandboxMode: string | null },
+  metadata: ToolRunMetadataInput,
+): ToolRunRecord {
+  return sanitizeToolRunRecord({
+    id: invocation.id,
+    tool: invocation.tool,
+    approvalSource: refusal.by,
+    retryCount: 0,
+    attemptCount: 0,
+    refusal: { by: refusal.by, reason: refusal.message },
+    sandboxState: "unsandboxed",
+    status: "failed",
+    startedAt: refusal.refusedAt,
+    completedAt: refusal.refusedAt,
+    metadata: {
+      ...metadata,
+      sandboxMode: invocation.sandboxMode,
+      approvalPolicy: invocation.policy,
+      approvalKey: null,
+      ...(refusal.rule !== null ? { rule: ruleRecord(refusal.rule) } : {}),
+      ...(refusal.hooks.length > 0 ? { hooks: refusal.hooks } : {}),
     },
   });
 }
@@ -71,8 +106,10 @@ export function sanitizeToolRunRecord(raw: unknown): ToolRunRecord {
     throw new RunFailedError("Tool run record must include a tool.");
   }
   const retryCount = typeof record.retryCount === "number" ? Math.max(0, Math.trunc(record.retryCount)) : 0;
+  // 0 attempts only for a refused invocation (issue 19); otherwise at least one (SPEC §16.3).
+  const least = record.refusal === undefined ? 1 : 0;
   const attemptCount =
-    typeof record.attemptCount === "number" ? Math.max(1, Math.trunc(record.attemptCount)) : retryCount + 1;
+    typeof record.attemptCount === "number" ? Math.max(least, Math.trunc(record.attemptCount)) : retryCount + least;
   const parsed = v.safeParse(ToolRunRecord, { ...record, retryCount, attemptCount });
   if (!parsed.success) {
     const issue = parsed.issues[0];

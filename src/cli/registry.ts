@@ -20,6 +20,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "session", summary: "Manage live PTY shell sessions: start, list, exec, write, kill.", load: async () => (await import("./commands/session.ts")).default },
   { name: "approvals", summary: "Manage the global approval cache: list, grant <key>, revoke <key>.", load: async () => (await import("./commands/approvals.ts")).default },
   { name: "sandbox", summary: "Show which sandbox backends this machine supports: sandbox check [--format json].", load: async () => (await import("./commands/sandbox.ts")).default },
+  { name: "mcp", summary: "Serve exec, sessions and pipelines to coding agents over MCP (stdio, or --http 127.0.0.1:PORT).", load: async () => (await import("./commands/mcp.ts")).default },
   { name: "schema", summary: "Print the JSON Schema of the run manifest (or another published shape).", load: async () => (await import("./commands/schema.ts")).default },
 ];
 

@@ -18,6 +18,8 @@ export type AttemptSpec = {
    * `/dev/null`. Ignored with `tty` (the command's stdin is then the pseudo-terminal).
    */
   stdin?: "inherit" | "ignore";
+  /** Lets a caller type into the terminal of a `tty` attempt while it runs (MCP `write_stdin`, issue 19). */
+  input?: AttemptInput;
   /** Past it: SIGTERM to the process group, SIGKILL after `graceMs`; `timedOut` is then true. */
   timeoutMs?: number;
   /** Delay between the first signal (timeout or cancel) and SIGKILL. */
@@ -41,6 +43,11 @@ export type AttemptResult = {
   cancelledBy: CancelSignal | null;
   spawnError: SpawnError | null;
 };
+
+/** Where the attempt plugs its terminal writer in: connected once the command runs, disconnected (null) at its end. */
+export interface AttemptInput {
+  connect(write: ((data: string) => void) | null): void;
+}
 
 export type ChunkHandler = (chunk: OutputChunk) => void | Promise<void>;
 

@@ -81,6 +81,9 @@ export function startPtyAttempt(spec: AttemptSpec, onChunk: ChunkHandler): Runni
   }
   // The PTY child is the leader of a new session, hence of its own process group.
   const control = new AttemptControl(proc.pid, spec);
+  spec.input?.connect((data) => {
+    proc.terminal?.write(data);
+  });
   const pgroup = control.group;
   group = pgroup;
 
@@ -109,6 +112,7 @@ export function startPtyAttempt(spec: AttemptSpec, onChunk: ChunkHandler): Runni
   const result = (async (): Promise<AttemptResult> => {
     await proc.exited;
     control.exited();
+    spec.input?.connect(null);
     // The terminal's EOF, or give up DRAIN_AFTER_EXIT_MS after the exit.
     let drainTimer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([

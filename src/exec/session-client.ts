@@ -141,6 +141,8 @@ export async function hostRequest(
       settle(() => reject(new RunFailedError("Session request aborted.")));
     };
     opts.signal?.addEventListener("abort", onAbort);
+    // Aborted while the host was being started or the socket connected: the request is never sent.
+    if (opts.signal?.aborted === true) return onAbort();
     socket.setEncoding("utf8");
     socket.write(`${JSON.stringify(req)}\n`);
     socket.on("data", (text: string) => {

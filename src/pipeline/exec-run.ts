@@ -18,7 +18,9 @@ import { writeRunSummaryFile } from "../run/run-summary-file.ts";
 import { targetsForStatus } from "../telemetry/notification-targets.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
 import { stringEnv } from "../platform/env.ts";
-import { type Invocation, prepareInvocation } from "./invocation.ts";
+import type { ApprovalPrompter } from "../autonomy/approval-prompter.ts";
+import type { AttemptInput } from "../exec/attempt.ts";
+import { type Invocation, type Logger, prepareInvocation } from "./invocation.ts";
 import { type OutputCheck, StdoutCapture, checkOutput, readOutputSchema } from "./output-validation.ts";
 import { runMetrics } from "./run-metrics.ts";
 import type { CommandStage, RunRuntime } from "./stage-context.ts";
@@ -52,12 +54,25 @@ export type ExecRequest = {
   maxOutputBytes?: string | undefined;
   /** `resume` of an exec run (issue 22.6): the run to run again, and its resume event. */
   resume?: { manifestPath: string; actor: string; reason: string; forced: boolean } | undefined;
+  /** A shell command line instead of argv (MCP `exec` with a string): `/bin/sh -c <line>`, or typed into the session. */
+  shellCommand?: string | undefined;
+  /** Who answers approval prompts (MCP elicitation); default the terminal. */
+  prompter?: ApprovalPrompter | null;
+  logger?: Logger;
+  /** Typing into the command's terminal while it runs (with `tty`). */
+  input?: AttemptInput;
+  /** Who asked, as hooks are told (`exec`, `mcp`). */
+  origin?: string;
+  /** Whether this run handles SIGINT/SIGTERM/SIGHUP itself (default yes). */
+  handleSignals?: boolean;
 };
 
 /** What the CLI renders: hooks called as the run goes (the renderer subscribes to `invocation.events`). */
 export type ExecHooks = {
   /** Called once the invocation is prepared and before the run is created (subscribe renderers here). */
   prepared(invocation: Invocation, shell: string): void | Promise<void>;
+  /** The run exists (its manifest was written): its id and manifest path, before the command starts. */
+  started?(run: { runId: string; manifestPath: string }): void;
   /** The final `run:summary`, with notifications filled in; printed before telemetry flush and metrics. */
   summary(event: OrchestratorEvent, trailer: { runId: string; status: string; manifest: string; log: string }): Promise<void>;
 };
@@ -70,6 +85,8 @@ export type ExecOutcome = {
   manifest: Manifest;
   /** The error line of a run that failed without its command failing (an `--output-schema` mismatch), for stderr. */
   failure: string | null;
+  /** Why the command did not run or what failed it besides its exit code (refusal, approval, spawn, hook), if anything. */
+  error: string | null;
 };
 
 /** `exec` (SPEC §14.1): a one-stage run of argv, spawned directly. Returns the process exit code. */
@@ -85,13 +102,17 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     maxOutputBytes: request.maxOutputBytes,
     sandboxBackend: request.sandboxBackend,
     sandboxFallback: request.sandboxFallback,
+    ...(request.prompter !== undefined ? { prompter: request.prompter } : {}),
+    ...(request.logger !== undefined ? { logger: request.logger } : {}),
+    ...(request.handleSignals !== undefined ? { handleSignals: request.handleSignals } : {}),
   });
   const { roots, logger } = invocation;
   const schemaPath = request.outputSchema === undefined ? null : resolve(request.cwd, request.outputSchema);
   const outputSchema = schemaPath === null ? null : await readOutputSchema(schemaPath);
   // `--sandbox`, else the user-global `sandboxMode` (exec has no stage or pipeline config of its own).
   const sandboxMode = resolveSandboxMode({ cli: request.sandbox, userConfig: invocation.userConfig });
-  const shell = displayString(request.argv);
+  const shell = request.shellCommand ?? displayString(request.argv);
+  const argv = request.shellCommand === undefined ? request.argv : ["/bin/sh", "-c", request.shellCommand];
   const commandCwd = request.commandCwd === undefined ? roots.repo : resolve(request.cwd, request.commandCwd);
   const instructions = await loadInstructions(roots.repo);
   await hooks.prepared(invocation, shell);
@@ -140,7 +161,8 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     await heartbeat.stop();
     throw new RunFailedError(storeFaultLine(roots.runs, log.failure ?? { error, path: store.files.manifest }), { cause: error });
   }
-  const removeSignals = installSignalHandlers(invocation.cancel);
+  hooks.started?.({ runId, manifestPath: store.files.manifest });
+  const removeSignals = invocation.handleSignals ? installSignalHandlers(invocation.cancel) : () => {};
   const runSpan = invocation.tracer.startRun({ runId, taskId: invocation.taskId, pipelineId: "exec", command: "exec" });
   const runtime: RunRuntime = {
     roots,
@@ -155,19 +177,21 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     pipelineId: "exec",
     warn: logger.warn,
     retryTargets: invocation.retryTargets,
+    ...(request.origin !== undefined ? { origin: request.origin } : {}),
   };
   const stage: CommandStage = {
     index: 1,
     id: "exec",
     title: `Execute ${shell}`,
     command: shell,
-    argv: request.argv,
+    argv,
     args: [],
     cwd: commandCwd,
     env: stringEnv(request.env),
     timeoutSeconds: request.timeoutSeconds ?? null,
     tty: request.tty && request.session === undefined ? { cols: 120, rows: 40 } : null,
     stdin: request.stdin === true && !request.tty && request.session === undefined,
+    ...(request.input !== undefined ? { input: request.input } : {}),
     session:
       request.session === undefined
         ? { id: crypto.randomUUID(), persisted: false, reused: false, shell: null }
@@ -281,10 +305,16 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   let exitCode: number;
   if (cancelledBy) exitCode = cancelExitCode(cancelledBy);
   else if (schemaFailure !== null) exitCode = 1;
-  else exitCode = entry.exit_code ?? 1;
-  return { exitCode, runId, status, manifestPath: `${dir}/manifest.json`, manifest, failure: schemaFailure ?? sandboxFailure };
+  // A command that exited 0 in a failed stage (a postExec hook failed, issue 19) still fails the run.
+  else exitCode = entry.status === "failed" && entry.exit_code === 0 ? 1 : (entry.exit_code ?? 1);
+  const error =
+    result.attempt?.spawnError?.message ??
+    (result.attempt === null ? result.errorMessage : null) ??
+    result.outcome?.hookFailure ??
+    result.outcome?.hint ??
+    null;
+  return { exitCode, runId, status, manifestPath: `${dir}/manifest.json`, manifest, failure: schemaFailure ?? sandboxFailure, error };
 }
-
 /**
  * Opens an exec run for `resume` (issue 22.6; SPEC §12 steps 6–7 for its one entry): the accepted resume event, the
  * run back `in_progress`/`resuming`, the entry and the summary cleared, so the command runs again from scratch.

@@ -1,6 +1,9 @@
 import { resolveApprovalPolicy, loadUserGlobalConfig, type ResolvedPolicy } from "../autonomy/approval-policy.ts";
 import type { UserGlobalConfig } from "../core/schemas/approvals.ts";
-import { createTerminalPrompter } from "../autonomy/approval-prompter.ts";
+import { type ApprovalPrompter, createTerminalPrompter } from "../autonomy/approval-prompter.ts";
+import { type CommandRule, rulesFromConfig } from "../autonomy/command-rules.ts";
+import { type ExecHooks, hooksFromConfig, mergeHooks } from "../autonomy/exec-hooks.ts";
+import { stringEnv } from "../platform/env.ts";
 import { FileApprovalStore } from "../autonomy/approval-store.ts";
 import { approvalCachePath } from "../autonomy/xdg-paths.ts";
 import { ToolOrchestrator, type RetryInfo } from "../autonomy/tool-orchestrator.ts";
@@ -69,6 +72,15 @@ export type InvocationInput = {
   /** `--sandbox-backend` and `--sandbox-fallback` as given (issue 15). */
   sandboxBackend?: string | undefined;
   sandboxFallback?: string | undefined;
+  /** Who answers approval prompts (the MCP server's elicitation); default: the terminal, if there is one. */
+  prompter?: ApprovalPrompter | null;
+  /** Where the invocation's own lines go (default: stdout/stderr). */
+  logger?: Logger;
+  /**
+   * Whether the run installs its own SIGINT/SIGTERM/SIGHUP handlers (default yes); a server running many runs at
+   * once handles the signals itself and cancels them all.
+   */
+  handleSignals?: boolean;
 };
 
 /** Everything one CLI invocation (`exec`, `start`, `resume`) shares across its run(s). */
@@ -96,6 +108,10 @@ export type Invocation = {
   keepGoing: boolean;
   /** The sandbox backend choice and the fallback in effect (issue 15). */
   sandbox: SandboxSettings;
+  /** Command rules and hooks of the user-global and the repository config (issue 19). */
+  rules: CommandRule[];
+  hooks: ExecHooks;
+  handleSignals: boolean;
 };
 
 /**
@@ -109,8 +125,12 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
   const config = loadConfig(roots.repo);
   const cfg: OrchestratorConfig | undefined = config?.config;
   if (cfg !== undefined) configureRedaction(input.env, ...stageEnvs(cfg));
-  const logger = createLogger({ quiet: input.quiet === true });
-  const userConfig = safeUserConfig(input.env);
+  const logger = input.logger ?? createLogger({ quiet: input.quiet === true });
+  const user = loadUserGlobalConfig(input.env);
+  const userConfig = user.config;
+  // The user's own rules and hooks first: they hold in every repository (the strictest rule wins either way).
+  const rules = [...rulesFromConfig(userConfig.rules, user.path), ...(config === null ? [] : rulesFromConfig(cfg?.rules, config.path))];
+  const hooks = mergeHooks(hooksFromConfig(userConfig.hooks, user.path), ...(config === null ? [] : [hooksFromConfig(cfg?.hooks, config.path)]));
   const policy = resolveApprovalPolicy({ cli: input.approvalPolicy, config: cfg?.approvalPolicy, userConfig });
   const notifyTargets = resolveNotificationTargets({
     cli: input.notify ?? [],
@@ -149,10 +169,14 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
   const orchestrator = new ToolOrchestrator({
     policy: policy.policy,
     approvalStore: new FileApprovalStore(approvalCachePath(input.env)),
-    prompter: createTerminalPrompter(),
+    prompter: input.prompter === undefined ? createTerminalPrompter() : input.prompter,
     onRetry: (info) => retryTargets.get(info.invocationId)?.(info),
     sandbox: sandboxBackendLookup(sandbox.backend, input.env),
     sandboxFallback: sandbox.fallback,
+    rules,
+    hooks,
+    hookCwd: roots.repo,
+    hookEnv: stringEnv(input.env),
   });
   return {
     env: input.env,
@@ -172,6 +196,9 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
     concurrency,
     keepGoing: input.keepGoing === true,
     sandbox,
+    rules,
+    hooks,
+    handleSignals: input.handleSignals !== false,
   };
 }
 
@@ -211,10 +238,6 @@ function resolveMaxOutputBytes(
     return bytes;
   }
   return DEFAULT_MAX_OUTPUT_BYTES;
-}
-
-function safeUserConfig(env: Record<string, string | undefined>) {
-  return loadUserGlobalConfig(env).config;
 }
 
 /** The `env` maps of every command stage of the config (their secret values are redacted too, issue 10). */

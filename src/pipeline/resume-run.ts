@@ -11,7 +11,8 @@ import { resolveStoreRoots } from "../run/paths.ts";
 import { type FoundRun, findRun, reloadRun } from "../run/run-lookup.ts";
 import { runExec } from "./exec-run.ts";
 import { describeFailure } from "./failure-report.ts";
-import { prepareInvocation } from "./invocation.ts";
+import type { ApprovalPrompter } from "../autonomy/approval-prompter.ts";
+import { type Logger, prepareInvocation } from "./invocation.ts";
 import { executeRun, openRun } from "./pipeline-run.ts";
 import { pipelineChange, type RecordedPipeline } from "./pipeline-hash.ts";
 import { findPipeline, pipelineNotFound } from "./resolve.ts";
@@ -33,6 +34,10 @@ export type ResumeRequest = {
   maxOutputBytes?: string | undefined;
   concurrency?: string | undefined;
   keepGoing?: boolean;
+  /** Who answers approval prompts, where the lines go, whether the run handles signals (the MCP server's own). */
+  prompter?: ApprovalPrompter | null;
+  logger?: Logger;
+  handleSignals?: boolean;
 };
 
 /**
@@ -90,6 +95,9 @@ async function resumeLocked(request: ResumeRequest, found: FoundRun, hooks: Pipe
     maxOutputBytes: request.maxOutputBytes,
     concurrency: request.concurrency,
     keepGoing: request.keepGoing,
+    ...(request.prompter !== undefined ? { prompter: request.prompter } : {}),
+    ...(request.logger !== undefined ? { logger: request.logger } : {}),
+    ...(request.handleSignals !== undefined ? { handleSignals: request.handleSignals } : {}),
   });
   const pipelineId = found.manifest.pipeline_id;
   const resolved = findPipeline(invocation.config?.config ?? null, pipelineId);

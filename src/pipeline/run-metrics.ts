@@ -11,7 +11,9 @@ export function nearestRank(sorted: readonly number[], k: number): number | null
 
 /** Manifest `metrics` at the end of a run, from its tool-run records (SPEC §17.3, issue 4 for approvalReuse). */
 export function runMetrics(records: readonly ToolRunRecord[]): RunMetrics {
+  // A refused invocation (issue 19) ran nothing: it has no latency.
   const durations = records
+    .filter((r) => r.attemptCount > 0)
     .map((r) => Math.max(0, Math.round(Date.parse(r.completedAt) - Date.parse(r.startedAt))))
     .filter((d) => Number.isFinite(d))
     .sort((a, b) => a - b);

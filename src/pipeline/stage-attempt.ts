@@ -136,6 +136,7 @@ export class StageAttempts {
             cwd: this.stage.cwd,
             env,
             ...(this.stage.tty ? { tty: this.stage.tty } : {}),
+            ...(this.stage.tty && this.stage.input ? { input: this.stage.input } : {}),
             ...(this.stage.stdin === true ? { stdin: "inherit" as const } : {}),
             ...(this.stage.timeoutSeconds ? { timeoutMs: this.stage.timeoutSeconds * 1000 } : {}),
             graceMs: KILL_GRACE_MS,

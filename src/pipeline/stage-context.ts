@@ -5,6 +5,7 @@
 import type { RetryInfo, ToolOrchestrator } from "../autonomy/tool-orchestrator.ts";
 import type { EventStream } from "../core/event-stream.ts";
 import type { SandboxMode } from "../core/schemas/common.ts";
+import type { AttemptInput } from "../exec/attempt.ts";
 import type { ManifestStore } from "../run/manifest-store.ts";
 import type { StoreRoots } from "../run/paths.ts";
 import type { RunLog } from "../run/run-log.ts";
@@ -26,6 +27,8 @@ export type RunRuntime = {
   pipelineId: string;
   /** Warning line on stderr (already prefixed as it should appear). */
   warn: (line: string) => void;
+  /** Who asked for the run, handed to hooks (`exec`, `stage`, `mcp`); default from the pipeline id. */
+  origin?: string;
   /** Where the orchestrator's `onRetry` goes: set by the stage that is running (one invocation at a time). */
   retryTargets: Map<string, (info: RetryInfo) => Promise<void>>;
 };
@@ -50,6 +53,8 @@ export type CommandStage = {
   allowFailure?: boolean;
   timeoutSeconds?: number | null;
   tty?: { cols: number; rows: number } | null;
+  /** Typing into the terminal of a `tty` stage while it runs (MCP `write_stdin`). */
+  input?: AttemptInput;
   /** The orchestrator's stdin is passed through to the command (`exec`, not under a TTY); else /dev/null. */
   stdin?: boolean;
   session: { id: string; persisted: boolean; reused: boolean; shell: ShellHandle | null };

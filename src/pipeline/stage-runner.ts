@@ -1,6 +1,7 @@
 import { ApprovalError } from "../autonomy/approval-error.ts";
 import { SandboxUnavailableError } from "../autonomy/sandbox-unavailable-error.ts";
-import { buildToolRunRecord, toolInvocationId, upsertToolRun } from "../autonomy/tool-run-record.ts";
+import { CommandRefusedError } from "../autonomy/command-refusal.ts";
+import { buildRefusedToolRunRecord, buildToolRunRecord, toolInvocationId, upsertToolRun } from "../autonomy/tool-run-record.ts";
 import type { ToolOutcome } from "../autonomy/tool-orchestrator.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { SandboxState } from "../core/schemas/common.ts";
@@ -79,6 +80,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   let outcome: ToolOutcome<ClassifiedAttempt> | null = null;
   let failure: string | null = null;
   let unavailable: SandboxUnavailableError | null = null;
+  let refused: CommandRefusedError | null = null;
   const started = performance.now();
 
   const attemptsOf = new StageAttempts(runtime, stage, stageSpan, stageLog, attempts, correlationId, toolEvents);
@@ -108,6 +110,16 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
         // A live session shell was started inside its sandbox: its commands cannot leave it.
         escalatable: stage.session.shell === null,
         writableRoots: stage.writableRoots ?? [],
+        // A command typed into a live shell is a shell line; anything else is the argv spawned.
+        argv: stage.session.shell === null ? stage.argv : ["/bin/sh", "-c", stage.command],
+        context: {
+          runId: runtime.runId,
+          taskId: runtime.taskId,
+          pipelineId: runtime.pipelineId,
+          stageId: stage.id,
+          sessionId: stage.session.persisted ? stage.session.id : null,
+          origin: runtime.origin ?? (runtime.pipelineId === "exec" ? "exec" : "stage"),
+        },
       },
       attemptsOf.run,
     );
@@ -115,12 +127,18 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     failure = errorMessage(error);
     // Nothing ran, and the caller prints the one line: the approval error, or the sandbox that cannot be enforced.
     if (error instanceof SandboxUnavailableError) unavailable = error;
+    else if (error instanceof CommandRefusedError) refused = error;
     else if (!(error instanceof ApprovalError)) runtime.warn(`Command execution failed: ${failure}`);
   }
   runtime.retryTargets.delete(invocationId);
   offRunCancel();
   offLogFailure();
   if (outcome?.sandboxWarning) runtime.warn(outcome.sandboxWarning);
+  if (outcome?.hookFailure) {
+    // A postExec hook that failed or objected fails the stage although its command ran (fail closed, issue 19).
+    failure = outcome.hookFailure;
+    runtime.warn(outcome.hookFailure);
+  }
   if (outcome?.hint) {
     // The hint (e.g. the grant command of the escalation key) is what lets the user continue: without this line it
     // only reached the error artifact, so a denied command gave no hint on the terminal.
@@ -147,6 +165,9 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   } else if (spawnMessage !== null) {
     status = "failed";
     summary = `Execution error: ${spawnMessage}`;
+  } else if (outcome?.hookFailure !== undefined && !cancelled) {
+    status = "failed";
+    summary = `Execution error: ${outcome.hookFailure}`;
   } else {
     summary = stageSummary({
       summaryHint: stage.summaryHint ?? null,
@@ -218,6 +239,27 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   }
 
   let record: ToolRunRecord | null = null;
+  const metadata = {
+    stageId: stage.id,
+    pipelineId: runtime.pipelineId,
+    runId: runtime.runId,
+    commandIndex: stage.index,
+    command: stage.command,
+    args: stage.args,
+    cwd: stage.cwd,
+    sessionId: stage.session.id,
+    correlationId,
+    persisted: stage.session.persisted,
+    timeoutSeconds: stage.timeoutSeconds ?? null,
+  };
+  if (refused !== null) {
+    record = buildRefusedToolRunRecord(
+      refused,
+      { id: invocationId, tool: "cli:command", policy: runtime.orchestrator.policy, sandboxMode: stage.sandboxMode },
+      metadata,
+    );
+    store.manifest.toolRuns = upsertToolRun(store.manifest.toolRuns, record);
+  }
   if (outcome !== null) {
     record = buildToolRunRecord(outcome, {
       stageId: stage.id,

@@ -1,6 +1,7 @@
 import { loadInstructions } from "../run/instructions.ts";
 import { loadTaskMetadata } from "../run/task-metadata.ts";
-import { prepareInvocation } from "./invocation.ts";
+import type { ApprovalPrompter } from "../autonomy/approval-prompter.ts";
+import { type Logger, prepareInvocation } from "./invocation.ts";
 import { createPipelineRun, executeRun } from "./pipeline-run.ts";
 import { requireStages, resolvePipeline } from "./resolve.ts";
 import { type PipelineHooks, type PipelineResult, withPipelineHost } from "./top-level.ts";
@@ -21,6 +22,10 @@ export type StartRequest = {
   /** `--sandbox-backend`, `--sandbox-fallback` (issue 15). */
   sandboxBackend?: string | undefined;
   sandboxFallback?: string | undefined;
+  /** Who answers approval prompts, where the lines go, whether the run handles signals (the MCP server's own). */
+  prompter?: ApprovalPrompter | null;
+  logger?: Logger;
+  handleSignals?: boolean;
 };
 
 /**
@@ -40,6 +45,9 @@ export async function runStart(request: StartRequest, hooks: PipelineHooks = {})
     keepGoing: request.keepGoing,
     sandboxBackend: request.sandboxBackend,
     sandboxFallback: request.sandboxFallback,
+    ...(request.prompter !== undefined ? { prompter: request.prompter } : {}),
+    ...(request.logger !== undefined ? { logger: request.logger } : {}),
+    ...(request.handleSignals !== undefined ? { handleSignals: request.handleSignals } : {}),
   });
   const { pipeline } = requireStages(resolvePipeline(invocation.config?.config ?? null, request.pipeline));
   const metadata = await loadTaskMetadata(invocation.roots.repo, invocation.taskId);

@@ -49,7 +49,7 @@ export async function withPipelineHost(
     approvalPolicy: options.approvalPolicy,
     runSubpipeline: runSubpipelineStage,
   };
-  const removeSignals = installSignalHandlers(invocation.cancel);
+  const removeSignals = invocation.handleSignals ? installSignalHandlers(invocation.cancel) : () => {};
   try {
     const { run, recorded } = await body(host);
     // A run store that could not be written (issue 10, B2) is the command's one error line, printed last.

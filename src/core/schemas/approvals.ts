@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { CommandRules, HooksConfig } from "./command-policy.ts";
 import { ApprovalPolicy, IsoTimestamp, SandboxBackendChoice, SandboxFallback, SandboxMode } from "./common.ts";
 
 /**
@@ -42,6 +43,9 @@ export const UserGlobalConfig = v.looseObject({
   /** Defaults of `--sandbox-backend` and `--sandbox-fallback` (issue 15), below the repository config. */
   sandboxBackend: v.optional(SandboxBackendChoice),
   sandboxFallback: v.optional(SandboxFallback),
+  /** The user's own command rules and hooks (issue 19): they apply in every repository, beside the repo's. */
+  rules: v.optional(CommandRules),
+  hooks: v.optional(HooksConfig),
 });
 export type UserGlobalConfig = v.InferOutput<typeof UserGlobalConfig>;
 

@@ -50,7 +50,8 @@ export function oneOf(options: readonly string[], quote = false): string {
   return q.length < 2 ? (q[0] ?? "") : `${q.slice(0, -1).join(", ")} or ${q.at(-1)}`;
 }
 
-export const ApprovalSource = v.picklist(["not-required", "cache", "prompt"]);
+/** Who let the command run: nobody needed to, the cache, a person, a config rule or a preExec hook (issue 19). */
+export const ApprovalSource = v.picklist(["not-required", "cache", "prompt", "rule", "hook"]);
 export type ApprovalSource = v.InferOutput<typeof ApprovalSource>;
 
 export const ToolStatus = v.picklist(["succeeded", "failed"]);

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { BYTE_SIZE_HINT, parseByteSize } from "../byte-size.ts";
 import { ApprovalPolicy, SandboxBackendChoice, SandboxFallback, SandboxMode, oneOf } from "./common.ts";
+import { CommandRules, HooksConfig } from "./command-policy.ts";
 
 /**
  * `codex.orchestrator.json` (SPEC §6.1, plus the optional keys of the autonomy and observability issues). Unknown keys
@@ -181,6 +182,10 @@ export const OrchestratorConfig = looseObject({
   concurrency: v.optional(
     v.pipe(v.number("expected a positive whole number"), v.integer("expected a positive whole number"), v.gtValue(0, "expected a positive whole number")),
   ),
+  /** Command rules (issue 19): argv prefixes with allow / prompt / forbidden, the strictest match wins. */
+  rules: v.optional(CommandRules),
+  /** preExec / postExec hooks (issue 19), applied to `exec`, stages and MCP calls alike. */
+  hooks: v.optional(HooksConfig),
   /** Output one run may leave in its logs (issue 22.12): a byte count or a size string (`512MiB`). */
   maxOutputBytes: v.optional(
     v.union(

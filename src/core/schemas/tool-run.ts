@@ -28,15 +28,42 @@ export const ToolRunMetadata = v.looseObject({
   approvalKey: v.optional(v.nullable(v.string())),
   timeoutSeconds: v.optional(v.nullable(v.number())),
   exec: v.optional(ToolRunExecMetadata),
+  /** The config rule that matched (issue 19): `{match, decision, justification, source, command}`. */
+  rule: v.optional(v.nullable(v.looseObject({ match: v.array(v.string()), decision: v.string(), source: v.string() }))),
+  /** What each preExec / postExec hook said (issue 19). */
+  hooks: v.optional(
+    v.array(
+      v.looseObject({
+        event: v.picklist(["preExec", "postExec"]),
+        command: v.string(),
+        source: v.string(),
+        decision: v.nullable(v.picklist(["allow", "deny", "ask"])),
+        reason: v.nullable(v.string()),
+        failure: v.nullable(v.string()),
+        exitCode: v.nullable(v.number()),
+        durationMs: NonNegativeInt,
+      }),
+    ),
+  ),
 });
 
-/** A tool invocation's record as kept in the manifest `toolRuns[]` (SPEC §16.3), without `events`. */
+/** Why an invocation never ran (issue 19): a `forbidden` rule or a preExec hook stopped it. */
+export const ToolRunRefusal = v.looseObject({
+  by: v.picklist(["rule", "hook"]),
+  reason: v.string(),
+});
+
+/**
+ * A tool invocation's record as kept in the manifest `toolRuns[]` (SPEC §16.3), without `events`. `attemptCount` is
+ * 0 only for a refused invocation (`refusal` set): nothing was attempted.
+ */
 export const ToolRunRecord = v.looseObject({
   id: v.pipe(v.string(), v.minLength(1)),
   tool: v.pipe(v.string(), v.minLength(1)),
   approvalSource: ApprovalSource,
   retryCount: NonNegativeInt,
-  attemptCount: PositiveInt,
+  attemptCount: NonNegativeInt,
+  refusal: v.optional(ToolRunRefusal),
   sandboxState: SandboxState,
   /** The backend of the last attempt (null when it ran unsandboxed or escalated) and the Landlock ABI (issue 15). */
   sandboxBackend: v.optional(v.nullable(SandboxBackendName)),
