@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { benchAutonomy, formatAutonomy } from "./autonomy.ts";
 import { binaryPath, ensureBinary, machineInfo } from "./lib.ts";
 import { benchPipeline, formatPipeline } from "./pipeline.ts";
+import { benchReport, formatReport } from "./report.ts";
 import { benchSessions, formatSessionBench } from "./sessions.ts";
 import { benchStartup, formatStartup } from "./startup.ts";
 import { benchTelemetry, formatTelemetry } from "./telemetry.ts";
@@ -94,6 +95,16 @@ await section(
   () => benchTelemetry(cli, quick ? 7 : 15),
   formatTelemetry,
   (r) => `export overhead ${r.overheadMs.toFixed(1)} ms per run (ratio ${r.ratio.toFixed(2)})`,
+);
+
+await section(
+  "report",
+  () => benchReport(cli, quick ? 5 : 9),
+  formatReport,
+  (r) =>
+    "skipped" in r
+      ? `skipped (${r.skipped})`
+      : `500-command page ${r.pageMs.toFixed(0)} ms to first frame (same-size plain page ${r.baselinePageMs.toFixed(0)} ms, ratio ${r.ratio.toFixed(2)}) — target ≤ ${r.targetMs} ms ${ok(r.pageMs <= r.targetMs)}`,
 );
 
 const totalS = (performance.now() - started) / 1000;

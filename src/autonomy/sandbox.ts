@@ -14,6 +14,8 @@ export const NO_SANDBOX_BACKEND: SandboxBackend = { name: "none", reason: "no sa
 export type SandboxPlan = {
   mode: SandboxMode | null;
   state: SandboxState;
+  /** The backend enforcing the sandbox (`bubblewrap`); null when the attempt runs unsandboxed. */
+  backend: "bubblewrap" | null;
   networkBlocked: boolean;
   /** Set when a sandbox was asked for but cannot be enforced here. */
   warning?: string;
@@ -36,11 +38,11 @@ export function planSandbox(input: {
   escalated?: boolean;
 }): SandboxPlan {
   if (input.escalated === true) {
-    return { mode: "danger-full-access", state: "escalated", networkBlocked: false, wrapArgv: identity };
+    return { mode: "danger-full-access", state: "escalated", backend: null, networkBlocked: false, wrapArgv: identity };
   }
   const mode = input.mode;
   if (mode === null || mode === "danger-full-access") {
-    return { mode, state: "unsandboxed", networkBlocked: false, wrapArgv: identity };
+    return { mode, state: "unsandboxed", backend: null, networkBlocked: false, wrapArgv: identity };
   }
   const backend = input.backend ?? NO_SANDBOX_BACKEND;
   if (input.sandboxable === false || backend.name === "none") {
@@ -49,6 +51,7 @@ export function planSandbox(input: {
     return {
       mode,
       state: "unsandboxed",
+      backend: null,
       networkBlocked: false,
       warning: `Sandbox ${mode} requested but not enforced (${why}); the command runs unsandboxed.`,
       wrapArgv: identity,
@@ -59,6 +62,7 @@ export function planSandbox(input: {
   return {
     mode,
     state: "sandboxed",
+    backend: backend.name,
     networkBlocked,
     wrapArgv: (argv, cwd, env) => {
       // A program that cannot be found is left to the runner's own spawn error (127/126): nothing runs either way,

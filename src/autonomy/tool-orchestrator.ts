@@ -66,6 +66,8 @@ export type ToolOutcome<R> = {
   /** The mode of the last attempt (`danger-full-access` after an escalation). */
   sandboxMode: SandboxMode | null;
   sandboxState: SandboxState;
+  /** What confined the first attempt: `bubblewrap`, or null when it ran unsandboxed (none asked for, or none here). */
+  sandboxBackend: SandboxPlan["backend"];
   status: ToolStatus;
   result: R;
   /** `Tool invocation <id> failed after <n> attempt(s).` when the last attempt was an error (not a plain exit). */
@@ -125,6 +127,7 @@ export class ToolOrchestrator {
 
     let plan = await this.initialPlan(invocation, mode);
     const sandboxWarning = plan.warning;
+    const sandboxBackend = plan.backend;
     const maxAttempts = this.options.maxAttempts ?? MAX_ATTEMPTS;
     let attempt = 0;
     let result: R;
@@ -179,6 +182,7 @@ export class ToolOrchestrator {
       requestedSandboxMode: mode,
       sandboxMode: plan.mode,
       sandboxState: finalState,
+      sandboxBackend,
       status: lastClass.kind === "succeeded" ? "succeeded" : "failed",
       result,
       ...(isError ? { error: `Tool invocation ${invocation.id} failed after ${attempt} attempt(s).` } : {}),

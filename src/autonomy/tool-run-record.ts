@@ -53,6 +53,7 @@ export function buildToolRunRecord(outcome: ToolOutcome<unknown>, metadata: Tool
     metadata: {
       ...metadata,
       sandboxMode: outcome.requestedSandboxMode,
+      sandboxBackend: outcome.sandboxBackend,
       approvalPolicy: outcome.policy,
       approvalKey: outcome.approvalKey,
       ...(escalation ? { escalationKey: escalation.key } : {}),

@@ -23,6 +23,8 @@ export type ExecArgs = {
   outputSchema?: string;
   maxOutputBytes?: string;
   quiet: boolean;
+  /** `--report` / `--report=false`; null: config `report` decides. */
+  report: boolean | null;
 };
 
 const STRING_OPTIONS = new Set([
@@ -37,7 +39,7 @@ const STRING_OPTIONS = new Set([
   "output-schema",
   "max-output-bytes",
 ]);
-const BOOLEAN_OPTIONS = new Set(["jsonl", "tty", "stdin", "quiet", "require-approval"]);
+const BOOLEAN_OPTIONS = new Set(["jsonl", "tty", "stdin", "quiet", "require-approval", "report"]);
 const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"];
 
 /**
@@ -45,7 +47,7 @@ const SANDBOX_MODES = ["read-only", "workspace-write", "danger-full-access"];
  * starting with `--` is a command argument; options are recognised anywhere before `--`.
  */
 export function parseExecArgs(raw: readonly string[]): ExecArgs {
-  const out: ExecArgs = { argv: [], mode: null, jsonStyle: "pretty", notify: [], tty: false, stdin: null, requireApproval: false, quiet: false };
+  const out: ExecArgs = { argv: [], mode: null, jsonStyle: "pretty", notify: [], tty: false, stdin: null, requireApproval: false, quiet: false, report: null };
   const setMode = (mode: "json" | "jsonl") => {
     if (out.mode !== null && out.mode !== mode) throw new UsageError(`Cannot combine --${mode} with other output modes.`);
     out.mode = mode;
@@ -94,6 +96,7 @@ export function parseExecArgs(raw: readonly string[]): ExecArgs {
       } else if (name === "tty") out.tty = value;
       else if (name === "stdin") out.stdin = value;
       else if (name === "quiet") out.quiet = value;
+      else if (name === "report") out.report = value;
       else out.requireApproval = value;
       continue;
     }

@@ -320,6 +320,8 @@ bwrap.describe("real bubblewrap sandbox", () => {
         status: "succeeded",
       });
       expect(m.toolRuns[0].metadata.escalationKey).toBe(key);
+      // What confined the first attempt (issue 20): the report shows it per command.
+      expect(m.toolRuns[0].metadata.sandboxBackend).toBe("bubblewrap");
       expect(m.metrics.approvalReuse).toBe(1);
       const runnerLog = readFileSync(join(w, m.log_path), "utf8");
       expect(runnerLog).toContain('"type":"exec:retry"');

@@ -163,6 +163,8 @@ export const OrchestratorConfig = looseObject({
   approvalPolicy: v.optional(ConfigApprovalPolicy),
   sandbox: v.optional(ConfigSandboxMode),
   telemetry: v.optional(TelemetryConfig),
+  /** Write `report.html` into the run directory of every `start`, `resume` and `exec` (issue 20; `--report` does it once). */
+  report: v.optional(aBoolean),
   /** Output one run may leave in its logs (issue 22.12): a byte count or a size string (`512MiB`). */
   maxOutputBytes: v.optional(
     v.union(
