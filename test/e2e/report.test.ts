@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { dirname, join } from "node:path";
 import { CLI, runCli, scratchDir } from "../helpers/cli.ts";
 import { SPEC_CONFIG } from "../pipeline/fixture.ts";
-import { readValidManifest, waitFor } from "./start-helpers.ts";
+import { readValidManifest, spawnCli, waitFor } from "./start-helpers.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
 type Json = Record<string, any>;
@@ -52,6 +52,40 @@ describe("report command", () => {
     // A run directory names its manifest too.
     const byDir = await runCli(["report", runDir(w, runId), "--out", join(w, "d.html")], { cwd: w });
     expect(byDir.code).toBe(0);
+  });
+
+  test("the run's facts: metrics, notifications (delivered and failed), instruction sources", async () => {
+    const w = workspace();
+    writeFileSync(join(w, "AGENTS.md"), "# Agents\nBe brief.\n");
+    const r = await runCli(["start", "simple", "--report", "--notify", "cmd:/bin/true", "--notify", `cmd:${join(w, "missing-hook")}`], { cwd: w });
+    expect(r.code).toBe(0);
+    const html = readFileSync(join(runDir(w, runIdOf(r.stdout)), "report.html"), "utf8");
+    expect(html).toContain("<dt>Command latency p50</dt>");
+    expect(html).toMatch(/<tr><td class="mono">cmd:\/bin\/true<\/td><td><span class="badge s-succeeded">delivered<\/span><\/td><\/tr>/);
+    expect(html).toContain(`<td class="mono">cmd:${join(w, "missing-hook")}</td><td><span class="badge s-failed">failed</span>`);
+    expect(html).toMatch(/<tr><td class="mono">AGENTS\.md<\/td><td>\d+<\/td><\/tr>/);
+  });
+
+  test("an active run: its running stage is a bar up to now and the page says it is a snapshot", async () => {
+    const w = workspace();
+    const proc = spawnCli(["start", "slow"], { cwd: w, env: { NAP: "30" } });
+    try {
+      const manifest = await waitFor(() => {
+        const ids = existsSync(join(w, ".runs/t1/cli")) ? readdirSync(join(w, ".runs/t1/cli")) : [];
+        if (ids.length === 0) return null;
+        const m = JSON.parse(readFileSync(join(runDir(w, ids[0] as string), "manifest.json"), "utf8"));
+        return m.commands[0].status === "running" ? m : null;
+      });
+      const r = await runCli(["report", manifest.run_id], { cwd: w });
+      expect(r.code).toBe(0);
+      const html = readFileSync(join(runDir(w, manifest.run_id), "report.html"), "utf8");
+      expect(html).toContain("This run was still active when the report was made");
+      expect(html).toMatch(/<a class="bar s-running" [^>]*data-kind="command"/);
+      expect(html).toContain('<span class="badge s-in_progress" id="run-status">in_progress</span>');
+    } finally {
+      proc.proc.kill("SIGTERM");
+      await proc.proc.exited;
+    }
   });
 
   test("bad input: one stderr line, exit 2 (usage) or 1 (unreadable manifest, unwritable page), nothing half-written", async () => {
@@ -128,6 +162,21 @@ describe("--report and config report", () => {
     const invalid = await runCli(["exec", "--json", "--", "true"], { cwd: workspace({ report: "yes" }) });
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain("/report: expected a boolean");
+  });
+
+  test("exec in a terminal (interactive view) says where the report went, after its trailer", () => {
+    const w = workspace({});
+    const r = spawnSync("script", ["-qec", `${CLI} exec --report -- echo hi`, "/dev/null"], {
+      cwd: w,
+      env: { ...process.env, MCP_RUNNER_TASK_ID: "t1", TERM: "xterm" },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    const out = r.stdout.replaceAll("\r\n", "\n");
+    const line = /\[Codex-Orchestrator\] Report: (\.runs\/t1\/cli\/[^/]+\/report\.html)\n/.exec(out);
+    expect(line).not.toBeNull();
+    expect(existsSync(join(w, (line as RegExpExecArray)[1] as string))).toBe(true);
+    expect(out.indexOf("hi")).toBeLessThan(out.indexOf("Report:"));
   });
 
   test("start --format json names the report; resume --report shows the earlier execution of the rerun stage", async () => {
