@@ -28,6 +28,8 @@ export type ExecArgs = {
   outputSchema?: string;
   maxOutputBytes?: string;
   quiet: boolean;
+  /** `--report` / `--report=false`; null: config `report` decides. */
+  report: boolean | null;
 };
 
 const SANDBOX_MODES = SandboxMode.options;
@@ -65,6 +67,7 @@ export const EXEC_ARGS = {
   "output-schema": { type: "string", valueHint: "file", description: "Validate stdout as JSON against a JSON Schema." },
   "max-output-bytes": { type: "string", valueHint: "size", description: "Output the run may leave in its logs (default 512MiB); the rest is dropped with a marker." },
   quiet: { type: "boolean", description: "Suppress the CLI's own warnings (and the interactive header/trailer)." },
+  report: { type: "boolean", description: "Write report.html (timeline, output tails) into the run directory." },
 } satisfies ArgsDef;
 
 /** `--json [compact|pretty]` takes an optional value and `--no-stdin` none: both are parsed by hand below. */
@@ -89,6 +92,7 @@ export function parseExecArgs(raw: readonly string[]): ExecArgs {
     requireApproval: false,
     quiet: false,
     sandboxNetwork: false,
+    report: null,
   };
   const setMode = (mode: "json" | "jsonl") => {
     if (out.mode !== null && out.mode !== mode) throw new UsageError(`Cannot combine --${mode} with other output modes.`);
@@ -139,6 +143,7 @@ export function parseExecArgs(raw: readonly string[]): ExecArgs {
       else if (name === "stdin") out.stdin = value;
       else if (name === "quiet") out.quiet = value;
       else if (name === "sandbox-network") out.sandboxNetwork = value;
+      else if (name === "report") out.report = value;
       else out.requireApproval = value;
       continue;
     }

@@ -20,6 +20,8 @@ export type GithubActionsRun = {
   manifestPath: string;
   /** The process exit code the CLI is about to return. */
   exitCode: number;
+  /** Absolute path of the run's `report.html` when one was written (`--report`, config `report`). */
+  reportPath?: string | null;
 };
 
 export type GithubActionsSinks = {
@@ -36,12 +38,14 @@ export function isGithubActions(env: Record<string, string | undefined> = proces
 
 /** The step outputs, in the order they are written. */
 export function githubOutputs(run: GithubActionsRun): [name: string, value: string][] {
-  return [
+  const outputs: [string, string][] = [
     ["run-id", run.manifest.run_id],
     ["status", run.manifest.status],
     ["exit-code", String(run.exitCode)],
     ["manifest", run.manifestPath],
   ];
+  if (run.reportPath) outputs.push(["report", run.reportPath]);
+  return outputs;
 }
 
 /** `name=value` lines; a value with a line break uses the `name<<delimiter` form GitHub documents. */
@@ -93,11 +97,17 @@ const STATUS_ICON: Record<string, string> = {
   in_progress: "⏳",
 };
 
+/** Milliseconds between two ISO timestamps; null without both (or when they do not parse). */
+function elapsedMs(startedAt: string | null, completedAt: string | null): number | null {
+  if (startedAt === null || completedAt === null) return null;
+  const ms = Date.parse(completedAt) - Date.parse(startedAt);
+  return Number.isFinite(ms) && ms >= 0 ? ms : null;
+}
+
 /** Human duration: `350 ms`, `4.2 s`, `3 m 07 s`; `—` without both timestamps. */
 export function formatDuration(startedAt: string | null, completedAt: string | null): string {
-  if (startedAt === null || completedAt === null) return "—";
-  const ms = Date.parse(completedAt) - Date.parse(startedAt);
-  if (!Number.isFinite(ms) || ms < 0) return "—";
+  const ms = elapsedMs(startedAt, completedAt);
+  if (ms === null) return "—";
   if (ms < 1000) return `${ms} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const seconds = Math.round(ms / 1000);
@@ -122,8 +132,47 @@ function stageRow(entry: CommandEntry): string {
   return `| ${entry.index} | ${cell(entry.title)} | ${status} | ${formatDuration(entry.started_at, entry.completed_at)} | ${exit} | ${cell(summary)} |`;
 }
 
+/** How many stages "Slowest stages" lists. */
+export const SLOWEST_STAGES = 5;
+
+/**
+ * The slowest stages of a run of more than one stage (issue 20): title, duration and share of the run's time, with
+ * a bar of up to 10 blocks. Empty when there is nothing to compare.
+ */
+export function slowestStages(manifest: Manifest): string[] {
+  const total = elapsedMs(manifest.started_at, manifest.completed_at ?? manifest.updated_at);
+  const timed = manifest.commands
+    .map((entry) => ({ entry, ms: elapsedMs(entry.started_at, entry.completed_at) }))
+    .filter((x): x is { entry: CommandEntry; ms: number } => x.ms !== null);
+  if (manifest.commands.length < 2 || timed.length === 0) return [];
+  timed.sort((a, b) => b.ms - a.ms || a.entry.index - b.entry.index);
+  const rows = timed.slice(0, SLOWEST_STAGES).map(({ entry, ms }) => {
+    const share = total === null || total === 0 ? null : ms / total;
+    const bar = share === null ? "" : `${"█".repeat(Math.max(1, Math.round(share * 10)))} `;
+    const status = `${STATUS_ICON[entry.status] ?? ""} ${statusLabel(entry.status)}`.trim();
+    return `| ${entry.index} | ${cell(entry.title)} | ${formatDuration(entry.started_at, entry.completed_at)} | ${bar}${share === null ? "—" : `${Math.round(share * 100)}%`} | ${status} |`;
+  });
+  return ["#### Slowest stages", "", "| # | Stage | Duration | Share of the run | Status |", "|---|---|---|---|---|", ...rows];
+}
+
+/** The run page's artifacts list (where an uploaded `.runs/` holds the report), when GitHub says where that is. */
+function artifactsUrl(env: Record<string, string | undefined>): string | null {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: id } = env;
+  if (!server || !repo || !id || !/^https?:\/\/[^\s()]+$/.test(server) || !/^[\w.-]+\/[\w.-]+$/.test(repo) || !/^\d+$/.test(id)) return null;
+  return `${server}/${repo}/actions/runs/${id}#artifacts`;
+}
+
+/** The step summary's line about the report: its path, and the run's artifacts where an upload of `.runs/` has it. */
+export function reportLine(reportPath: string, env: Record<string, string | undefined>): string {
+  const url = artifactsUrl(env);
+  const where = `\`${reportPath.replaceAll("`", "'")}\``;
+  return url === null
+    ? `Report: ${where}`
+    : `Report: ${where} — [open it from the run's artifacts](${url}) (upload \`.runs/\` with \`actions/upload-artifact\`)`;
+}
+
 /** The Markdown appended to `$GITHUB_STEP_SUMMARY`. */
-export function renderStepSummary(run: GithubActionsRun): string {
+export function renderStepSummary(run: GithubActionsRun, env: Record<string, string | undefined> = {}): string {
   const m = run.manifest;
   const icon = STATUS_ICON[m.status] ?? "";
   const lines = [
@@ -135,8 +184,11 @@ export function renderStepSummary(run: GithubActionsRun): string {
     "|---|---|---|---|---|---|",
     ...m.commands.map(stageRow),
     "",
-    `Manifest: \`${run.manifestPath}\``,
   ];
+  const slowest = slowestStages(m);
+  if (slowest.length > 0) lines.push(...slowest, "");
+  lines.push(`Manifest: \`${run.manifestPath}\``);
+  if (run.reportPath) lines.push("", reportLine(run.reportPath, env));
   if (m.status_detail) lines.push("", `Status detail: \`${m.status_detail}\``);
   return `${lines.join("\n")}\n\n`;
 }
@@ -161,7 +213,7 @@ export function reportToGithubActions(run: GithubActionsRun, sinks: GithubAction
     }
   };
   append("GITHUB_OUTPUT", formatOutputs(githubOutputs(run)));
-  append("GITHUB_STEP_SUMMARY", renderStepSummary(run));
+  append("GITHUB_STEP_SUMMARY", renderStepSummary(run, env));
   const annotations = renderAnnotations(run.manifest);
   if (annotations !== "") (sinks.machineOutput ? stderr : stdout)(annotations);
   return true;

@@ -11,6 +11,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "start", summary: "Run a pipeline (default: the config's defaultPipeline, else diagnostics).", load: async () => (await import("./commands/start.ts")).default },
   { name: "plan", summary: "Show the stages a pipeline would run; writes nothing.", load: async () => (await import("./commands/plan.ts")).default },
   { name: "status", summary: "Show the status of a run (--watch to follow it).", load: async () => (await import("./commands/status.ts")).default },
+  { name: "report", summary: "Write a run's report: one self-contained HTML page (timeline, commands, output tails).", load: async () => (await import("./commands/report.ts")).default },
   { name: "resume", summary: "Resume a failed, cancelled or stale run.", load: async () => (await import("./commands/resume.ts")).default },
   { name: "runs", summary: "List the runs of the store, or prune finished ones (--keep N, --older-than 7d).", load: async () => (await import("./commands/runs.ts")).default },
   { name: "cancel", summary: "Cancel an active run (same outcome as SIGTERM to its process).", load: async () => (await import("./commands/cancel.ts")).default },

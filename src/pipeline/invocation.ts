@@ -241,7 +241,7 @@ function resolveMaxOutputBytes(
 }
 
 /** The `env` maps of every command stage of the config (their secret values are redacted too, issue 10). */
-function stageEnvs(config: OrchestratorConfig): Record<string, string>[] {
+export function stageEnvs(config: OrchestratorConfig): Record<string, string>[] {
   const envs: Record<string, string>[] = [];
   for (const pipeline of config.pipelines ?? []) {
     for (const stage of pipeline.stages) if (stage.kind === "command" && stage.env !== undefined) envs.push(stage.env);

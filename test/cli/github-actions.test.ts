@@ -7,7 +7,9 @@ import {
   formatOutputs,
   renderAnnotations,
   renderStepSummary,
+  reportLine,
   reportToGithubActions,
+  slowestStages,
 } from "../../src/cli/github-actions.ts";
 import { type CommandEntry, Manifest } from "../../src/core/schemas/manifest.ts";
 import { scratchDir } from "../helpers/cli.ts";
@@ -216,5 +218,35 @@ describe("renderers", () => {
     const md = renderStepSummary({ manifest: m, manifestPath: "m", exitCode: 0 });
     expect(md).toContain("| 1 | &lt;script&gt;x&lt;/script&gt; |");
     expect(md).toContain("| a &amp; b |");
+  });
+
+  test("slowest stages: by duration, at most five, with their share of the run; none for a one-stage run", () => {
+    const at = (s: number) => new Date(Date.parse("2025-11-04T02:45:12.345Z") + s * 1000).toISOString();
+    const durations = [5, 40, 1, 20, 2, 60];
+    const commands = durations.map((d, i) => entry(i + 1, { title: `s${i + 1}`, started_at: at(0), completed_at: at(d) }));
+    commands.push(entry(7, { title: "never ran", status: "pending", started_at: null, completed_at: null }));
+    const m = manifest({ started_at: at(0), completed_at: at(127), commands });
+    const lines = slowestStages(m);
+    expect(lines.slice(0, 4)).toEqual(["#### Slowest stages", "", "| # | Stage | Duration | Share of the run | Status |", "|---|---|---|---|---|"]);
+    expect(lines.slice(4)).toEqual([
+      "| 6 | s6 | 1 m 00 s | █████ 47% | ✅ succeeded |",
+      "| 2 | s2 | 40.0 s | ███ 31% | ✅ succeeded |",
+      "| 4 | s4 | 20.0 s | ██ 16% | ✅ succeeded |",
+      "| 1 | s1 | 5.0 s | █ 4% | ✅ succeeded |",
+      "| 5 | s5 | 2.0 s | █ 2% | ✅ succeeded |",
+    ]);
+    expect(slowestStages(manifest({ commands: [entry(1, {})] }))).toEqual([]);
+    expect(renderStepSummary({ manifest: m, manifestPath: "m", exitCode: 0 })).toContain("#### Slowest stages");
+  });
+
+  test("the report line: its path, and the run's artifacts page only when GitHub names a well-formed one", () => {
+    expect(reportLine("/w/.runs/r/report.html", {})).toBe("Report: `/w/.runs/r/report.html`");
+    const env = { GITHUB_SERVER_URL: "https://github.com", GITHUB_REPOSITORY: "o/r", GITHUB_RUN_ID: "7" };
+    expect(reportLine("/w/report.html", env)).toBe(
+      "Report: `/w/report.html` — [open it from the run's artifacts](https://github.com/o/r/actions/runs/7#artifacts) (upload `.runs/` with `actions/upload-artifact`)",
+    );
+    expect(reportLine("/w/report.html", { ...env, GITHUB_REPOSITORY: "o/r) [x](javascript:1" })).toBe("Report: `/w/report.html`");
+    const md = renderStepSummary({ manifest: manifest(), manifestPath: "m", exitCode: 1, reportPath: "/w/report.html" }, env);
+    expect(md).toContain("\n\nReport: `/w/report.html` — [open it");
   });
 });

@@ -327,6 +327,8 @@ bwrap.describe("real bubblewrap sandbox", () => {
         status: "succeeded",
       });
       expect(m.toolRuns[0].metadata.escalationKey).toBe(key);
+      // The backend of the last attempt (issue 15): the escalated retry ran unconfined.
+      expect(m.toolRuns[0].sandboxBackend).toBeNull();
       expect(m.metrics.approvalReuse).toBe(1);
       const runnerLog = readFileSync(join(w, m.log_path), "utf8");
       expect(runnerLog).toContain('"type":"exec:retry"');

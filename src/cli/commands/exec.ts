@@ -6,6 +6,10 @@ import { EXEC_ARGS, parseExecArgs, resolveExecStdin } from "../exec-args.ts";
 import { reportToGithubActions } from "../github-actions.ts";
 import { stderrStream, stdoutStream } from "../output-stream.ts";
 import { createExecRenderer, type ExecRenderer } from "../renderers/exec-renderers.ts";
+import type { Invocation } from "../../pipeline/invocation.ts";
+import { LOG_PREFIX } from "../../core/log-prefix.ts";
+import { rel } from "../../run/paths.ts";
+import { exitAfterReport, reportWanted, writeReportAfterRun } from "../run-report.ts";
 
 export default defineCommand({
   meta: {
@@ -18,6 +22,7 @@ export default defineCommand({
     const args = parseExecArgs(rawArgs);
     const mode = args.mode ?? (stdoutStream.isTTY && isatty(2) ? "interactive" : "jsonl");
     let renderer: ExecRenderer | null = null;
+    let invocation: Invocation | null = null;
     const outcome = await runExec(
       {
         argv: args.argv,
@@ -42,9 +47,10 @@ export default defineCommand({
         quiet: args.quiet,
       },
       {
-        prepared(invocation, shell) {
+        prepared(prepared, shell) {
+          invocation = prepared;
           renderer = createExecRenderer({ mode, jsonStyle: args.jsonStyle, quiet: args.quiet, stdout: stdoutStream, stderr: stderrStream, shell });
-          invocation.events.subscribe(renderer.onEvent);
+          prepared.events.subscribe(renderer.onEvent);
           return renderer.start();
         },
         async summary(event, trailer) {
@@ -57,10 +63,18 @@ export default defineCommand({
       await stderrStream.write(`${outcome.failure}\n`);
       await stderrStream.flush();
     }
+    // After the run is recorded (notifications included); stdout stays the JSONL/JSON it was, the path is known.
+    const report = reportWanted(args.report ?? undefined, invocation as Invocation | null) ? await writeReportAfterRun(outcome.manifestPath) : null;
+    if (report !== null && report.error !== null) await stderrStream.write(`${report.error}\n`);
+    else if (report !== null && mode === "interactive" && !args.quiet) {
+      await stderrStream.write(`${LOG_PREFIX}Report: ${rel((invocation as Invocation | null)?.roots ?? { repo: process.cwd() }, report.path)}\n`);
+    }
+    await stderrStream.flush();
+    const exitCode = exitAfterReport(outcome.exitCode, report);
     reportToGithubActions(
-      { manifest: outcome.manifest, manifestPath: outcome.manifestPath, exitCode: outcome.exitCode },
+      { manifest: outcome.manifest, manifestPath: outcome.manifestPath, exitCode, reportPath: report?.error === null ? report.path : null },
       { machineOutput: mode !== "interactive", stdout: (text) => void stdoutStream.write(text) },
     );
-    throw new ExitSignal(outcome.exitCode);
+    throw new ExitSignal(exitCode);
   },
 });

@@ -5,7 +5,9 @@ import { runResume } from "../../pipeline/resume-run.ts";
 import { booleanOption, parseStrict, stringOption } from "../args.ts";
 import { stdoutStream } from "../output-stream.ts";
 import type { ProgressRenderer } from "../renderers/progress.ts";
-import { attachPipelineOutput, formatFailure, notifyTargets } from "./start.ts";
+import type { Invocation } from "../../pipeline/invocation.ts";
+import { exitAfterReport, reportWanted } from "../run-report.ts";
+import { attachPipelineOutput, formatFailure, notifyTargets, reportAfterRun } from "./start.ts";
 
 const args = {
   "run-id": { type: "positional", required: false, description: "run id (or --run)" },
@@ -20,6 +22,7 @@ const args = {
   concurrency: { type: "string", description: "ready graph stages run at once (default: the number of CPUs)", valueHint: "n" },
   "keep-going": { type: "boolean", description: "a failed graph stage lets independent stages finish" },
   "max-output-bytes": { type: "string", description: "output one run may leave in its logs (default 512MiB)", valueHint: "size" },
+  report: { type: "boolean", description: "write report.html (timeline, commands, output tails) into the run directory" },
 } as const;
 
 /** `resume [--run] <run-id>` (SPEC §5.4, §12): reruns the unfinished stages of a run; exit as for `start`. */
@@ -31,6 +34,7 @@ export default defineCommand({
     const runId = stringOption(parsed, "run") ?? parsed.positionals[0];
     if (runId === undefined) throw new UsageError("resume requires --run <run-id>.");
     let progress: ProgressRenderer | null = null;
+    let invocation: Invocation | null = null;
     const result = await runResume(
       {
         env: process.env,
@@ -48,20 +52,24 @@ export default defineCommand({
         keepGoing: booleanOption(parsed, "keep-going"),
       },
       {
-        prepared(invocation) {
-          progress = attachPipelineOutput(invocation, "text", stdoutStream);
+        prepared(prepared) {
+          invocation = prepared;
+          progress = attachPipelineOutput(prepared, "text", stdoutStream);
         },
       },
     );
     await (progress as ProgressRenderer | null)?.finish();
+    const report = await reportAfterRun(reportWanted(parsed.options.report, invocation as Invocation | null), result.manifestPath);
+    const exitCode = exitAfterReport(result.exitCode, report);
     const lines = [`Run resumed: ${result.runId}`, `Status: ${result.status}`];
+    if (report !== null && report.error === null) lines.push(`Report: ${result.artifactRoot}/report.html`);
     if (result.failure !== null) lines.push(...formatFailure(result.failure));
     await stdoutStream.write(`${lines.join("\n")}\n`);
     await stdoutStream.flush();
     reportToGithubActions(
-      { manifest: result.manifest, manifestPath: result.manifestPath, exitCode: result.exitCode },
+      { manifest: result.manifest, manifestPath: result.manifestPath, exitCode, reportPath: report?.error === null ? report.path : null },
       { machineOutput: false },
     );
-    throw new ExitSignal(result.exitCode);
+    throw new ExitSignal(exitCode);
   },
 });

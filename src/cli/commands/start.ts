@@ -7,8 +7,9 @@ import type { Invocation } from "../../pipeline/invocation.ts";
 import { runStart } from "../../pipeline/start-run.ts";
 import type { PipelineResult } from "../../pipeline/top-level.ts";
 import { type ParsedArgs, booleanOption, listOption, parseStrict, stringOption } from "../args.ts";
-import { type OutputStream, stdoutStream } from "../output-stream.ts";
+import { type OutputStream, stderrStream, stdoutStream } from "../output-stream.ts";
 import { createProgressRenderer, type ProgressRenderer } from "../renderers/progress.ts";
+import { exitAfterReport, type RunReportOutcome, reportWanted, writeReportAfterRun } from "../run-report.ts";
 
 const args = {
   pipeline: { type: "positional", required: false, description: "pipeline id (default: defaultPipeline, else diagnostics)" },
@@ -23,6 +24,7 @@ const args = {
   "max-output-bytes": { type: "string", description: "output one run may leave in its logs (default 512MiB)", valueHint: "size" },
   "sandbox-backend": { type: "string", description: "auto (default) | landlock | bwrap", valueHint: "name" },
   "sandbox-fallback": { type: "string", description: "fail (default: run nothing when a sandbox cannot be enforced) | unsandboxed", valueHint: "what" },
+  report: { type: "boolean", description: "write report.html (timeline, commands, output tails) into the run directory" },
 } as const;
 
 export type PipelineFormat = "json" | "text" | "jsonl";
@@ -64,15 +66,28 @@ export function attachPipelineOutput(invocation: Invocation, format: PipelineFor
   return progress;
 }
 
-function resultText(result: PipelineResult, format: PipelineFormat): string {
+function resultText(result: PipelineResult, format: PipelineFormat, report: RunReportOutcome | null): string {
   const manifest = `${result.artifactRoot}/manifest.json`;
+  const reportPath = report === null || report.error !== null ? null : `${result.artifactRoot}/report.html`;
   if (format === "json") {
     const doc = { run_id: result.runId, status: result.status, artifact_root: result.artifactRoot, manifest, log_path: result.logPath };
-    return `${JSON.stringify(doc, null, 2)}\n`;
+    return `${JSON.stringify(reportPath === null ? doc : { ...doc, report: reportPath }, null, 2)}\n`;
   }
   const lines = [`Run started: ${result.runId}`, `Status: ${result.status}`, `Manifest: ${manifest}`, `Log: ${result.logPath}`];
+  if (reportPath !== null) lines.push(`Report: ${reportPath}`);
   if (result.failure !== null) lines.push(...formatFailure(result.failure));
   return `${lines.join("\n")}\n`;
+}
+
+/** Writes the run's report when asked (`--report`, config `report`); its error line goes to stderr. */
+export async function reportAfterRun(wanted: boolean, manifestPath: string): Promise<RunReportOutcome | null> {
+  if (!wanted) return null;
+  const outcome = await writeReportAfterRun(manifestPath);
+  if (outcome.error !== null) {
+    await stderrStream.write(`${outcome.error}\n`);
+    await stderrStream.flush();
+  }
+  return outcome;
 }
 
 /**
@@ -98,6 +113,7 @@ export default defineCommand({
     const parsed = parseStrict("start", args, rawArgs);
     const format = pipelineFormat(parsed);
     let progress: ProgressRenderer | null = null;
+    let invocation: Invocation | null = null;
     const result = await runStart(
       {
         env: process.env,
@@ -115,18 +131,21 @@ export default defineCommand({
         sandboxFallback: stringOption(parsed, "sandbox-fallback"),
       },
       {
-        prepared(invocation) {
-          progress = attachPipelineOutput(invocation, format, stdoutStream);
+        prepared(prepared) {
+          invocation = prepared;
+          progress = attachPipelineOutput(prepared, format, stdoutStream);
         },
       },
     );
     await (progress as ProgressRenderer | null)?.finish();
-    if (format !== "jsonl") await stdoutStream.write(resultText(result, format));
+    const report = await reportAfterRun(reportWanted(parsed.options.report, invocation as Invocation | null), result.manifestPath);
+    const exitCode = exitAfterReport(result.exitCode, report);
+    if (format !== "jsonl") await stdoutStream.write(resultText(result, format, report));
     await stdoutStream.flush();
     reportToGithubActions(
-      { manifest: result.manifest, manifestPath: result.manifestPath, exitCode: result.exitCode },
+      { manifest: result.manifest, manifestPath: result.manifestPath, exitCode, reportPath: report?.error === null ? report.path : null },
       { machineOutput: format !== "text" },
     );
-    throw new ExitSignal(result.exitCode);
+    throw new ExitSignal(exitCode);
   },
 });

@@ -9,6 +9,20 @@ import { latestRun } from "../../run/run-catalog.ts";
 import { findRun, reloadRun } from "../../run/run-lookup.ts";
 import { type ParsedArgs, booleanOption, formatOption, parseStrict, stringOption } from "../args.ts";
 import { stdoutStream } from "../output-stream.ts";
+import { buildRunReport } from "../../report/report-model.ts";
+import { colorAllowed, renderTextTimeline } from "../../report/text-timeline.ts";
+import type { FoundRun } from "../../run/run-lookup.ts";
+
+/**
+ * The run's timeline under the status lines, for a terminal only (issue 20): piped `status` text stays the lines of
+ * SPEC §5.3. Colour unless NO_COLOR is set (or TERM=dumb).
+ */
+async function timelineText(run: FoundRun): Promise<string> {
+  const report = await buildRunReport(run.files.manifest, { tails: false });
+  const columns = process.stdout.columns && process.stdout.columns > 0 ? process.stdout.columns : 100;
+  const lines = renderTextTimeline(report, { columns, color: colorAllowed(process.env, true) });
+  return `\n${lines.join("\n")}\n`;
+}
 
 const args = {
   "run-id": { type: "positional", required: false, description: "run id (or --run)" },
@@ -63,6 +77,7 @@ export default defineCommand({
               .map((line) => LOG_PREFIX + line)
               .join("\n");
       await stdoutStream.write(`${text}\n`);
+      if (format === "text" && stdoutStream.isTTY) await stdoutStream.write(await timelineText(run));
       if (!booleanOption(parsed, "watch") || TERMINAL_STATUSES.has(report.status)) return;
       // A run whose owner is gone never reaches a final status by itself (issue 22.7): watching it would never end.
       if (report.activity.stale) {

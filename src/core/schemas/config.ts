@@ -186,6 +186,8 @@ export const OrchestratorConfig = looseObject({
   rules: v.optional(CommandRules),
   /** preExec / postExec hooks (issue 19), applied to `exec`, stages and MCP calls alike. */
   hooks: v.optional(HooksConfig),
+  /** Write `report.html` into the run directory of every `start`, `resume` and `exec` (issue 20; `--report` does it once). */
+  report: v.optional(aBoolean),
   /** Output one run may leave in its logs (issue 22.12): a byte count or a size string (`512MiB`). */
   maxOutputBytes: v.optional(
     v.union(

@@ -24,6 +24,8 @@ export const ToolRunMetadata = v.looseObject({
   correlationId: v.string(),
   persisted: v.boolean(),
   sandboxMode: v.optional(v.nullable(v.string())),
+  /** What confined the command's first attempt (`bubblewrap`), null when it ran unsandboxed (additive, issue 20). */
+  sandboxBackend: v.optional(v.nullable(v.string())),
   approvalPolicy: v.optional(v.nullable(v.string())),
   approvalKey: v.optional(v.nullable(v.string())),
   timeoutSeconds: v.optional(v.nullable(v.number())),
