@@ -112,7 +112,9 @@ await section(
   "telemetry",
   () => benchTelemetry(cli, quick ? 7 : 15),
   formatTelemetry,
-  (r) => `export overhead ${r.overheadMs.toFixed(1)} ms per run (ratio ${r.ratio.toFixed(2)})`,
+  (r) =>
+    `export overhead ${r.overheadMs.toFixed(1)} ms per run (ratio ${r.ratio.toFixed(2)}); ` +
+    `a faulty collector adds at most ${r.faults.worstAddedMs.toFixed(0)} ms — target ≤ ${r.faults.targetMs} ms ${ok(r.faults.worstAddedMs <= r.faults.targetMs)}`,
 );
 await section(
   "mcp",

@@ -11,8 +11,13 @@ export type ExportGuardOptions = {
   maxRequestsPerWindow?: number;
   windowMs?: number;
   maxQueuedSpans?: number;
+  /** The policy's clock: what it reads, and how it waits (a back-off, the request budget). Tests inject their own. */
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 };
+
+/** One export request as the policy scheduled it: when it started (on the guard's clock) and the timeout it got. */
+export type ExportAttempt = { at: number; timeoutMs: number };
 
 /** Counters for tests and diagnostics. `requests` = export attempts = HTTP requests sent. */
 export type ExportStats = {
@@ -21,6 +26,8 @@ export type ExportStats = {
   exportedSpans: number;
   droppedSpans: number;
   disabled: boolean;
+  /** Every attempt in order (at most 3 a minute, so this stays small), for checking the policy without a stopwatch. */
+  attempts: readonly ExportAttempt[];
 };
 
 export const DISABLE_AFTER_FAILURES = 3;
@@ -42,19 +49,21 @@ export class ExportGuard {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private stopped = false;
-  private readonly counters: ExportStats = {
+  private readonly counters: Omit<ExportStats, "attempts"> = {
     requests: 0,
     failures: 0,
     exportedSpans: 0,
     droppedSpans: 0,
     disabled: false,
   };
+  private readonly attempts: ExportAttempt[] = [];
   private readonly requestTimeoutMs: number;
   private readonly intervalMs: number;
   private readonly maxRequests: number;
   private readonly windowMs: number;
   private readonly maxQueued: number;
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: ExportGuardOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 750;
@@ -63,10 +72,11 @@ export class ExportGuard {
     this.windowMs = options.windowMs ?? 60_000;
     this.maxQueued = options.maxQueuedSpans ?? 4096;
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? sleep;
   }
 
   stats(): ExportStats {
-    return { ...this.counters };
+    return { ...this.counters, attempts: this.attempts.map((a) => ({ ...a })) };
   }
 
   add(span: ReadableSpan): void {
@@ -102,7 +112,7 @@ export class ExportGuard {
       const at = this.nextAllowedAt();
       // A request needs some time to be worth sending; one that cannot start before the deadline is not sent.
       if (at > deadline - MIN_USEFUL_REQUEST_MS) return;
-      if (at > this.now()) await sleep(at - this.now());
+      if (at > this.now()) await this.sleep(at - this.now());
       if (this.stopped) return;
       await this.attempt(deadline);
     }
@@ -145,6 +155,7 @@ export class ExportGuard {
       const start = this.now();
       const timeoutMs = Math.max(1, Math.min(this.requestTimeoutMs, deadline - start));
       this.attemptTimes.push(start);
+      this.attempts.push({ at: start, timeoutMs });
       this.counters.requests += 1;
       this.inFlightSpans = batch.length;
       try {

@@ -19,7 +19,7 @@ export const NOOP_RUN_SPAN: RunSpan = {
   end: () => undefined,
 };
 
-const OFF_STATS: ExportStats = { requests: 0, failures: 0, exportedSpans: 0, droppedSpans: 0, disabled: false };
+const OFF_STATS: ExportStats = { requests: 0, failures: 0, exportedSpans: 0, droppedSpans: 0, disabled: false, attempts: [] };
 
 export const NOOP_TRACER: Tracer = {
   enabled: false,

@@ -17,6 +17,8 @@ export type DeliveryOptions = {
   timeoutMs?: number;
   /** Pause before the one HTTP retry; 1 s by default (SPEC §24.7). */
   retryDelayMs?: number;
+  /** How that pause is waited (tests of the policy replace it to record the delay instead of waiting it out). */
+  sleep?: (ms: number) => Promise<void>;
 };
 
 export const NOTIFICATION_TIMEOUT_MS = 5000;
@@ -43,7 +45,7 @@ export async function deliverNotifications(
       try {
         error = target.startsWith("cmd:")
           ? await runHook(target.slice("cmd:".length), body, options, timeoutMs)
-          : await postWithRetry(target, body, timeoutMs, options.retryDelayMs ?? NOTIFICATION_RETRY_DELAY_MS);
+          : await postWithRetry(target, body, timeoutMs, options.retryDelayMs ?? NOTIFICATION_RETRY_DELAY_MS, options.sleep ?? sleep);
       } catch (thrown) {
         error = thrown instanceof Error ? thrown.message : String(thrown);
       }
@@ -85,11 +87,21 @@ export async function notifyRunSummary(
 
 type PostOutcome = { error: null } | { error: string; retryable: boolean };
 
-async function postWithRetry(url: string, body: string, timeoutMs: number, retryDelayMs: number): Promise<string | null> {
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function postWithRetry(
+  url: string,
+  body: string,
+  timeoutMs: number,
+  retryDelayMs: number,
+  wait: (ms: number) => Promise<void>,
+): Promise<string | null> {
   const first = await postOnce(url, body, timeoutMs);
   if (first.error === null) return null;
   if (!first.retryable) return first.error;
-  await new Promise((r) => setTimeout(r, retryDelayMs));
+  await wait(retryDelayMs);
   return (await postOnce(url, body, timeoutMs)).error;
 }
 

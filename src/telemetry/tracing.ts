@@ -30,6 +30,8 @@ export type TracerOptions = {
   shutdownBudgetMs?: number;
   /** Replace the OTLP sender (tests of the policy only). */
   send?: SendBatch;
+  /** The export policy's clock (tests of the policy only): back-offs and the budget without waiting them out. */
+  clock?: { now: () => number; sleep: (ms: number) => Promise<void> };
 };
 
 
@@ -80,6 +82,8 @@ class LiveTracer implements Tracer, SpanHost {
       requestTimeoutMs: options.requestTimeoutMs,
       intervalMs: options.intervalMs,
       windowMs: options.windowMs,
+      now: options.clock?.now,
+      sleep: options.clock?.sleep,
     });
     this.budgetMs = options.shutdownBudgetMs ?? SHUTDOWN_BUDGET_MS;
     const guard = this.guard;

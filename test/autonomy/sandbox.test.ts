@@ -3,7 +3,7 @@
 // backend is proved through the binary in test/e2e/sandbox-landlock.test.ts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { classifyAttempt } from "../../src/autonomy/attempt-classifier.ts";
 import {
@@ -19,6 +19,8 @@ import {
 } from "../../src/autonomy/sandbox.ts";
 import { spawnAttempt } from "./fixtures/spawn-attempt.ts";
 import { needsProgram } from "../helpers/needs-program.ts";
+import { liveProcesses } from "../helpers/processes.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const bwrap = needsProgram("bwrap", "apt-get install bubblewrap");
 
@@ -118,14 +120,11 @@ function sh(mode: "read-only" | "workspace-write", script: string, networkAllowe
       const child = spawn(argv[0] as string, argv.slice(1), { cwd: workspace, detached: true, stdio: ["ignore", "pipe", "ignore"] });
       await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
       // `echo started` can run before the background job has exec'd `sleep`: wait for it to appear.
-      const appear = Date.now() + 5_000;
-      while (liveProcesses(`sleep ${seconds}`) === 0 && Date.now() < appear) await Bun.sleep(10);
-      expect(liveProcesses(`sleep ${seconds}`)).toBe(1);
+      await waitFor(() => liveProcesses(`sleep ${seconds}`).length > 0, 5_000);
+      expect(liveProcesses(`sleep ${seconds}`)).toHaveLength(1);
       if (how === "group") process.kill(-(child.pid as number), "SIGTERM");
       else process.kill(child.pid as number, "SIGKILL");
-      const deadline = Date.now() + 10_000;
-      while (liveProcesses(`sleep ${seconds}`) > 0 && Date.now() < deadline) await Bun.sleep(20);
-      expect(liveProcesses(`sleep ${seconds}`)).toBe(0);
+      await waitFor(() => liveProcesses(`sleep ${seconds}`).length === 0, 10_000);
     }
   });
 });
@@ -213,19 +212,3 @@ describe("choosing a backend", () => {
     expect(userNamespaceSupport(sys({ "/proc/sys/user/max_user_namespaces": "100" })).enabled).toBe(true);
   });
 });
-
-/** Processes (not zombies) whose command line is exactly `cmdline`. */
-function liveProcesses(cmdline: string): number {
-  let count = 0;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
-      const state = readFileSync(`/proc/${entry}/stat`, "utf8").replace(/^.*\) /, "")[0];
-      if (cmd === cmdline && state !== "Z") count++;
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return count;
-}

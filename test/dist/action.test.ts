@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../helpers/cli.ts";
 import { loadAction, runAction } from "./action-runner.ts";
-import { TEST_VERSION, bigScratch, hostPlatform, release, type Server, serveStatic } from "./fixture.ts";
+import { TEST_VERSION, bigScratch, hostPlatform, hostRelease, type Server, serveStatic } from "./fixture.ts";
 
 const INPUTS = ["version", "command", "args", "task", "pipeline", "working-directory", "otel-endpoint", "notify", "download-url"];
 const OUTPUTS = ["run-id", "status", "exit-code", "manifest"];
@@ -66,7 +66,7 @@ describe("action.yml metadata", () => {
 describe("action.yml steps, run locally", () => {
   let server: Server;
   beforeAll(async () => {
-    const rel = await release();
+    const rel = await hostRelease();
     server = serveStatic({ [`/v${TEST_VERSION}`]: rel.dir });
   }, 300_000);
   afterAll(() => server?.stop());

@@ -1,10 +1,11 @@
 /**
- * Shared fixtures of the distribution tests: one `build:all` release (all six targets, a test version) built once per
- * `bun test` process, static file and npm registry servers on 127.0.0.1, and a helper to run processes.
+ * Shared fixtures of the distribution tests: `build:all` releases (a test version) built once per `bun test` process —
+ * the six-target cross-compile for the test of `build:all` itself, the host target alone for every test that only
+ * installs and runs the release — static file and npm registry servers on 127.0.0.1, and a helper to run processes.
  */
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, relative } from "node:path";
 import { REPO_ROOT, scratchDir } from "../helpers/cli.ts";
 
 export const BUN = process.execPath;
@@ -43,21 +44,60 @@ export async function run(
   };
 }
 
-export type Release = { dir: string; version: string; buildMs: number; log: string };
+export type Release = { dir: string; version: string; buildMs: number; log: string; targets: "all" | "host" };
 
-let releasePromise: Promise<Release> | undefined;
+let allPromise: Promise<Release> | undefined;
+let hostPromise: Promise<Release> | undefined;
 
-/** `bun run scripts/build-all.ts` for every target into a scratch directory, once per test process. */
+async function buildRelease(targets: "all" | "host"): Promise<Release> {
+  const dir = join(bigScratch("co-release-"), "release");
+  const only = targets === "host" ? ["--targets", hostPlatform()] : [];
+  const result = await run([BUN, "run", "scripts/build-all.ts", "--out", dir, "--version", TEST_VERSION, ...only], {
+    timeoutMs: 300_000,
+  });
+  if (result.code !== 0) throw new Error(`build:all failed (${result.code}): ${result.stderr}${result.stdout}`);
+  return { dir, version: TEST_VERSION, buildMs: result.ms, log: result.stdout, targets };
+}
+
+/** `bun run scripts/build-all.ts` for every target (six cross-compiles) into a scratch directory, once per process. */
 export function release(): Promise<Release> {
-  releasePromise ??= (async () => {
-    const dir = join(bigScratch("co-release-"), "release");
-    const result = await run([BUN, "run", "scripts/build-all.ts", "--out", dir, "--version", TEST_VERSION], {
-      timeoutMs: 300_000,
-    });
-    if (result.code !== 0) throw new Error(`build:all failed (${result.code}): ${result.stderr}${result.stdout}`);
-    return { dir, version: TEST_VERSION, buildMs: result.ms, log: result.stdout };
-  })();
-  return releasePromise;
+  allPromise ??= buildRelease("all");
+  return allPromise;
+}
+
+/** The test file that needs the six-target release; every other dist test needs only the host's archive. */
+const ALL_TARGETS_TEST = "test/dist/build-all.test.ts";
+
+/**
+ * Whether this `bun test` process runs `ALL_TARGETS_TEST` too (no path filter, or a filter matching it), read from the
+ * process's own command line (bun test does not pass its filters on in `process.argv`). Then the host tests share the
+ * six-target build instead of compiling the host target a second time. A wrong guess costs time, never a result.
+ */
+function runsAllTargetsTest(): boolean {
+  let argv: string[];
+  try {
+    argv = readFileSync("/proc/self/cmdline", "latin1").split("\0").filter(Boolean);
+  } catch {
+    return false;
+  }
+  const at = argv.indexOf("test");
+  if (at < 0) return false;
+  const filters = argv.slice(at + 1).filter((a) => !a.startsWith("-"));
+  if (filters.length === 0) return true;
+  return filters.some((f) => {
+    const rel = f.startsWith("/") ? relative(REPO_ROOT, f) : f.replace(/^\.\//, "");
+    return ALL_TARGETS_TEST.includes(rel.replace(/\/$/, ""));
+  });
+}
+
+/**
+ * A release holding at least the host platform's archive and a SHA256SUMS: the host target alone (one compile
+ * instead of six), or the six-target release when this process builds it anyway.
+ */
+export function hostRelease(): Promise<Release> {
+  if (allPromise !== undefined) return allPromise;
+  hostPromise ??= runsAllTargetsTest() ? release() : buildRelease("host");
+  return hostPromise;
 }
 
 export type NpmPackages = { dir: string; main: string; platforms: string[] };
@@ -66,7 +106,7 @@ let npmPromise: Promise<NpmPackages> | undefined;
 /** `scripts/pack-npm.ts` over the release: the main package and the per-platform packages, once per process. */
 export function npmPackages(): Promise<NpmPackages> {
   npmPromise ??= (async () => {
-    const rel = await release();
+    const rel = await hostRelease();
     const dir = bigScratch("co-npm-");
     // Pack only the host platform (each platform tarball takes seconds to gzip); the main package lists what exists.
     const only = bigScratch("co-release-host-");

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, lstatSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../helpers/cli.ts";
-import { TEST_VERSION, bigScratch, hostPlatform, release, run, type Server, serveStatic } from "./fixture.ts";
+import { TEST_VERSION, bigScratch, hostPlatform, hostRelease, run, type Server, serveStatic } from "./fixture.ts";
 
 const ASSET = `codex-orchestrator-${hostPlatform()}.tar.gz`;
 let server: Server;
 
 beforeAll(async () => {
-  const rel = await release();
+  const rel = await hostRelease();
   // A release whose SHA256SUMS does not match its archive.
   const tampered = bigScratch("co-tampered-");
   symlinkSync(join(rel.dir, ASSET), join(tampered, ASSET));

@@ -1,22 +1,10 @@
 import { expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, cliEnv, runCli, scratchDir } from "../helpers/cli.ts";
-
-function onlyRun(w: string): string | null {
-  const dir = join(w, ".runs/t1/cli");
-  return existsSync(dir) ? (readdirSync(dir)[0] ?? null) : null;
-}
-
-async function waitFor<T>(get: () => T | null, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = get();
-    if (value !== null) return value;
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await Bun.sleep(50);
-  }
-}
+import { liveProcesses } from "../helpers/processes.ts";
+import { manifestOf, runIds } from "../helpers/runs.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 test("cancel: an active start run ends cancelled like SIGTERM; unknown → 2; finished → 1 (SPEC §5.8)", async () => {
   const w = scratchDir("co-cancel-cmd-");
@@ -25,17 +13,17 @@ test("cancel: an active start run ends cancelled like SIGTERM; unknown → 2; fi
     JSON.stringify({ pipelines: [{ id: "slow", title: "Slow", stages: [{ kind: "command", id: "nap", title: "nap", command: "sleep 27.3" }] }] }),
   );
   const proc = Bun.spawn([CLI, "start", "slow", "--format", "json"], { cwd: w, env: cliEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const runId = await waitFor(() => onlyRun(w));
-  await waitFor(() => (existsSync(join(w, ".runs/t1/cli", runId, ".owner")) ? true : null));
+  const runId = await waitFor(() => runIds(w)[0]);
+  await waitFor(() => existsSync(join(w, ".runs/t1/cli", runId, ".owner")));
   const cancel = await runCli(["cancel", runId], { cwd: w });
   expect(cancel.code).toBe(0);
   expect(cancel.stdout).toBe(`Run cancelled: ${runId}\nStatus: cancelled\n`);
   expect(await proc.exited).toBe(143);
-  const m = JSON.parse(readFileSync(join(w, ".runs/t1/cli", runId, "manifest.json"), "utf8"));
+  const m = manifestOf(w, runId);
   expect(m.status).toBe("cancelled");
   expect(m.status_detail).toBe("cancelled:SIGTERM");
   expect(existsSync(join(w, ".runs/t1/cli", runId, ".owner"))).toBe(false);
-  expect(Bun.spawnSync(["pgrep", "-f", "sleep 27.3"]).stdout.toString().trim()).toBe("");
+  expect(liveProcesses("sleep 27.3")).toEqual([]);
 
   const again = await runCli(["cancel", "--run", runId], { cwd: w });
   expect(again.code).toBe(1);

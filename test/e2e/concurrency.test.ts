@@ -5,7 +5,7 @@ import * as v from "valibot";
 import { MetricsLine, TaskState } from "../../src/core/schemas/records.ts";
 import { runCli } from "../helpers/cli.ts";
 import { specWorkspace } from "../pipeline/fixture.ts";
-import { manifestOf, metricsLines, runIds } from "./start-helpers.ts";
+import { manifestOf, metricsLines, runIds } from "../helpers/runs.ts";
 
 describe("concurrent runs on one task", () => {
   test("2 start + 8 exec at once: valid manifests, one metrics line per run, every pipeline run in state.json", async () => {

@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "../helpers/cli.ts";
+import { runCli, spawnCli } from "../helpers/cli.ts";
 import { specWorkspace } from "../pipeline/fixture.ts";
 import { descendants, groupsOf, isAlive } from "../helpers/processes.ts";
-import { manifestOf, runDirOf, runIds, spawnCli, waitFor } from "./start-helpers.ts";
+import { manifestOf, runDirOf, runIds } from "../helpers/runs.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 /** `start slow`, then SIGKILL of the CLI while its stage runs, and of the stage's orphaned process group (check 19). */
 async function crashWhileRunning(w: string): Promise<string> {

@@ -4,36 +4,29 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLI, cliEnv, runCli, scratchDir } from "../helpers/cli.ts";
+import { CLI, cliEnv, jsonLines, runCli, scratchDir } from "../helpers/cli.ts";
+import { manifestOf } from "../helpers/runs.ts";
 import { startOtlpReceiver } from "../helpers/otlp-receiver.ts";
 import { needsProgram } from "../helpers/needs-program.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
 type Json = Record<string, any>;
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 /** A workspace and a private approval cache (XDG_STATE_HOME) shared by the runs of one test. */
 function setup(): { w: string; env: Record<string, string> } {
   const root = scratchDir("co-e2e-autonomy-");
-  dirs.push(root);
   const w = join(root, "ws");
   mkdirSync(w);
   writeFileSync(join(w, "AGENTS.md"), "# Root\nBe kind.\n");
   return { w, env: { XDG_STATE_HOME: join(root, "state"), XDG_CONFIG_HOME: join(root, "config"), HOME: root, TMPDIR: "/tmp" } };
 }
 
-function jsonl(stdout: string): Json[] {
-  return stdout
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l));
-}
-
-const manifestOf = (w: string, summary: Json): Json => JSON.parse(readFileSync(join(w, summary.payload.run.manifest), "utf8"));
+/** Directories outside the scratch root (/var/tmp: outside /tmp, which a sandbox may leave writable). */
+const outsideDirs: string[] = [];
+afterAll(() => {
+  for (const d of outsideDirs) rmSync(d, { recursive: true, force: true });
+});
 
 const grantLine = (key: string) => `codex-orchestrator approvals grant ${key}`;
 const keyFrom = (text: string): string => {
@@ -64,7 +57,7 @@ describe("approval through exec", () => {
       `Approval required for cli:command but approval policy forbids new prompts. Approval key ${key}; grant it with: ${grantLine(key)}\n`,
     );
     expect(existsSync(join(w, "marker"))).toBe(false);
-    const events = jsonl(denied.stdout);
+    const events = jsonLines(denied.stdout);
     expect(events.map((e) => e.type)).toEqual(["run:summary"]); // nothing ran: no exec:begin
     const summary = events[0] as Json;
     expect(summary.payload.status).toBe("failed");
@@ -83,7 +76,7 @@ describe("approval through exec", () => {
     expect(allowed.code).toBe(0);
     expect(allowed.stderr).toBe("");
     expect(readFileSync(join(w, "marker"), "utf8")).toBe("ran\n");
-    const ok = jsonl(allowed.stdout).at(-1) as Json;
+    const ok = jsonLines(allowed.stdout).at(-1) as Json;
     expect(ok.payload.status).toBe("succeeded");
     expect(ok.payload.toolRun.approvalSource).toBe("cache");
     expect(ok.payload.metrics.approvalReuse).toBe(1);
@@ -114,7 +107,7 @@ describe("approval through exec", () => {
     try {
       const run = await runCli([...args.slice(0, 1), "--otel-endpoint", receiver.base, ...args.slice(1)], { cwd: w, env });
       expect(run.code).toBe(0);
-      const summary = jsonl(run.stdout).at(-1) as Json;
+      const summary = jsonLines(run.stdout).at(-1) as Json;
       expect(summary.payload.toolRun.approvalSource).toBe("cache");
       const runDir = join(w, summary.payload.run.artifactRoot);
       const files = [
@@ -262,7 +255,7 @@ bwrap.describe("real bubblewrap sandbox", () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
     expect(readFileSync(join(w, "inside.txt"), "utf8")).toBe("workspace-write\n");
-    const events = jsonl(run.stdout);
+    const events = jsonLines(run.stdout);
     expect(events[0]?.payload.sandboxState).toBe("sandboxed");
     const summary = events.at(-1) as Json;
     expect(summary.payload.result.sandboxState).toBe("sandboxed");
@@ -285,7 +278,7 @@ bwrap.describe("real bubblewrap sandbox", () => {
     const { w, env } = setupBwrap();
     // Outside the workspace, /tmp and $TMPDIR: read-only inside the sandbox, writable outside it.
     const outside = mkdtempSync("/var/tmp/co-e2e-escalate-");
-    dirs.push(outside);
+    outsideDirs.push(outside);
     const args = ["exec", "--sandbox", "workspace-write", "--", "sh", "-c", `echo escaped > ${outside}/out.txt`];
     const denied = await runCli(args, { cwd: w, env });
     expect(denied.code).not.toBe(0);
@@ -298,7 +291,7 @@ bwrap.describe("real bubblewrap sandbox", () => {
       const run = await runCli([args[0] as string, "--otel-endpoint", receiver.base, ...args.slice(1)], { cwd: w, env });
       expect(run.code).toBe(0);
       expect(readFileSync(join(outside, "out.txt"), "utf8")).toBe("escaped\n");
-      const events = jsonl(run.stdout);
+      const events = jsonLines(run.stdout);
       const kinds = events.filter((e) => e.type !== "exec:chunk").map((e) => [e.type, e.payload.attempt ?? null, e.payload.sandboxState ?? null]);
       expect(kinds).toEqual([
         ["exec:begin", 1, "sandboxed"],
@@ -350,7 +343,7 @@ bwrap.describe("real bubblewrap sandbox", () => {
   test("on-failure on a terminal asks before escalating; 'approve once' retries escalated and caches nothing", async () => {
     const { w, env } = setupBwrap();
     const outside = mkdtempSync("/var/tmp/co-e2e-escalate-");
-    dirs.push(outside);
+    outsideDirs.push(outside);
     const args = ["exec", "--json", "compact", "--approval-policy", "on-failure", "--sandbox", "workspace-write", "--"];
     const run = await onTerminal([...args, "sh", "-c", `echo escaped > ${outside}/out.txt`], w, env, []);
     expect(run.prompted).toBe(true);
@@ -444,7 +437,7 @@ describe("no sandbox backend: fail closed (issue 15)", () => {
         "CODEX_ORCHESTRATOR_TEST_NO_LANDLOCK=1); bubblewrap (bwrap) not found on PATH. Nothing was run; " +
         "--sandbox-fallback unsandboxed runs it without a sandbox.\n",
     );
-    const events = jsonl(run.stdout);
+    const events = jsonLines(run.stdout);
     expect(events.map((e) => e.type)).toEqual(["run:summary"]);
     const summary = events[0] as Json;
     expect(summary.payload.status).toBe("failed");
@@ -479,7 +472,7 @@ describe("no sandbox backend: fail closed (issue 15)", () => {
     expect(readFileSync(join(w, "inside.txt"), "utf8")).toBe("x\n");
     expect(run.stderr).toStartWith("[Codex-Orchestrator] Sandbox workspace-write not enforced (no sandbox backend: ");
     expect(run.stderr).toEndWith("the command runs unsandboxed as --sandbox-fallback unsandboxed asks.\n");
-    const events = jsonl(run.stdout);
+    const events = jsonLines(run.stdout);
     expect(events[0]?.payload).toMatchObject({ sandboxState: "unsandboxed", sandboxBackend: null });
     const summary = events.at(-1) as Json;
     expect(summary.payload.result.sandboxState).toBe("unsandboxed");

@@ -1,12 +1,14 @@
 // Notifications through the compiled `exec` (SPEC §19, §23 check 37, issue 6): real webhooks on 127.0.0.1, real
 // `cmd:` hooks, precedence CLI > environment > config, config event filters, failures that never change the exit code.
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { type IncomingHttpHeaders, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
-import { runCli, scratchDir } from "../helpers/cli.ts";
+import { runCli } from "../helpers/cli.ts";
 import { refusedUrl } from "../helpers/otlp-receiver.ts";
+import { manifestOf } from "../helpers/runs.ts";
+import { workspace as scratchWorkspace } from "../helpers/workspace.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
 type Json = Record<string, any>;
@@ -14,11 +16,9 @@ type Json = Record<string, any>;
 type Hit = { method: string; path: string; headers: IncomingHttpHeaders; body: string };
 type Webhook = { base: string; hits: Hit[]; count(path: string): number; close(): Promise<void> };
 
-const dirs: string[] = [];
 const hooks: Webhook[] = [];
 afterAll(async () => {
   for (const h of hooks) await h.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 /** A webhook receiver: `/fail*` answers 500, `/slow*` never answers, anything else 204. */
@@ -59,23 +59,13 @@ async function webhook(): Promise<Webhook> {
   return hook;
 }
 
-function workspace(config?: Json): string {
-  const w = scratchDir("co-e2e-notify-");
-  dirs.push(w);
-  writeFileSync(join(w, "AGENTS.md"), "# Root\nBe kind.\n");
-  if (config !== undefined) writeFileSync(join(w, "codex.orchestrator.json"), JSON.stringify(config));
-  return w;
-}
+const workspace = (config?: Json) => scratchWorkspace(config, "co-e2e-notify-");
 
 function script(w: string, name: string, body: string): string {
   const path = join(w, name);
   writeFileSync(path, `#!/bin/sh\n${body}\n`);
   chmodSync(path, 0o755);
   return `cmd:./${name}`;
-}
-
-function manifestOf(w: string, summary: Json): Json {
-  return JSON.parse(readFileSync(join(w, summary.payload.run.manifest), "utf8"));
 }
 
 /** `exec --json compact` → the printed run:summary. */
@@ -172,18 +162,13 @@ describe("webhooks (check 37)", () => {
     async () => {
       const h = await webhook();
       const slow = `${h.base}/slow`;
-      const started = Date.now();
       const { run, summary } = await execJson(workspace(), ["--notify", slow, "--", "true"]);
-      const elapsed = Date.now() - started;
       expect(run.code).toBe(0);
       expect(h.count("/slow")).toBe(2);
       expect(summary.payload.status).toBe("succeeded");
       expect(summary.payload.notifications.failures).toEqual([
         { target: slow, error: "Notification request timed out after 5000 ms" },
       ]);
-      // Two 5 s attempts and a short pause: bounded, not hanging.
-      expect(elapsed).toBeGreaterThanOrEqual(10_000);
-      expect(elapsed).toBeLessThan(20_000);
     },
     40_000,
   );

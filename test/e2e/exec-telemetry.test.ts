@@ -2,11 +2,10 @@
 // 127.0.0.1, protobuf bodies decoded from the wire, the TRACEPARENT hand-over to the spawned command, endpoint
 // precedence, and a collector that answers 500, refuses connections or hangs.
 import { afterAll, describe, expect, test } from "bun:test";
-import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { jsonLines, runCli } from "../helpers/cli.ts";
 import { type OtlpReceiver, refusedUrl, startOtlpReceiver } from "../helpers/otlp-receiver.ts";
 import { STATUS_CODE } from "../helpers/protobuf.ts";
-import { runCli, scratchDir } from "../helpers/cli.ts";
+import { workspace as scratchWorkspace } from "../helpers/workspace.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
 type Json = Record<string, any>;
@@ -16,32 +15,17 @@ const PARENT_ID = "b7ad6b7169203331";
 const UPSTREAM = `00-${TRACE_ID}-${PARENT_ID}-01`;
 const DISABLED = "Telemetry disabled after 3 consecutive failures";
 
-const dirs: string[] = [];
 const receivers: OtlpReceiver[] = [];
 afterAll(async () => {
   for (const r of receivers) await r.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function workspace(config?: Json): string {
-  const w = scratchDir("co-e2e-otel-");
-  dirs.push(w);
-  writeFileSync(join(w, "AGENTS.md"), "# Root\nBe kind.\n");
-  if (config !== undefined) writeFileSync(join(w, "codex.orchestrator.json"), JSON.stringify(config));
-  return w;
-}
+const workspace = (config?: Json) => scratchWorkspace(config, "co-e2e-otel-");
 
 async function receiver(mode?: Parameters<typeof startOtlpReceiver>[0]): Promise<OtlpReceiver> {
   const r = await startOtlpReceiver(mode);
   receivers.push(r);
   return r;
-}
-
-function jsonl(stdout: string): Json[] {
-  return stdout
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l));
 }
 
 const byName = (r: OtlpReceiver, name: string) => r.spans().filter((s) => s.name === name);
@@ -54,7 +38,7 @@ describe("exec exports a trace (check 39)", () => {
     const run = await runCli(["exec", "--otel-endpoint", r.base, "--", ...argv], { cwd: w, env: { TRACEPARENT: UPSTREAM } });
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
-    const events = jsonl(run.stdout);
+    const events = jsonLines(run.stdout);
     const summary = events.at(-1) as Json;
     expect(summary.type).toBe("run:summary");
     const runId = summary.payload.run.id as string;
@@ -190,21 +174,22 @@ describe("endpoint precedence: CLI > environment > config", () => {
   });
 });
 
-/** Runs `exec --jsonl -- true` against `endpoint`; returns the result and how long the CLI lived after `exec:end`. */
+/**
+ * Runs `exec --jsonl -- sh -c 'echo done'` against `endpoint`. How long the export at exit may take (the 2 s budget)
+ * is measured in bench/telemetry.ts; here the budget shows in what reached the collector and what was printed.
+ */
 async function faultRun(endpoint: string) {
   const w = workspace();
   const run = await runCli(["exec", "--jsonl", "--otel-endpoint", endpoint, "--", "sh", "-c", "echo done"], { cwd: w });
-  const exitedAt = Date.now();
-  const events = jsonl(run.stdout);
-  const end = events.find((e) => e.type === "exec:end") as Json;
+  const events = jsonLines(run.stdout);
   const summary = events.at(-1) as Json;
-  return { run, summary, afterCommandMs: exitedAt - Date.parse(end.timestamp) };
+  return { run, summary };
 }
 
 describe("a misbehaving collector never changes the run (check 40)", () => {
-  test("answering 500: exactly 3 POSTs, one warning, exit 0, bounded", async () => {
+  test("answering 500: exactly 3 POSTs, one warning, exit 0", async () => {
     const r = await receiver({ kind: "status", status: 500 });
-    const { run, summary, afterCommandMs } = await faultRun(r.base);
+    const { run, summary } = await faultRun(r.base);
     expect(run.code).toBe(0);
     expect(summary.payload.status).toBe("succeeded");
     expect(r.hits()).toBe(3);
@@ -214,29 +199,26 @@ describe("a misbehaving collector never changes the run (check 40)", () => {
     expect(r.spans().filter((s) => s.name === "run")).toHaveLength(3);
     expect(run.stderr.split(DISABLED).length - 1).toBe(1);
     expect(run.stderr).toBe(`${DISABLED}: collector responded with status 500\n`);
-    expect(afterCommandMs).toBeLessThanOrEqual(2500);
   });
 
-  test("unreachable endpoint: one warning, exit 0, bounded", async () => {
+  test("unreachable endpoint: one warning, exit 0", async () => {
     const url = await refusedUrl();
-    const { run, summary, afterCommandMs } = await faultRun(url);
+    const { run, summary } = await faultRun(url);
     expect(run.code).toBe(0);
     expect(summary.payload.status).toBe("succeeded");
     expect(run.stderr.split(DISABLED).length - 1).toBe(1);
     expect(run.stderr).toContain("ECONNREFUSED");
-    expect(afterCommandMs).toBeLessThanOrEqual(2500);
   });
 
-  test("hanging collector: the export at exit is bounded, exit code unchanged", async () => {
+  test("hanging collector: the export at exit is cut off by its budget, exit code unchanged, no warning", async () => {
     const r = await receiver({ kind: "hang" });
     const w = workspace();
     const run = await runCli(["exec", "--jsonl", "--otel-endpoint", r.base, "--", "sh", "-c", "exit 5"], { cwd: w });
-    const exitedAt = Date.now();
-    const end = jsonl(run.stdout).find((e) => e.type === "exec:end") as Json;
     expect(run.code).toBe(5);
+    // Unbounded, three timed-out requests would disable telemetry with a warning; the 2 s budget stops the export
+    // before a third request starts.
     expect(r.hits()).toBeGreaterThanOrEqual(1);
-    expect(r.hits()).toBeLessThanOrEqual(3);
-    // 2 s budget for the export at exit, plus process exit: generous, but a hang would blow it.
-    expect(exitedAt - Date.parse(end.timestamp)).toBeLessThanOrEqual(3000);
+    expect(r.hits()).toBeLessThanOrEqual(2);
+    expect(run.stderr).toBe("");
   });
 });

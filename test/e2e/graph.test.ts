@@ -6,10 +6,11 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "../helpers/cli.ts";
+import { runCli, spawnCli } from "../helpers/cli.ts";
 import { groupExists } from "../helpers/processes.ts";
 import { specWorkspace } from "../pipeline/fixture.ts";
-import { manifestOf, runDirOf, runIds, spawnCli, waitFor } from "./start-helpers.ts";
+import { manifestOf, runDirOf, runIds } from "../helpers/runs.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 type Stage = Record<string, unknown>;
 const C = (id: string, command: string, extra: Stage = {}): Stage => ({ kind: "command", id, title: id, command, ...extra });

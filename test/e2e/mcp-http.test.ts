@@ -6,7 +6,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { CLI, cliEnv, runCli } from "../helpers/cli.ts";
 import { type Json, workspace } from "./mcp-helpers.ts";
-import { readValidManifest } from "./start-helpers.ts";
+import { readValidManifest } from "../helpers/runs.ts";
 
 const procs: Bun.Subprocess[] = [];
 afterAll(async () => {

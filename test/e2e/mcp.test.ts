@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { CLI, cliEnv, runCli } from "../helpers/cli.ts";
 import { type Json, call, stdioClient, workspace } from "./mcp-helpers.ts";
-import { readValidManifest, waitFor } from "./start-helpers.ts";
+import { readValidManifest } from "../helpers/runs.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const closers: (() => Promise<void>)[] = [];
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, cliEnv, runCli, scratchDir } from "../helpers/cli.ts";
 import { specWorkspace } from "../pipeline/fixture.ts";
-import { manifestOf, runDirOf, runIds } from "./start-helpers.ts";
+import { manifestOf, runDirOf, runIds } from "../helpers/runs.ts";
 
 const C = (id: string, title: string, command: string, extra: Record<string, unknown> = {}) => ({ kind: "command", id, title, command, ...extra });
 const S = (id: string, title: string, pipeline: string, extra: Record<string, unknown> = {}) => ({ kind: "subpipeline", id, title, pipeline, ...extra });

@@ -5,9 +5,10 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "../helpers/cli.ts";
+import { runCli, spawnCli } from "../helpers/cli.ts";
 import { specWorkspace } from "../pipeline/fixture.ts";
-import { manifestOf, runDirOf, runIds, spawnCli, waitFor } from "./start-helpers.ts";
+import { manifestOf, runDirOf, runIds } from "../helpers/runs.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const lines = (text: string) => text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
 const logBytes = (dir: string) =>

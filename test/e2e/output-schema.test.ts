@@ -4,11 +4,11 @@
  * and a schema that is not a JSON Schema is bad input (exit 2) before anything runs.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import * as v from "valibot";
-import { Manifest } from "../../src/core/schemas/manifest.ts";
-import { runCli, scratchDir } from "../helpers/cli.ts";
+import { runCli, } from "../helpers/cli.ts";
+import { manifestOf, runIds } from "../helpers/runs.ts";
+import { workspace } from "../helpers/workspace.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
 type Json = Record<string, any>;
@@ -16,18 +16,17 @@ type Json = Record<string, any>;
 const LIMIT = 16 * 1024 * 1024;
 const SCHEMA = { type: "object", properties: { a: { type: "integer" }, pad: { type: "string" } }, required: ["a"] };
 
-function workspace(schema: unknown = SCHEMA): string {
-  const w = scratchDir("co-outschema-");
+/** A workspace with the schema as `s.json`. */
+function schemaWorkspace(schema: unknown = SCHEMA): string {
+  const w = workspace(undefined, "co-outschema-");
   writeFileSync(join(w, "s.json"), typeof schema === "string" ? schema : JSON.stringify(schema));
   return w;
 }
 
 function onlyManifest(w: string): Json {
-  const runs = readdirSync(join(w, ".runs/t1/cli"));
+  const runs = runIds(w);
   expect(runs).toHaveLength(1);
-  const m = JSON.parse(readFileSync(join(w, ".runs/t1/cli", runs[0] as string, "manifest.json"), "utf8"));
-  expect(v.safeParse(Manifest, m).success).toBe(true);
-  return m;
+  return manifestOf(w, runs[0] as string);
 }
 
 /** `{"a":<a>,"pad":"xxx…"}` of exactly `length` characters. */
@@ -38,7 +37,7 @@ function padded(a: unknown, length: number): string {
 
 describe("exec --output-schema validates the whole stdout", () => {
   test("a valid 70 000-character JSON output passes (more than the 64 KiB retained tail)", async () => {
-    const w = workspace();
+    const w = schemaWorkspace();
     const out = padded(1, 70_000);
     const r = await runCli(["exec", "--output-schema", "s.json", "--json", "compact", "--", "printf", "%s", out], { cwd: w });
     expect(r.stderr).toBe("");
@@ -54,7 +53,7 @@ describe("exec --output-schema validates the whole stdout", () => {
   });
 
   test("a mismatch fails the run: exit 1, one stderr line naming the pointer, manifest failed", async () => {
-    const w = workspace();
+    const w = schemaWorkspace();
     const r = await runCli(["exec", "--output-schema", "s.json", "--json", "compact", "--quiet", "--", "printf", "%s", padded("x", 70_000)], { cwd: w });
     expect(r.code).toBe(1);
     const lines = r.stderr.split("\n");
@@ -79,7 +78,7 @@ describe("exec --output-schema validates the whole stdout", () => {
   });
 
   test("output that is not JSON fails the run with a located parse error at the root", async () => {
-    const w = workspace();
+    const w = schemaWorkspace();
     const r = await runCli(["exec", "--output-schema", "s.json", "--json", "compact", "--", "echo", '{"a":1,}'], { cwd: w });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`Output does not match the schema ${join(w, "s.json")}: (root): invalid JSON: Expected a property name in double quotes at line 1, column 8\n`);
@@ -87,7 +86,7 @@ describe("exec --output-schema validates the whole stdout", () => {
   });
 
   test("a failing command keeps its own exit code; the validation is still recorded", async () => {
-    const w = workspace();
+    const w = schemaWorkspace();
     const r = await runCli(["exec", "--output-schema", "s.json", "--json", "compact", "--", "sh", "-c", `echo '{"a":"x"}'; exit 3`], { cwd: w });
     expect(r.code).toBe(3);
     expect(r.stderr).toBe("");
@@ -97,7 +96,7 @@ describe("exec --output-schema validates the whole stdout", () => {
   });
 
   test("a command that could not be spawned is not checked", async () => {
-    const w = workspace();
+    const w = schemaWorkspace();
     const r = await runCli(["exec", "--output-schema", "s.json", "--json", "compact", "--", join(w, "missing-program")], { cwd: w });
     expect(r.code).toBe(127);
     expect(onlyManifest(w).output_validation).toMatchObject({ status: "not-checked", stdout_bytes: 0, errors: [], error_count: 0 });
@@ -105,14 +104,14 @@ describe("exec --output-schema validates the whole stdout", () => {
   });
 
   test("16 MiB of stdout is validated whole; one byte more exceeds the limit", async () => {
-    const w = workspace({ type: "string", maxLength: 1 });
+    const w = schemaWorkspace({ type: "string", maxLength: 1 });
     // A JSON string of exactly 16 MiB: validated (its length breaks maxLength, which only a full parse can tell).
     const atLimit = `printf '"'; head -c ${LIMIT - 2} /dev/zero | tr '\\0' a; printf '"'`;
     const ok = await runCli(["exec", "--output-schema", "s.json", "--json", "compact", "--", "sh", "-c", atLimit], { cwd: w });
     expect(ok.code).toBe(1);
     expect(ok.stderr).toStartWith(`Output does not match the schema ${join(w, "s.json")}: (root): `);
     expect(ok.stderr).toContain(String(LIMIT - 2));
-    const w2 = workspace({ type: "string", maxLength: 1 });
+    const w2 = schemaWorkspace({ type: "string", maxLength: 1 });
     const over = await runCli(["exec", "--output-schema", "s.json", "--json", "compact", "--", "sh", "-c", `head -c ${LIMIT + 1} /dev/zero | tr '\\0' a`], {
       cwd: w2,
     });
@@ -136,7 +135,7 @@ describe("exec --output-schema with a schema that is not a JSON Schema: exit 2, 
   ];
   for (const [name, schema, problem] of cases) {
     test(name, async () => {
-      const w = workspace(schema);
+      const w = schemaWorkspace(schema);
       const marker = join(w, "ran");
       const r = await runCli(["exec", "--output-schema", "s.json", "--", "touch", marker], { cwd: w });
       expect(r.code).toBe(2);

@@ -1,8 +1,9 @@
 import { expect, test } from "bun:test";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { runCli, scratchDir } from "../helpers/cli.ts";
+import { runCli } from "../helpers/cli.ts";
+import { workspace } from "../helpers/workspace.ts";
 
 const SECRET = "s3cr3t-Value-42";
 
@@ -15,8 +16,7 @@ function readTree(dir: string): string {
 }
 
 test("secret env values are redacted in stdout events, logs, manifests and notifications; the command still gets them", async () => {
-  const w = scratchDir("co-redact-");
-  writeFileSync(join(w, "AGENTS.md"), "# Root\n");
+  const w = workspace(undefined, "co-redact-");
   const bodies: string[] = [];
   const server = createServer((req, res) => {
     let body = "";
@@ -83,10 +83,8 @@ const CI_ENV = {
 };
 
 test("a CI runner's env: every JSON file and stream line of exec and start still parses, real secrets are absent (issue 22)", async () => {
-  const w = scratchDir("co-redact-ci-");
-  writeFileSync(
-    join(w, "codex.orchestrator.json"),
-    JSON.stringify({
+  const w = workspace(
+    {
       pipelines: [
         {
           id: "ci",
@@ -97,7 +95,8 @@ test("a CI runner's env: every JSON file and stream line of exec and start still
           ],
         },
       ],
-    }),
+    },
+    "co-redact-ci-",
   );
   const exec = await runCli(["exec", "--", "sh", "-c", 'echo "true false null 3600 $GITHUB_TOKEN"; echo "$NPM_PASSWORD" >&2'], { cwd: w, env: CI_ENV });
   expect(exec.code).toBe(0);

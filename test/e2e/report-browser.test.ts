@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { type Browser, decodePng, launchChromium, type Page } from "../helpers/chromium.ts";
 import { REPO_ROOT, runCli, scratchDir } from "../helpers/cli.ts";
 import { needsProgram } from "../helpers/needs-program.ts";
-import { readValidManifest } from "./start-helpers.ts";
+import { readValidManifest } from "../helpers/runs.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
 type Json = Record<string, any>;

@@ -7,7 +7,9 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { dirname, join } from "node:path";
 import { CLI, runCli, scratchDir } from "../helpers/cli.ts";
 import { SPEC_CONFIG } from "../pipeline/fixture.ts";
-import { readValidManifest, spawnCli, waitFor } from "./start-helpers.ts";
+import { spawnCli } from "../helpers/cli.ts";
+import { readValidManifest } from "../helpers/runs.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
 type Json = Record<string, any>;

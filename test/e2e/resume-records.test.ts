@@ -7,9 +7,10 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { groupExists } from "../helpers/processes.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runCli, spawnCli } from "../helpers/cli.ts";
 import { specWorkspace } from "../pipeline/fixture.ts";
-import { manifestOf, metricsLines, runDirOf, runIds, spawnCli, waitFor } from "./start-helpers.ts";
+import { manifestOf, metricsLines, runDirOf, runIds } from "../helpers/runs.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const C = (id: string, command: string) => ({ kind: "command", id, title: id, command });
 const config = (stages: unknown[]) => ({ pipelines: [{ id: "p", title: "P", stages }] });

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "../helpers/cli.ts";
+import { runCli, spawnCli } from "../helpers/cli.ts";
 import { SPEC_CONFIG, specWorkspace } from "../pipeline/fixture.ts";
-import { manifestOf, metricsLines, runDirOf, runIds, spawnCli, waitFor } from "./start-helpers.ts";
+import { manifestOf, metricsLines, runDirOf, runIds } from "../helpers/runs.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 describe("resume (SPEC §12, checks 12, 13)", () => {
   test("token mismatch leaves the manifest alone; a resume reruns only the unfinished stages", async () => {

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli, scratchDir } from "../helpers/cli.ts";
-import { readValidManifest } from "./start-helpers.ts";
+import { readValidManifest } from "../helpers/runs.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
 type Json = Record<string, any>;

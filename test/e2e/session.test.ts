@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { shutdownHost } from "../../src/exec/session-client.ts";
 import { CLI, cliEnv, runCli, scratchDir } from "../helpers/cli.ts";
+import { isAlive } from "../helpers/processes.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const W = scratchDir("co-session-");
 const runs = join(W, ".runs");
@@ -123,7 +125,7 @@ describe("session command (compiled binary)", () => {
     await cli(["exec", "h", "export KEEP=1"]);
     const { pid } = JSON.parse(readFileSync(join(runs, ".sessions/host.json"), "utf8"));
     process.kill(pid, "SIGKILL");
-    await Bun.sleep(200);
+    await waitFor(() => !isAlive(pid));
     const r = await cli(["exec", "h", 'echo "[$KEEP]"']);
     expect(r.stderr).toBe(
       `[Codex-Orchestrator] Session host (pid ${pid}) is gone: it was killed or crashed, and its sessions were lost. Starting a fresh session host.\n`,

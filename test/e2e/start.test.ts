@@ -8,7 +8,7 @@ import { ErrorArtifact, MetricsLine, RunSummary, TaskState } from "../../src/cor
 import { CLI, runCli, scratchDir } from "../helpers/cli.ts";
 import { startOtlpReceiver } from "../helpers/otlp-receiver.ts";
 import { specWorkspace } from "../pipeline/fixture.ts";
-import { manifestOf, metricsLines, readValidManifest, runDirOf, runIds } from "./start-helpers.ts";
+import { manifestOf, metricsLines, readValidManifest, runDirOf, runIds } from "../helpers/runs.ts";
 
 const RUN_ID = /^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-[0-9a-f]{8}$/;
 const MISSING = "Guardrail command missing; add a `codex-orchestrator spec-guard` stage to record guardrail results.";
@@ -242,9 +242,7 @@ describe("start: stage options, --format jsonl", () => {
     ];
     const w = specWorkspace({ pipelines: [{ id: "p", title: "P", stages }] });
     mkdirSync(join(w, "sub"));
-    const t = Date.now();
     const r = await runCli(["start", "p", "--format", "json"], { cwd: w });
-    expect(Date.now() - t).toBeLessThan(15_000);
     expect(r.code).toBe(1);
     const m = manifestOf(w, JSON.parse(r.stdout).run_id);
     expect(m.commands.map((c) => [c.status, c.summary])).toEqual([

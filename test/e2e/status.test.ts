@@ -96,9 +96,20 @@ describe("status (SPEC §5.3)", () => {
       cwd: w, env: cliEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe",
     });
     const killer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
-    await Bun.sleep(700);
+    // Once a report of the live run is out, the run ends.
+    const reader = proc.stdout.getReader();
+    let out = "";
+    while (!out.includes("in_progress")) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
     writeFileSync(join(dir, "manifest.json"), JSON.stringify(fakeManifest("t1", RUN, { status: "succeeded" })));
-    const out = await new Response(proc.stdout).text();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
     await proc.exited;
     clearTimeout(killer);
     expect(proc.exitCode).toBe(0);

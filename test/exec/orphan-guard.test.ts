@@ -3,17 +3,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { scratchDir } from "../helpers/cli.ts";
 import { liveProcesses } from "../helpers/processes.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const guardPath = new URL("../../src/exec/orphan-guard.ts", import.meta.url).pathname;
-
-async function until(predicate: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (predicate()) return true;
-    await Bun.sleep(20);
-  }
-  return predicate();
-}
+const processesPath = new URL("../helpers/processes.ts", import.meta.url).pathname;
 
 test("a process killed with SIGKILL takes its registered command groups with it; unregistered ones are left alone", async () => {
   const dir = scratchDir("co-orphan-");
@@ -23,22 +16,23 @@ test("a process killed with SIGKILL takes its registered command groups with it;
   writeFileSync(
     script,
     `import { orphanGuard } from ${JSON.stringify(guardPath)};
+import { liveProcesses } from ${JSON.stringify(processesPath)};
 const a = Bun.spawn(["sh", "-c", "${registered} & ${registered}"], { detached: true, stdout: "ignore" });
 const b = Bun.spawn(["sh", "-c", "${unregistered}"], { detached: true, stdout: "ignore" });
 orphanGuard.register(a.pid);
 orphanGuard.register(b.pid);
 orphanGuard.unregister(b.pid);
-await Bun.sleep(200);
+// Die only once all three sleeps run.
+while (liveProcesses("${registered}").length < 2 || liveProcesses("${unregistered}").length < 1) await Bun.sleep(5);
 process.kill(process.pid, "SIGKILL");
 `,
   );
   const proc = Bun.spawn([process.execPath, script], { stdout: "ignore", stderr: "ignore" });
   await proc.exited;
   try {
-    expect(await until(() => liveProcesses(registered).length === 0, 5000)).toBe(true);
+    await waitFor(() => liveProcesses(registered).length === 0, 5000);
     expect(liveProcesses(unregistered).length).toBe(1);
   } finally {
-    Bun.spawnSync(["pkill", "-f", registered]);
-    Bun.spawnSync(["pkill", "-f", unregistered]);
+    for (const pid of [...liveProcesses(registered), ...liveProcesses(unregistered)]) process.kill(pid, "SIGKILL");
   }
 });

@@ -6,6 +6,7 @@ import type { AttemptSpec } from "../../src/exec/attempt.ts";
 import { MAX_CHUNK_BYTES, type OutputChunk } from "../../src/exec/chunker.ts";
 import { startAttempt } from "../../src/exec/process-runner.ts";
 import { groupExists, groupStates } from "../helpers/processes.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 /** Real processes on a shared 2-core machine: far above the expected times, well below a hang. */
 const TEST_TIMEOUT_MS = 20_000;
@@ -98,10 +99,9 @@ describe("startAttempt with tty", () => {
       seen += c.bytes;
       maxChunk = Math.max(maxChunk, c.bytes);
     });
-    await Bun.sleep(1000);
     if (process.platform === "linux") {
       // While the consumer holds, the group is stopped rather than buffered without bound.
-      expect(groupStates(attempt.pid as number)).toContain("T");
+      await waitFor(() => groupStates(attempt.pid as number).includes("T"));
     }
     release();
     const result = await attempt.result;

@@ -13,6 +13,8 @@ import {
 } from "../../src/exec/session-client.ts";
 import { answers } from "../../src/exec/session-host.ts";
 import { hostPaths } from "../../src/exec/session-paths.ts";
+import { isAlive } from "../helpers/processes.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 /** Each test gets its own runs root, hence its own host (started from source by the client). */
 const roots: string[] = [];
@@ -104,7 +106,7 @@ describe("session host", () => {
     await execInSession(runs, "s", "export KEEP=1", quiet);
     const pid = await pingHost(runs, quiet);
     process.kill(pid, "SIGKILL");
-    for (let i = 0; i < 50 && (await answers(hostPaths(runs).socket)); i++) await Bun.sleep(20);
+    await waitFor(async () => !(await answers(hostPaths(runs).socket)), 5_000);
     const notices: string[] = [];
     const r = await execInSession(runs, "s", 'echo "[$KEEP]"', { ...quiet, onNotice: (l) => notices.push(l) });
     expect(notices).toEqual([
@@ -120,23 +122,11 @@ describe("session host", () => {
     const r = await execInSession(runs, "s", "echo $$", opts);
     const shellPid = Number(r.output.trim());
     const paths = hostPaths(runs);
-    for (let i = 0; i < 100 && (await answers(paths.socket)); i++) await Bun.sleep(50);
-    expect(await answers(paths.socket)).toBe(false);
+    await waitFor(async () => !(await answers(paths.socket)), 10_000);
     expect(JSON.parse(readFileSync(paths.state, "utf8"))).toMatchObject({ state: "idle-exit" });
-    expect(isDead(shellPid)).toBe(true);
+    expect(isAlive(shellPid)).toBe(false);
     const notices: string[] = [];
     await execInSession(runs, "s", "true", { ...opts, onNotice: (l) => notices.push(l) });
     expect(notices[0]).toContain("exited after being idle");
   }, 30_000);
 });
-
-/** Gone, or a zombie nobody reaped yet (pid 1 of some containers does not reap). */
-function isDead(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  const ps = Bun.spawnSync(["ps", "-o", "stat=", "-p", String(pid)]).stdout.toString().trim();
-  return ps === "" || ps.startsWith("Z");
-}

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, realpathSync } from "node:fs";
+import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MAX_LIVE_SESSIONS, SessionManager } from "../../src/exec/session-manager.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), "session-manager-")));
 const managers: SessionManager[] = [];
@@ -104,10 +105,13 @@ describe("SessionManager flags (SPEC §9.4)", () => {
     const m = manager({ idleMs: 300 });
     const idle = await m.acquire({ id: "idle", persist: true });
     const busy = await m.acquire({ id: "busy", persist: true });
-    const running = busy.session?.run("sleep 1.2; echo done");
-    for (let i = 0; i < 40 && idle.session?.alive; i++) await Bun.sleep(50);
-    expect(idle.session?.alive).toBe(false);
+    // The busy session runs until the test lets it finish, long after the idle one expired.
+    const go = join(dir, "idle-go");
+    const running = busy.session?.run(`n=0; while [ ! -e ${go} ] && [ $n -lt 1000 ]; do sleep 0.02; n=$((n + 1)); done; echo done`);
+    await waitFor(() => idle.session?.alive === false);
     expect(m.get("idle")).toBeUndefined();
+    expect(busy.session?.alive).toBe(true);
+    writeFileSync(go, "");
     expect((await running)?.output).toBe("done\n");
   });
 

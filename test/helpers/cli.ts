@@ -67,3 +67,22 @@ export async function runCli(
     stdoutBytes,
   };
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
+type Json = Record<string, any>;
+
+/** The JSON lines of a CLI's stdout (`--jsonl`) or of an ndjson log, each parsed. */
+export function jsonLines(text: string): Json[] {
+  return text
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l));
+}
+
+/** Starts the CLI in the background (stdin /dev/null, output piped and collected). */
+export function spawnCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }) {
+  const proc = Bun.spawn([CLI, ...args], { cwd: options.cwd, env: cliEnv(options.env), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const stdout = new Response(proc.stdout).text();
+  const stderr = new Response(proc.stderr).text();
+  return { proc, stdout, stderr };
+}

@@ -97,3 +97,42 @@ export function liveProcesses(match: string | ((cmdline: string) => boolean)): n
     return cmd !== null && test(cmd) && isAlive(pid);
   });
 }
+
+/**
+ * The kernel function `pid` sleeps in (/proc/<pid>/wchan), e.g. `pipe_write` or `anon_pipe_write` for a writer blocked
+ * on a full pipe; null when the process is gone or the kernel hides it ("0").
+ */
+export function wchan(pid: number): string | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/wchan`, "latin1").trim();
+    return text === "" || text === "0" ? null : text;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True while `pid` sleeps in the kernel waiting for room to write: on a full pipe (`pipe_write`, `anon_pipe_write`) or
+ * a full Unix socket (`sock_alloc_send_pskb`; Bun gives a child's stdout and stderr socket pairs).
+ */
+export function blockedWriting(pid: number): boolean {
+  return /pipe_write|sock_alloc_send|unix_stream_sendmsg|sk_stream_wait_memory/.test(wchan(pid) ?? "");
+}
+
+/** Live processes whose environment holds `name=value`, except `exclude` and this process. */
+export function processesWithEnv(name: string, value: string, exclude: readonly number[] = []): number[] {
+  const needle = `\0${name}=${value}\0`;
+  return pids().filter((pid) => {
+    if (pid === process.pid || exclude.includes(pid) || !isAlive(pid)) return false;
+    try {
+      return `\0${readFileSync(`/proc/${pid}/environ`, "latin1")}\0`.includes(needle);
+    } catch {
+      return false; // gone meanwhile, or not ours to read
+    }
+  });
+}
+
+/** `<pid>: <command line>` of each of `list` (`(gone)` for one that ended), for failure messages. */
+export function commandLines(list: readonly number[]): string[] {
+  return list.map((pid) => `${pid}: ${cmdline(pid) ?? "(gone)"}`);
+}

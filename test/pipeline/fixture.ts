@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { scratchDir } from "../helpers/cli.ts";
+import { workspace } from "../helpers/workspace.ts";
 
 const C = (id: string, title: string, command: string, extra: Record<string, unknown> = {}) => ({ kind: "command", id, title, command, ...extra });
 const S = (pipeline: string, extra: Record<string, unknown> = {}) => ({ kind: "subpipeline", id: "child", title: "child", pipeline, ...extra });
@@ -40,11 +40,9 @@ export const SPEC_CONFIG = {
 
 /** A scratch `W` as in SPEC §23: AGENTS.md, scripts/spec-guard.sh and the config. */
 export function specWorkspace(config: unknown = SPEC_CONFIG): string {
-  const dir = scratchDir("co-pipe-");
-  writeFileSync(join(dir, "AGENTS.md"), "# Root\nBe kind.\n");
+  const dir = workspace(config, "co-pipe-");
   mkdirSync(join(dir, "scripts"));
   writeFileSync(join(dir, "scripts/spec-guard.sh"), "exit 0\n");
-  if (config !== null) writeFileSync(join(dir, "codex.orchestrator.json"), typeof config === "string" ? config : JSON.stringify(config, null, 2));
   return dir;
 }
 

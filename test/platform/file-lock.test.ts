@@ -53,18 +53,15 @@ describe("lock files", () => {
     expect(readFileSync(path, "utf8")).toBe(`${process.pid}\n`);
   });
 
-  test("a live process holding the lock (real sleeps) fails after about 1.5 s", async () => {
+  test("a live process holding the lock (real sleeps): all attempts fail, the lock is left alone", async () => {
     const holder = Bun.spawn(["sleep", "30"]);
     try {
       const path = join(tempDir(), "metrics.json.lock");
       writeFileSync(path, `${holder.pid}\n`);
-      const started = performance.now();
+      // The back-off between the attempts is checked above with an injected sleep; here the real one runs.
       await expect(acquireLock(path, { busyMessage: metricsLockMessage("t1") })).rejects.toThrow(
         "Failed to acquire metrics lock for t1 after 5 attempts",
       );
-      const elapsed = performance.now() - started;
-      expect(elapsed).toBeGreaterThan(1400);
-      expect(elapsed).toBeLessThan(10_000);
       expect(readFileSync(path, "utf8")).toBe(`${holder.pid}\n`);
     } finally {
       holder.kill("SIGKILL");

@@ -10,7 +10,9 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { MetricsLine } from "../../src/core/schemas/records.ts";
-import { readValidManifest } from "../e2e/start-helpers.ts";
+import { commandLines, processesWithEnv } from "../helpers/processes.ts";
+import { readValidManifest } from "../helpers/runs.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { CLI, cliEnv } from "../helpers/cli.ts";
 
 export { CLI };
@@ -77,31 +79,7 @@ export async function runCli(args: string[], options: { cwd: string; env: Record
 
 /** Live (non-zombie) processes whose environment holds `<MARKER_VAR>=<marker>`, except `exclude`. Linux /proc. */
 export function markedProcesses(marker: string, exclude: number[] = []): number[] {
-  const needle = `${MARKER_VAR}=${marker}\0`;
-  const found: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || exclude.includes(pid) || pid === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
-      if (`${readFileSync(`/proc/${pid}/environ`, "latin1")}\0`.includes(needle)) found.push(pid);
-    } catch {
-      // Gone meanwhile, or a kernel thread.
-    }
-  }
-  return found;
-}
-
-/** Command lines of `pids`, for failure messages. */
-export function commandLines(pids: number[]): string[] {
-  return pids.map((pid) => {
-    try {
-      return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").join(" ").trim()}`;
-    } catch {
-      return `${pid}: (gone)`;
-    }
-  });
+  return processesWithEnv(MARKER_VAR, marker, exclude);
 }
 
 /**
@@ -109,13 +87,8 @@ export function commandLines(pids: number[]): string[] {
  * case: the CLI must not leave any descendant behind.
  */
 export async function leftovers(marker: string, graceMs = 2_000): Promise<string[]> {
-  const until = performance.now() + graceMs;
-  let pids = markedProcesses(marker);
-  while (pids.length > 0 && performance.now() < until) {
-    await Bun.sleep(100);
-    pids = markedProcesses(marker);
-  }
-  return commandLines(pids);
+  const gone = await waitFor(() => markedProcesses(marker).length === 0, graceMs, 100).catch(() => false);
+  return gone ? [] : commandLines(markedProcesses(marker));
 }
 
 /** SIGKILLs every process of `marker` (cleanup after a case that found leftovers, so later cases start clean). */

@@ -1,15 +1,21 @@
+/**
+ * Reading what a CLI run left in the run store (`.runs/<task>/cli/<run-id>/`): manifests checked against both the
+ * product's JSON Schema and the valibot schema, run ids, metrics lines.
+ */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Validator } from "@cfworker/json-schema";
 import * as v from "valibot";
 import { Manifest } from "../../src/core/schemas/manifest.ts";
-import { CLI, cliEnv, REPO_ROOT } from "../helpers/cli.ts";
+import { REPO_ROOT } from "./cli.ts";
 
 const manifestSchema = JSON.parse(readFileSync(join(REPO_ROOT, "schemas/cli-manifest.json"), "utf8"));
 const validator = new Validator(manifestSchema, "7", false);
 
+export type ValidManifest = Manifest & Record<string, unknown>;
+
 /** Reads a manifest and asserts it against both the product's JSON Schema and the valibot schema. */
-export function readValidManifest(path: string): Manifest & Record<string, unknown> {
+export function readValidManifest(path: string): ValidManifest {
   const doc = JSON.parse(readFileSync(path, "utf8"));
   const jsonSchema = validator.validate(doc);
   if (!jsonSchema.valid) throw new Error(`${path} fails the manifest JSON Schema: ${JSON.stringify(jsonSchema.errors.slice(0, 3))}`);
@@ -22,8 +28,18 @@ export function runDirOf(w: string, runId: string, task = "t1", runs = ".runs"):
   return join(w, runs, task, "cli", runId);
 }
 
-export function manifestOf(w: string, runId: string, task = "t1"): Manifest & Record<string, unknown> {
-  return readValidManifest(join(runDirOf(w, runId, task), "manifest.json"));
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
+type Json = Record<string, any>;
+
+/**
+ * The checked manifest of a run: by run id (under `<w>/.runs/<task>`), typed; or by the run's printed `run:summary`
+ * (its `payload.run.manifest` is relative to the workspace), as JSON to walk like the summary itself.
+ */
+export function manifestOf(w: string, runId: string, task?: string): ValidManifest;
+export function manifestOf(w: string, summary: Json): Json;
+export function manifestOf(w: string, run: string | Json, task = "t1"): ValidManifest | Json {
+  if (typeof run !== "string") return readValidManifest(join(w, run.payload.run.manifest));
+  return readValidManifest(join(runDirOf(w, run, task), "manifest.json"));
 }
 
 /** Run ids of a task, oldest first. */
@@ -45,22 +61,3 @@ export function metricsLines(w: string, task = "t1"): Record<string, unknown>[] 
     return [];
   }
 }
-
-/** Starts the CLI in the background (stdin /dev/null, output piped and collected). */
-export function spawnCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }) {
-  const proc = Bun.spawn([CLI, ...args], { cwd: options.cwd, env: cliEnv(options.env), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const stdout = new Response(proc.stdout).text();
-  const stderr = new Response(proc.stderr).text();
-  return { proc, stdout, stderr };
-}
-
-export async function waitFor<T>(probe: () => T | null | undefined | false, timeoutMs = 15_000, stepMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = probe();
-    if (value !== null && value !== undefined && value !== false) return value;
-    await Bun.sleep(stepMs);
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-}
-
