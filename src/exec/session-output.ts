@@ -1,3 +1,4 @@
+import { concatBytes } from "../core/bytes.ts";
 /**
  * Output bookkeeping for PTY sessions: CRLF → LF conversion (a terminal turns every `\n` into `\r\n`) and a bounded
  * head + tail buffer, so a command that prints gigabytes keeps only its first and last bytes in memory.
@@ -102,7 +103,7 @@ export class HeadTailBuffer {
 
   /** The kept bytes as text (invalid UTF-8 → U+FFFD), with `…[N bytes omitted]…` between head and tail. */
   text(): string {
-    const decode = (parts: Uint8Array[]) => new TextDecoder().decode(concat(parts));
+    const decode = (parts: Uint8Array[]) => new TextDecoder().decode(concatBytes(parts));
     const omitted = this.total - this.headBytes - this.tailBytes;
     if (omitted <= 0) return decode([...this.head, ...this.tail]);
     return `${decode(this.head)}\n…[${omitted} bytes omitted]…\n${decode(this.tail)}`;
@@ -110,7 +111,7 @@ export class HeadTailBuffer {
 
   /** Only the last `maxBytes` kept bytes, as text (for "recent output"). */
   tailText(maxBytes: number): string {
-    const all = concat(this.tailBytes > 0 ? [...this.head, ...this.tail] : this.head);
+    const all = concatBytes(this.tailBytes > 0 ? [...this.head, ...this.tail] : this.head);
     let bytes = all.length > maxBytes ? all.subarray(all.length - maxBytes) : all;
     // Skip UTF-8 continuation bytes cut at the window start.
     let skip = 0;
@@ -128,14 +129,3 @@ export class HeadTailBuffer {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -1,3 +1,4 @@
+import { concatBytes } from "../core/bytes.ts";
 /**
  * Output of a running command that no call has read yet (MCP `exec` / `write_stdin`, issue 19). Memory stays bounded
  * whatever the command prints: past `capacity` only its first and last halves are kept. A read hands back at most
@@ -50,7 +51,7 @@ export class UnreadOutput {
 
   /** The unread output as text (CRLF as LF when `crlf`), at most `limit` bytes of it; then empty again. */
   take(limit: number, crlf = false): { text: string; bytes: number; truncated: boolean } {
-    const kept = concat([...this.head, ...this.tail]);
+    const kept = concatBytes([...this.head, ...this.tail]);
     const bytes = this.total;
     this.head = [];
     this.tail = [];
@@ -71,14 +72,3 @@ export class UnreadOutput {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -1,9 +1,9 @@
 import { RunFailedError } from "../core/errors.ts";
 import { appendSummary } from "../core/summary.ts";
-import { LockBusyError, acquireLock } from "../platform/file-lock.ts";
 import { ManifestStore } from "../run/manifest-store.ts";
 import { buildMetricsLine, tryAppendMetricsLine } from "../run/metrics-file.ts";
 import type { StoreRoots } from "../run/paths.ts";
+import { lockRun } from "../run/run-lock.ts";
 import { removeRunOwner } from "../run/run-owner.ts";
 import type { FoundRun } from "../run/run-lookup.ts";
 import { runMetrics } from "./run-metrics.ts";
@@ -23,17 +23,7 @@ export async function finalizeAbandonedRun(
   reason: string,
   warn: (message: string) => void,
 ): Promise<ManifestStore> {
-  let lock: Awaited<ReturnType<typeof acquireLock>>;
-  try {
-    lock = await acquireLock(run.files.resumeLock, {
-      attempts: 1,
-      staleAfterMs: Number.POSITIVE_INFINITY,
-      busyMessage: `Run ${run.runId} is being resumed by another process; not cancelled.`,
-    });
-  } catch (error) {
-    if (error instanceof LockBusyError) throw error;
-    throw new RunFailedError(`Cannot lock run ${run.runId} (${run.files.resumeLock}): ${String(error)}`, { cause: error });
-  }
+  const lock = await lockRun(run.files, run.runId, () => `Run ${run.runId} is being resumed by another process; not cancelled.`);
   try {
     const store = await ManifestStore.open(run.files.manifest);
     const m = store.manifest;

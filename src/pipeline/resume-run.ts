@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
-import { RunFailedError, errorMessage } from "../core/errors.ts";
+import { RunFailedError, } from "../core/errors.ts";
 import type { Manifest } from "../core/schemas/manifest.ts";
-import { type HeldLock, LockBusyError, acquireLock } from "../platform/file-lock.ts";
 import { isApprovalPolicy } from "../autonomy/approval-policy.ts";
 import { validateTaskId } from "../core/ids.ts";
 import { readActivity } from "../run/activity.ts";
 import { ManifestStore } from "../run/manifest-store.ts";
+import { lockRun } from "../run/run-lock.ts";
 import { writeRunOwner } from "../run/run-owner.ts";
 import { resolveStoreRoots } from "../run/paths.ts";
 import { type FoundRun, findRun, reloadRun } from "../run/run-lookup.ts";
@@ -49,19 +48,8 @@ export async function runResume(request: ResumeRequest, hooks: PipelineHooks = {
   const roots = resolveStoreRoots({ env: request.env, cwd: request.cwd });
   const task = request.task === undefined ? undefined : validateTaskId(request.task, "--task");
   const first = await findRun(roots, request.runId, { task, env: request.env });
-  // One resumer at a time (issue 22.5): held until the resumed run is finished. A holder that died leaves its pid,
-  // which makes the lock stale; a live one is never judged by age, since a resume may run for hours.
-  let lock: HeldLock;
-  try {
-    lock = await acquireLock(first.files.resumeLock, {
-      attempts: 1,
-      staleAfterMs: Number.POSITIVE_INFINITY,
-      busyMessage: `Run ${first.runId} is being resumed by another process${lockHolder(first.files.resumeLock)}.`,
-    });
-  } catch (error) {
-    if (error instanceof LockBusyError) throw error;
-    throw new RunFailedError(`Cannot lock run ${first.runId} for resume (${first.files.resumeLock}): ${errorMessage(error)}`, { cause: error });
-  }
+  // One resumer at a time (issue 22.5): held until the resumed run is finished.
+  const lock = await lockRun(first.files, first.runId, (holder) => `Run ${first.runId} is being resumed by another process${holder}.`);
   try {
     // Read again under the lock: a resumer that held it before may have changed the run meanwhile.
     const found = await reloadRun(first);
@@ -71,13 +59,18 @@ export async function runResume(request: ResumeRequest, hooks: PipelineHooks = {
   }
 }
 
-function lockHolder(path: string): string {
-  try {
-    const pid = /^(\d+)\n$/.exec(readFileSync(path, "utf8"))?.[1];
-    return pid === undefined ? "" : ` (pid ${pid})`;
-  } catch {
-    return "";
-  }
+/**
+ * SPEC §12 steps 4–5 and issue 22.5, shared by pipeline and exec runs: the token matches, the run has not succeeded,
+ * and it is not active (unless forced). Returns the active-run refusal that `--force` overrode, or null.
+ */
+async function checkResumable(request: ResumeRequest, found: FoundRun): Promise<string | null> {
+  const m = found.manifest;
+  const stored = await storedResumeToken(m.resume_token, found.files.resumeToken, found.runId);
+  checkResumeToken(request.token, stored);
+  if (m.status === "succeeded") throw new RunFailedError(`Run ${found.runId} already succeeded; there is nothing to resume.`);
+  const refusal = activeRunRefusal(m, await readActivity(m, found.files.heartbeat));
+  if (refusal !== null && !request.force) throw new RunFailedError(refusal);
+  return refusal;
 }
 
 async function resumeLocked(request: ResumeRequest, found: FoundRun, hooks: PipelineHooks): Promise<PipelineResult> {
@@ -108,13 +101,7 @@ async function resumeLocked(request: ResumeRequest, found: FoundRun, hooks: Pipe
       `Cannot resume run ${found.runId}: pipeline '${pipelineId}' changed since the run started (${change}); start a new run.`,
     );
   }
-  const stored = await storedResumeToken(found.manifest.resume_token, found.files.resumeToken, found.runId);
-  checkResumeToken(request.token, stored);
-  if (found.manifest.status === "succeeded") {
-    throw new RunFailedError(`Run ${found.runId} already succeeded; there is nothing to resume.`);
-  }
-  const refusal = activeRunRefusal(found.manifest, await readActivity(found.manifest, found.files.heartbeat));
-  if (refusal !== null && !request.force) throw new RunFailedError(refusal);
+  const refusal = await checkResumable(request, found);
   await hooks.prepared?.(invocation);
 
   return withPipelineHost(invocation, { cwd: request.cwd, command: "resume", approvalPolicy: recorded }, async (host) => {
@@ -139,11 +126,7 @@ async function resumeExecRun(request: ResumeRequest, found: FoundRun, hooks: Pip
   if (record === undefined) {
     throw new RunFailedError(`Run ${found.runId} is an exec run recorded before exec runs could be resumed (no exec record); run the command again.`);
   }
-  const stored = await storedResumeToken(m.resume_token, found.files.resumeToken, found.runId);
-  checkResumeToken(request.token, stored);
-  if (m.status === "succeeded") throw new RunFailedError(`Run ${found.runId} already succeeded; there is nothing to resume.`);
-  const refusal = activeRunRefusal(m, await readActivity(m, found.files.heartbeat));
-  if (refusal !== null && !request.force) throw new RunFailedError(refusal);
+  const refusal = await checkResumable(request, found);
   const recordedPolicy = m.approval_policy;
   const outcome = await runExec(
     {

@@ -262,17 +262,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   }
   if (outcome !== null) {
     record = buildToolRunRecord(outcome, {
-      stageId: stage.id,
-      pipelineId: runtime.pipelineId,
-      runId: runtime.runId,
-      commandIndex: stage.index,
-      command: stage.command,
-      args: stage.args,
-      cwd: stage.cwd,
-      sessionId: stage.session.id,
-      correlationId,
-      persisted: stage.session.persisted,
-      timeoutSeconds: stage.timeoutSeconds ?? null,
+      ...metadata,
       exec: {
         command: stage.command,
         args: stage.args,

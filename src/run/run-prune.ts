@@ -1,8 +1,9 @@
 import { rm, stat, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { LockBusyError, acquireLock } from "../platform/file-lock.ts";
+import { type HeldLock, LockBusyError } from "../platform/file-lock.ts";
 import { loadManifest } from "./manifest-store.ts";
 import type { StoreRoots } from "./paths.ts";
+import { lockRun } from "./run-lock.ts";
 import { type CatalogRun, listRuns } from "./run-catalog.ts";
 
 export type PruneRule = { keep?: number | undefined; olderThanMs?: number | undefined };
@@ -67,10 +68,10 @@ async function pruneOne(run: CatalogRun, byId: Map<string, CatalogRun>, dryRun: 
   if (run.manifest === null) return `unreadable manifest (${run.problem ?? "unknown"})`;
   if (run.active) return "active";
   if (run.stale) return `stale (close it with 'cancel ${run.runId}')`;
-  let lock: Awaited<ReturnType<typeof acquireLock>> | null = null;
+  let lock: HeldLock | null = null;
   if (!dryRun) {
     try {
-      lock = await acquireLock(run.files.resumeLock, { attempts: 1, staleAfterMs: Number.POSITIVE_INFINITY, busyMessage: "busy" });
+      lock = await lockRun(run.files, run.runId, () => "busy");
     } catch (error) {
       if (error instanceof LockBusyError) return "being resumed";
       throw error;

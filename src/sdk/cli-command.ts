@@ -1,3 +1,4 @@
+import { concatBytes } from "../core/bytes.ts";
 /**
  * Runs a non-streaming CLI command (`status`, `plan`, `resume`, `--version`) to completion and collects its output.
  */
@@ -29,21 +30,12 @@ export function runCliCommand(
     });
     child.on("close", (code, signal) => {
       options.signal?.removeEventListener("abort", onAbort);
-      const text = (chunks: Uint8Array[]) => new TextDecoder().decode(concat(chunks));
+      const text = (chunks: Uint8Array[]) => new TextDecoder().decode(concatBytes(chunks));
       resolve({ code, signal, stdout: text(out), stderr: text(err) });
     });
   });
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return all;
-}
 
 /** The error for a command that failed: the CLI's own last stderr line, or how it ended. */
 export function commandError(args: readonly string[], output: CliOutput): CliCommandError {
