@@ -1,7 +1,7 @@
 import * as v from "valibot";
-import { UsageError } from "../core/errors.ts";
 import type { UserGlobalConfig } from "../core/schemas/approvals.ts";
 import { SandboxBackendChoice, SandboxFallback } from "../core/schemas/common.ts";
+import { firstSetting } from "../core/setting-sources.ts";
 
 /**
  * Where the sandbox backend and the fallback come from (issue 15), first match wins: the flag, the environment
@@ -22,13 +22,13 @@ export function resolveSandboxSettings(input: {
   userConfig?: UserGlobalConfig | undefined;
 }): SandboxSettings {
   const where = (key: string) => `config ${input.configPath ?? ""} /${key}`;
-  const backend = pick(SandboxBackendChoice, "auto, landlock or bwrap", [
+  const backend = firstSetting(picklist(SandboxBackendChoice), "auto, landlock or bwrap", [
     [input.cliBackend, "--sandbox-backend"],
     [input.env[SANDBOX_BACKEND_ENV], SANDBOX_BACKEND_ENV],
     [input.config?.sandboxBackend, where("sandboxBackend")],
     [input.userConfig?.sandboxBackend, "user config /sandboxBackend"],
   ]);
-  const fallback = pick(SandboxFallback, "fail or unsandboxed", [
+  const fallback = firstSetting(picklist(SandboxFallback), "fail or unsandboxed", [
     [input.cliFallback, "--sandbox-fallback"],
     [input.env[SANDBOX_FALLBACK_ENV], SANDBOX_FALLBACK_ENV],
     [input.config?.sandboxFallback, where("sandboxFallback")],
@@ -37,12 +37,10 @@ export function resolveSandboxSettings(input: {
   return { backend: backend ?? "auto", fallback: fallback ?? "fail" };
 }
 
-function pick<T extends string>(schema: v.GenericSchema<unknown, T>, expected: string, sources: [string | undefined, string][]): T | null {
-  for (const [value, where] of sources) {
-    if (value === undefined || value === "") continue;
+/** A parser for `firstSetting` from a valibot schema of the allowed values. */
+function picklist<T extends string>(schema: v.GenericSchema<unknown, T>): (value: string) => T | null {
+  return (value) => {
     const parsed = v.safeParse(schema, value);
-    if (parsed.success) return parsed.output;
-    throw new UsageError(`Invalid value for ${where}: ${value} (expected ${expected}).`);
-  }
-  return null;
+    return parsed.success ? parsed.output : null;
+  };
 }

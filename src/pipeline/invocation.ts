@@ -10,7 +10,7 @@ import { ToolOrchestrator, type RetryInfo } from "../autonomy/tool-orchestrator.
 import { availableParallelism } from "node:os";
 import { type SandboxSettings, resolveSandboxSettings } from "../autonomy/sandbox-settings.ts";
 import { BYTE_SIZE_HINT, parseByteSize } from "../core/byte-size.ts";
-import { UsageError } from "../core/errors.ts";
+import { firstSetting } from "../core/setting-sources.ts";
 import { EventStream } from "../core/event-stream.ts";
 import { LOG_PREFIX } from "../core/log-prefix.ts";
 import { configureRedaction } from "../core/redact.ts";
@@ -204,19 +204,15 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
 
 /** `--concurrency`, else `CODEX_ORCHESTRATOR_CONCURRENCY`, else config `concurrency`, else the number of CPUs. */
 function resolveConcurrency(cli: string | undefined, env: Record<string, string | undefined>, config: OrchestratorConfig | undefined): number {
-  const sources: [string | undefined, string][] = [
-    [cli, "--concurrency"],
-    [env.CODEX_ORCHESTRATOR_CONCURRENCY, "CODEX_ORCHESTRATOR_CONCURRENCY"],
-  ];
-  for (const [value, where] of sources) {
-    if (value === undefined || value === "") continue;
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-      throw new UsageError(`Invalid value for ${where}: ${value} (expected a positive whole number of stages).`);
-    }
-    return n;
-  }
-  return config?.concurrency ?? Math.max(1, availableParallelism());
+  const n = firstSetting<number, string>(
+    (value) => (/^\s*\d+\s*$/.test(value) && Number.isSafeInteger(Number(value)) && Number(value) >= 1 ? Number(value) : null),
+    "a positive whole number of stages",
+    [
+      [cli, "--concurrency"],
+      [env.CODEX_ORCHESTRATOR_CONCURRENCY, "CODEX_ORCHESTRATOR_CONCURRENCY"],
+    ],
+  );
+  return n ?? config?.concurrency ?? Math.max(1, availableParallelism());
 }
 
 /** `--max-output-bytes`, else `CODEX_ORCHESTRATOR_MAX_OUTPUT_BYTES`, else config `maxOutputBytes`, else 512 MiB. */
@@ -226,18 +222,16 @@ function resolveMaxOutputBytes(
   config: OrchestratorConfig | undefined,
   configPath: string | undefined,
 ): number {
-  const sources: [string | number | undefined, string][] = [
-    [cli, "--max-output-bytes"],
-    [env.CODEX_ORCHESTRATOR_MAX_OUTPUT_BYTES, "CODEX_ORCHESTRATOR_MAX_OUTPUT_BYTES"],
-    [config?.maxOutputBytes, `config ${configPath ?? ""} /maxOutputBytes`],
-  ];
-  for (const [value, where] of sources) {
-    if (value === undefined || value === "") continue;
-    const bytes = typeof value === "number" ? (Number.isSafeInteger(value) && value > 0 ? value : null) : parseByteSize(value);
-    if (bytes === null) throw new UsageError(`Invalid value for ${where}: ${value} (expected ${BYTE_SIZE_HINT}).`);
-    return bytes;
-  }
-  return DEFAULT_MAX_OUTPUT_BYTES;
+  const bytes = firstSetting(
+    (value) => (typeof value === "number" ? (Number.isSafeInteger(value) && value > 0 ? value : null) : parseByteSize(value)),
+    BYTE_SIZE_HINT,
+    [
+      [cli, "--max-output-bytes"],
+      [env.CODEX_ORCHESTRATOR_MAX_OUTPUT_BYTES, "CODEX_ORCHESTRATOR_MAX_OUTPUT_BYTES"],
+      [config?.maxOutputBytes, `config ${configPath ?? ""} /maxOutputBytes`],
+    ],
+  );
+  return bytes ?? DEFAULT_MAX_OUTPUT_BYTES;
 }
 
 /** The `env` maps of every command stage of the config (their secret values are redacted too, issue 10). */
