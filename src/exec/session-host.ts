@@ -73,6 +73,8 @@ class Host {
   private readonly server: Server;
   private readonly manager: SessionManager;
   private readonly meta = new Map<string, Meta>();
+  /** Shells being created, so that a kill arriving meanwhile can wait for them. */
+  private readonly creating = new Map<string, Promise<unknown>>();
   private readonly startedAt = new Date().toISOString();
   private lastActivity = Date.now();
   private connections = 0;
@@ -197,6 +199,8 @@ class Host {
         this.existing(req.task, req.id).resize(req.cols, req.rows);
         return {};
       case "kill":
+        // A kill that arrives while the shell is still being created waits for it, so it is not left behind.
+        await this.creating.get(key(req))?.catch(() => undefined);
         this.existing(req.task, req.id);
         await this.manager.dispose(key(req));
         this.meta.delete(key(req));
@@ -209,9 +213,15 @@ class Host {
 
   private async session(req: { task: string; id: string; cwd: string; env: Record<string, string>; sandbox?: SessionSandbox | undefined }) {
     const k = key(req);
-    const got = await this.manager.getOrCreate(k, req.env, req.cwd, req.sandbox);
-    if (got.created || !this.meta.has(k)) this.meta.set(k, { task: req.task, id: req.id, lastExitCode: null });
-    return got;
+    const creating = this.manager.getOrCreate(k, req.env, req.cwd, req.sandbox);
+    this.creating.set(k, creating);
+    try {
+      const got = await creating;
+      if (got.created || !this.meta.has(k)) this.meta.set(k, { task: req.task, id: req.id, lastExitCode: null });
+      return got;
+    } finally {
+      if (this.creating.get(k) === creating) this.creating.delete(k);
+    }
   }
 
   private existing(task: string, id: string): PtyShell {
@@ -226,6 +236,9 @@ class Host {
     send: (m: HostMessage) => void,
   ): Promise<ExecResult> {
     const { shell, created } = await this.session(req);
+    // The client may have gone away while the shell was being created (its run was cancelled): then the command
+    // must not start, or it would run after its record says it was cancelled.
+    if (socket.destroyed || socket.readableEnded) throw new OrchestratorError("The client went away before its command started; nothing was run.", 1);
     if (shell.busy) {
       throw new OrchestratorError(
         `Session '${req.id}' is busy running: ${shell.currentCommand} (use 'session write' to feed it or 'session kill').`,

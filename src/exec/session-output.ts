@@ -101,6 +101,11 @@ export class HeadTailBuffer {
     }
   }
 
+  /** The kept head and tail, without a marker (the caller decides how to show the cut between them). */
+  keptParts(): { head: Uint8Array; tail: Uint8Array } {
+    return { head: concatBytes(this.head), tail: concatBytes(this.tail) };
+  }
+
   /** The kept bytes as text (invalid UTF-8 → U+FFFD), with `…[N bytes omitted]…` between head and tail. */
   text(): string {
     const decode = (parts: Uint8Array[]) => new TextDecoder().decode(concatBytes(parts));

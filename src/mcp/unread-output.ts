@@ -1,41 +1,27 @@
 import { concatBytes } from "../core/bytes.ts";
+import { HeadTailBuffer } from "../exec/session-output.ts";
+
 /**
  * Output of a running command that no call has read yet (MCP `exec` / `write_stdin`, issue 19). Memory stays bounded
- * whatever the command prints: past `capacity` only its first and last halves are kept. A read hands back at most
- * `limit` bytes — the head and the tail, with `…[N bytes omitted]…` where the middle was cut — and starts afresh.
+ * whatever the command prints: past `capacity` only its first and last halves are kept (the session's
+ * `HeadTailBuffer`). A read hands back at most `limit` bytes — the head and the tail, with `…[N bytes omitted]…` where
+ * the middle was cut — and starts afresh.
  */
 export class UnreadOutput {
-  private head: Uint8Array[] = [];
-  private headBytes = 0;
-  private tail: Uint8Array[] = [];
-  private tailBytes = 0;
-  private total = 0;
+  private readonly buffer: HeadTailBuffer;
   private readonly waiters = new Set<() => void>();
 
-  constructor(private readonly capacity = 8 * 1024 * 1024) {}
+  constructor(capacity = 8 * 1024 * 1024) {
+    this.buffer = new HeadTailBuffer(capacity);
+  }
 
   get bytes(): number {
-    return this.total;
+    return this.buffer.totalBytes;
   }
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.total += chunk.length;
-    const half = this.capacity / 2;
-    let rest = chunk;
-    if (this.headBytes < half) {
-      const take = Math.min(half - this.headBytes, rest.length);
-      this.head.push(rest.slice(0, take));
-      this.headBytes += take;
-      rest = rest.subarray(take);
-    }
-    if (rest.length > 0) {
-      this.tail.push(rest.slice());
-      this.tailBytes += rest.length;
-      while (this.tailBytes > half && this.tail.length > 1) {
-        this.tailBytes -= (this.tail.shift() as Uint8Array).length;
-      }
-    }
+    this.buffer.push(chunk);
     for (const wake of this.waiters) wake();
   }
 
@@ -49,26 +35,25 @@ export class UnreadOutput {
     return { promise, cancel: () => this.waiters.delete(wake) };
   }
 
-  /** The unread output as text (CRLF as LF when `crlf`), at most `limit` bytes of it; then empty again. */
+  /**
+   * The unread output as text (CRLF as LF when `crlf`), at most `limit` bytes of it; then empty again. What was cut —
+   * by the buffer past its capacity, or here past `limit` — is one marker between the first and the last bytes: the
+   * buffer only ever drops from between its head and tail, and both are full once it drops, so the cut of `limit`
+   * (a half of it from each end) always contains the buffer's own gap.
+   */
   take(limit: number, crlf = false): { text: string; bytes: number; truncated: boolean } {
-    const kept = concatBytes([...this.head, ...this.tail]);
-    const bytes = this.total;
-    this.head = [];
-    this.tail = [];
-    this.headBytes = 0;
-    this.tailBytes = 0;
-    this.total = 0;
-    const lost = bytes - kept.length;
+    const { head, tail } = this.buffer.keptParts();
+    const bytes = this.buffer.totalBytes;
+    this.buffer.clear();
+    const kept = concatBytes([head, tail]);
     const decode = (part: Uint8Array) => {
       const text = new TextDecoder().decode(part);
       return crlf ? text.replace(/\r\n/g, "\n") : text;
     };
-    if (kept.length <= limit && lost === 0) return { text: decode(kept), bytes, truncated: false };
-    const half = Math.floor(limit / 2);
-    const first = kept.subarray(0, Math.min(half, kept.length));
-    const last = kept.subarray(Math.max(first.length, kept.length - (limit - first.length)));
-    const omitted = bytes - first.length - last.length;
-    return { text: `${decode(first)}\n…[${omitted} bytes omitted]…\n${decode(last)}`, bytes, truncated: true };
+    if (bytes === kept.length && kept.length <= limit) return { text: decode(kept), bytes, truncated: false };
+    const from = kept.length <= limit ? head.length : Math.floor(limit / 2);
+    const to = kept.length <= limit ? head.length : kept.length - (limit - from);
+    const omitted = bytes - from - (kept.length - to);
+    return { text: `${decode(kept.subarray(0, from))}\n…[${omitted} bytes omitted]…\n${decode(kept.subarray(to))}`, bytes, truncated: true };
   }
 }
-

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -99,6 +100,24 @@ describe("session host", () => {
     await killSession(runs, "k", quiet);
     await expect(killSession(runs, "k", quiet)).rejects.toMatchObject({ exitCode: 2, message: "Unknown session: k" });
     await expect(writeSession(runs, "nope", "x", quiet)).rejects.toMatchObject({ exitCode: 2 });
+  }, 30_000);
+
+  test("a client gone before its shell exists: the command never runs", async () => {
+    const runs = runsRoot();
+    await pingHost(runs, quiet);
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), "sess-gone-")));
+    const marker = join(dir, "ran");
+    // The request reaches the host, then the client goes away while the new shell is still being created.
+    const socket = connect(hostPaths(runs).socket);
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    const request = { op: "exec", task: "0101", id: "gone", cwd: dir, env: { PATH: process.env.PATH ?? "" }, command: `echo x > ${marker}`, stream: false };
+    await new Promise<void>((resolve) => socket.write(`${JSON.stringify(request)}\n`, () => resolve()));
+    socket.destroy();
+    const shell = await waitFor(async () => (await listSessions(runs, "0101", quiet)).find((s) => s.id === "gone" && !s.busy));
+    expect(shell.commandCount).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    await killSession(runs, "gone", quiet);
+    expect(await listSessions(runs, "0101", quiet)).toEqual([]);
   }, 30_000);
 
   test("a killed host: the next call says so and starts a fresh host", async () => {
