@@ -10,6 +10,7 @@ import { CLI, cliEnv, scratchDir } from "../helpers/cli.ts";
 import { needsProgram } from "../helpers/needs-program.ts";
 import { readValidManifest } from "../helpers/runs.ts";
 import { anthropicStub, type ModelStub, responsesStub, resultsOf } from "./agent-model-stubs.ts";
+import { startHttpServer } from "./mcp-helpers.ts";
 
 const clientsDir = process.env.CODEX_ORCHESTRATOR_AGENT_CLIENTS;
 const searchPath = [clientsDir, process.env.PATH].filter(Boolean).join(delimiter);
@@ -59,17 +60,9 @@ async function run(argv: string[], cwd: string, env: Record<string, string>): Pr
 
 /** `codex-orchestrator mcp --http 127.0.0.1:0` in `w` with a fixed token; resolves to its URL. */
 async function httpServer(w: string, env: Record<string, string>, token: string): Promise<string> {
-  const proc = Bun.spawn([CLI, "mcp", "--http", "127.0.0.1:0"], { cwd: w, env: { ...env, CODEX_ORCHESTRATOR_MCP_TOKEN: token }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  servers.push(proc);
-  const reader = proc.stdout.getReader();
-  let text = "";
-  while (!/Bearer token: \S+\n/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server ended: ${text}`);
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(text)?.[1] as string;
+  const server = await startHttpServer(w, { ...env, CODEX_ORCHESTRATOR_MCP_TOKEN: token });
+  servers.push(server.proc);
+  return server.url;
 }
 
 /** Two calls in one live shell: the second sees the first one's `cd` and export. */

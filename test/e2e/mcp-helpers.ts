@@ -44,3 +44,19 @@ export async function call(client: Client, name: string, args: Json = {}): Promi
   const r = (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as Json;
   return { s: (r.structuredContent ?? {}) as Json, text: r.content?.[0]?.text ?? "", isError: r.isError === true };
 }
+
+/** `mcp --http 127.0.0.1:0` in `w` (a free port); resolves once it printed its two lines: the URL and the token. */
+export async function startHttpServer(w: string, env: Record<string, string>): Promise<{ url: string; token: string; proc: Bun.Subprocess<"ignore", "pipe", "pipe"> }> {
+  const proc = Bun.spawn([CLI, "mcp", "--http", "127.0.0.1:0"], { cwd: w, env: cliEnv(env), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const reader = proc.stdout.getReader();
+  let text = "";
+  while (!/Bearer token: \S+\n/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server ended: ${text}`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const url = /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(text)?.[1] as string;
+  const token = /Bearer token: (\S+)/.exec(text)?.[1] as string;
+  return { url, token, proc };
+}

@@ -4,8 +4,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import { CLI, cliEnv, runCli } from "../helpers/cli.ts";
-import { type Json, workspace } from "./mcp-helpers.ts";
+import { runCli } from "../helpers/cli.ts";
+import { type Json, startHttpServer, workspace } from "./mcp-helpers.ts";
 import { readValidManifest } from "../helpers/runs.ts";
 
 const procs: Bun.Subprocess[] = [];
@@ -16,22 +16,12 @@ afterAll(async () => {
   }
 });
 
-/** Starts the server on a free port and reads the two lines it prints: the URL and the token. */
+/** Starts the server on a free port in a fresh workspace. */
 async function serve(config?: Json, extraEnv: Record<string, string> = {}): Promise<{ url: string; token: string; w: string; proc: Bun.Subprocess }> {
   const { w, env } = workspace(config);
-  const proc = Bun.spawn([CLI, "mcp", "--http", "127.0.0.1:0"], { cwd: w, env: cliEnv({ ...env, ...extraEnv }), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  procs.push(proc);
-  const reader = proc.stdout.getReader();
-  let text = "";
-  while (!/Bearer token: \S+\n/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server ended: ${text}`);
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  const url = /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(text)?.[1] as string;
-  const token = /Bearer token: (\S+)/.exec(text)?.[1] as string;
-  return { url, token, w, proc };
+  const server = await startHttpServer(w, { ...env, ...extraEnv });
+  procs.push(server.proc);
+  return { ...server, w };
 }
 
 async function connect(url: string, token: string, elicit = false): Promise<Client> {
