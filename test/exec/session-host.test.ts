@@ -141,7 +141,9 @@ describe("session host", () => {
     const r = await execInSession(runs, "s", "echo $$", opts);
     const shellPid = Number(r.output.trim());
     const paths = hostPaths(runs);
+    // The host stops answering first (it closes its socket), then disposes its shells, then records why it stopped.
     await waitFor(async () => !(await answers(paths.socket)), 10_000);
+    await waitFor(() => JSON.parse(readFileSync(paths.state, "utf8")).state !== "running", 10_000);
     expect(JSON.parse(readFileSync(paths.state, "utf8"))).toMatchObject({ state: "idle-exit" });
     expect(isAlive(shellPid)).toBe(false);
     const notices: string[] = [];
