@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import * as v from "valibot";
 import { errorMessage } from "../core/errors.ts";
 import { redactJson } from "../core/redact.ts";
-import { CacheEntry, type CacheFile, type CacheFingerprint, CacheStageIndex } from "../core/schemas/cache.ts";
+import { CacheEntry, type CacheFile, type CacheFingerprint, CacheStageIndex, type CacheStats } from "../core/schemas/cache.ts";
 import { writeFileAtomic } from "../platform/atomic-write.ts";
 import { withLock } from "../platform/file-lock.ts";
 import { sha256Of } from "./input-files.ts";
@@ -175,6 +175,20 @@ export class CacheStore {
       }
     }
     return out.sort((a, b) => a.usedAt - b.usedAt);
+  }
+
+  /** `cache stats`: what the store holds against its bound. */
+  async stats(maxBytes: number): Promise<CacheStats> {
+    const entries = await this.list();
+    const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+    return {
+      dir: this.dir,
+      entries: entries.length,
+      bytes: entries.reduce((n, e) => n + e.bytes, 0),
+      max_bytes: maxBytes,
+      oldest_used_at: iso(entries[0]?.usedAt),
+      newest_used_at: iso(entries.at(-1)?.usedAt),
+    };
   }
 
   /** Removes least recently used entries until the store holds at most `maxBytes`; returns what was removed. */
