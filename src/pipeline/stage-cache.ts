@@ -228,7 +228,7 @@ export function stageCache(run: ActiveRun, def: CommandStageDef, index: number, 
           const file = join(cwd, path);
           return { path, bytes: readFileSync(file), mode: statSync(file).mode & 0o7777 };
         });
-        await store.write({
+        const stored = await store.write({
           key: key.key,
           pipelineId: run.pipeline.id,
           stageId: def.id,
@@ -241,7 +241,8 @@ export function stageCache(run: ActiveRun, def: CommandStageDef, index: number, 
         });
         await store.setLastKey(run.pipeline.id, def.id, key.key);
         storedBy.add(invocation);
-        entry.cache = { ...record, stored: true };
+        // Another run filled the same key first: its entry (from the same inputs) stays, this copy is dropped.
+        entry.cache = stored ? { ...record, stored: true } : { ...record, stored: false, reason: `${record.reason ?? "miss"}; another run stored this key first` };
       } catch (error) {
         // The stage itself succeeded; the record says why a later run will miss.
         const message = `cannot store the cache entry in ${settings.dir}: ${errorMessage(error)}`;
