@@ -101,7 +101,7 @@ describe("fan-out over GitHub Actions (issue 18)", () => {
       ["docs", "succeeded"],
       ["package", "succeeded"],
     ]);
-    expect(m.merged_from?.map((r) => r.run_id)).toEqual(runDirs.map((d) => d.split("/").at(-1)));
+    expect(m.merged_from?.map((r) => r.run_id)).toEqual(runDirs.map((d) => d.split("/").at(-1) as string));
     expect(m.only).toBeUndefined();
     // Each stage's log was copied into the merged run, and the timeline has every stage.
     for (const c of m.commands) {
