@@ -134,7 +134,7 @@ describe("stage cache (issue 18)", () => {
 
     // A new input file is named too.
     writeFileSync(join(w, "src/c.txt"), "sea\n");
-    const explain = await runCli(["plan", "p", "--explain", "--format", "json"], { cwd: w, env: { CODEX_ORCHESTRATOR_CACHE_DIR: join(w, "..", "none") } });
+    const explain = await runCli(["plan", "p", "--explain", "--format", "json"], { cwd: w, env: { CODEX_ORCHESTRATOR_CACHE_DIR: join(scratchDir("co-cache-"), "none") } });
     expect(explain.code).toBe(0);
     expect(JSON.parse(explain.stdout).cache.map((e: { result: string }) => e.result)).toEqual(["miss", "miss", "miss"]);
   });

@@ -140,7 +140,7 @@ describe("fan-out over GitHub Actions (issue 18)", () => {
   test("--only pulls in what the stages need; bad --only and merge input are one line, exit 2, nothing written", async () => {
     const w = workspace(PIPELINE);
     Bun.spawnSync(["mkdir", "-p", join(w, "src")]);
-    const env = { CODEX_ORCHESTRATOR_CACHE_DIR: join(w, "..", "cache") };
+    const env = { CODEX_ORCHESTRATOR_CACHE_DIR: join(scratchDir("co-cache-"), "store") };
     const r = await runCli(["start", "ci", "--only", "package"], { cwd: w, env });
     expect(r.code).toBe(0);
     const m = manifestOf(w, runIds(w).at(-1) as string);
