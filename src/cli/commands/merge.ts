@@ -8,10 +8,39 @@ import { formatOption, parseStrict, stringOption } from "../args.ts";
 import { stdoutStream } from "../output-stream.ts";
 
 const args = {
-  runs: { type: "positional", required: true, description: "run directories to merge (each holding a manifest.json)" },
+  runs: { type: "positional", required: false, description: "run directories to merge (each holding a manifest.json)" },
   task: { type: "string", description: "task of the merged run (default: the first run's)", valueHint: "id" },
   format: { type: "string", description: "text (default) or json", valueHint: "json|text" },
 } as const;
+
+/** Options that take a value (`--task x` as well as `--task=x`). */
+const VALUE_OPTIONS = new Set(["--task", "--format"]);
+
+/**
+ * The run directories (any number of positionals) apart from the options, which the strict parser then checks: it
+ * takes one argument per declared positional.
+ */
+function splitRunDirs(rawArgs: readonly string[]): { dirs: string[]; optionArgs: string[] } {
+  const dirs: string[] = [];
+  const optionArgs: string[] = [];
+  let optionsEnded = false;
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i] as string;
+    if (optionsEnded || !arg.startsWith("-")) {
+      dirs.push(arg);
+    } else if (arg === "--") {
+      optionsEnded = true;
+    } else {
+      optionArgs.push(arg);
+      const next = rawArgs[i + 1];
+      if (VALUE_OPTIONS.has(arg) && next !== undefined && !next.startsWith("--")) {
+        optionArgs.push(next);
+        i++;
+      }
+    }
+  }
+  return { dirs, optionArgs };
+}
 
 /** `merge <run dir>…` (issue 18): one run record from the runs of a fanned-out pipeline; exit 0 when it succeeded, else 1. */
 export default defineCommand({
@@ -22,9 +51,8 @@ export default defineCommand({
   } as never,
   args,
   async run({ rawArgs }) {
-    // Every run directory is a positional: the strict parser takes one per declared positional, so they are split off.
-    const dirs = rawArgs.filter((a, i) => !a.startsWith("--") && !(i > 0 && ["--task", "--format"].includes(rawArgs[i - 1] as string)));
-    const parsed = parseStrict("merge", args, rawArgs.filter((a) => !dirs.includes(a)));
+    const { dirs, optionArgs } = splitRunDirs(rawArgs);
+    const parsed = parseStrict("merge", args, optionArgs);
     const format = formatOption(parsed);
     configureRedaction(process.env);
     const result = await mergeRuns({
