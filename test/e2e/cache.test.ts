@@ -317,6 +317,55 @@ describe("stage cache (issue 18)", () => {
     expect(hit.cache[0]).toMatchObject({ result: "hit", source_run_id: runIds(w).at(-1) });
   });
 
+  test("a failed stage stores nothing; a sub-pipeline's stage is cached in its child run; resume keeps cached stages", async () => {
+    const outside = scratchDir("co-cache-out-");
+    const marker = join(outside, "ran.log");
+    const store = join(outside, "store");
+    const w = workspace({
+      pipelines: [
+        {
+          id: "p",
+          title: "P",
+          stages: [
+            C("gen", `echo gen >> ${marker}`, { inputs: ["src/*"] }),
+            { kind: "subpipeline", id: "child", title: "child", pipeline: "c" },
+            C("flaky", `echo flaky >> ${marker}; test -f ok`, { inputs: ["src/*"] }),
+          ],
+        },
+        { id: "c", title: "C", stages: [C("inner", `echo inner >> ${marker}`, { inputs: ["src/*"] })] },
+      ],
+    });
+    writeFileSync(join(w, "AGENTS.md"), "# a\n");
+    Bun.spawnSync(["mkdir", "-p", join(w, "src")]);
+    writeFileSync(join(w, "src/x"), "x\n");
+    const env = { CODEX_ORCHESTRATOR_CACHE_DIR: store };
+    const ran = () => readFileSync(marker, "utf8").trim().split("\n");
+    const first = await runCli(["start", "p"], { cwd: w, env });
+    expect(first.code).toBe(1);
+    const failedRun = runIds(w).find((id) => manifestOf(w, id).pipeline_id === "p") as string;
+    const failed = manifestOf(w, failedRun);
+    expect(status(failed)).toEqual({ gen: "succeeded", child: "succeeded", flaky: "failed" });
+    expect(cacheOf(failed, "flaky")).toMatchObject({ result: "miss", reason: "no entry" });
+    expect(cacheOf(failed, "flaky").stored).toBeUndefined();
+    expect(entryDirs(store)).toHaveLength(2); // gen and the child's inner, not flaky
+    expect(ran()).toEqual(["gen", "inner", "flaky"]);
+
+    writeFileSync(join(w, "ok"), "");
+    const resumed = await runCli(["resume", failedRun], { cwd: w, env });
+    expect(resumed.code).toBe(0);
+    expect(status(manifestOf(w, failedRun))).toEqual({ gen: "succeeded", child: "succeeded", flaky: "succeeded" });
+    expect(ran()).toEqual(["gen", "inner", "flaky", "flaky"]);
+
+    const again = await runCli(["start", "p"], { cwd: w, env });
+    expect(again.code).toBe(0);
+    const runs = runIds(w).map((id) => manifestOf(w, id));
+    const top = runs.filter((m) => m.pipeline_id === "p").at(-1) as (typeof runs)[number];
+    const child = runs.find((m) => m.run_id === top.commands[1]?.sub_run_id) as (typeof runs)[number];
+    expect(status(top)).toEqual({ gen: "cached", child: "succeeded", flaky: "cached" });
+    expect(status(child)).toEqual({ inner: "cached" });
+    expect(ran()).toHaveLength(4);
+  });
+
   test("cache settings the cache cannot honour are config errors", async () => {
     const cases: [Stage, string][] = [
       [C("a", "true", { outputs: ["out/*"] }), "/pipelines/0/stages/0/outputs: outputs need inputs (a stage without inputs is never cached)"],
