@@ -12,6 +12,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { benchAutonomy, formatAutonomy } from "./autonomy.ts";
+import { benchCache, formatCache } from "./cache.ts";
 import { benchMcp, formatMcp } from "./mcp.ts";
 import { binaryPath, ensureBinary, machineInfo } from "./lib.ts";
 import { benchGraph, formatGraph } from "./graph.ts";
@@ -82,6 +83,12 @@ await section(
   () => benchGraph(cli, quick ? 3 : 5),
   formatGraph,
   (r) => `4 parallel stages ${r.graphMs.toFixed(0)} ms vs longest path + fixed cost ${(r.longestPathMs + r.oneStageMs).toFixed(0)} ms (ratio ${r.ratio.toFixed(2)}; sequential ${r.sequentialMs.toFixed(0)} ms) — target ≤ ${r.target} ${ok(r.ratio <= r.target)}`,
+);
+await section(
+  "cache",
+  () => benchCache(cli, quick ? 5 : 15),
+  formatCache,
+  (r) => `${r.stages} cached stages ${r.cachedMs.toFixed(0)} ms vs exec -- true ${r.execMs.toFixed(0)} ms (ratio ${r.ratio.toFixed(2)}; filling the cache ${r.coldMs.toFixed(0)} ms) — target ≤ ${r.target} ${ok(r.ratio <= r.target)}`,
 );
 await section(
   "sessions",

@@ -1,17 +1,7 @@
-import { homedir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { join } from "node:path";
+import { XDG_APP_DIR as APP_DIR, xdgBase } from "../platform/xdg.ts";
 
 export type Env = Record<string, string | undefined>;
-
-const APP_DIR = "codex-orchestrator";
-
-/** An XDG base directory: the variable if it holds an absolute path (relative ones are invalid per the XDG spec). */
-function xdgBase(env: Env, variable: string, fallback: string): string {
-  const value = env[variable];
-  if (value !== undefined && value !== "" && isAbsolute(value)) return value;
-  const home = env.HOME !== undefined && env.HOME !== "" ? env.HOME : homedir();
-  return join(home, fallback);
-}
 
 /** `$XDG_STATE_HOME/codex-orchestrator/approvals.json` (default `~/.local/state/...`): the global approval cache. */
 export function approvalCachePath(env: Env = process.env): string {

@@ -30,3 +30,16 @@ export function parseByteSize(text: string): number | null {
 }
 
 export const BYTE_SIZE_HINT = "a positive byte count such as 1048576, 64MiB or 2GB";
+
+/** A byte count for people: `512 B`, `1.5 KiB`, `64.0 MiB`, `2.00 GiB` (binary units, as `du -h`). */
+export function formatByteCount(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}

@@ -31,7 +31,7 @@ export function guardrailCounts(entries: readonly EntryLike[]): GuardrailCounts 
   for (const entry of entries) {
     if (!isGuardrailCommand(entry.command)) continue;
     counts.total += 1;
-    if (entry.status === "succeeded") counts.passed += 1;
+    if (entry.status === "succeeded" || entry.status === "cached") counts.passed += 1;
     else if (entry.status === "failed") counts.failed += 1;
     else if (entry.status === "skipped") counts.skipped += 1;
     else counts.pending += 1;
@@ -41,5 +41,5 @@ export function guardrailCounts(entries: readonly EntryLike[]): GuardrailCounts 
 
 /** `guardrails_present`: some guardrail command succeeded. */
 export function guardrailsPresent(entries: readonly EntryLike[]): boolean {
-  return entries.some((entry) => entry.status === "succeeded" && isGuardrailCommand(entry.command));
+  return entries.some((entry) => (entry.status === "succeeded" || entry.status === "cached") && isGuardrailCommand(entry.command));
 }

@@ -13,6 +13,11 @@ export const REDACTED = "***";
 export const MIN_SECRET_LENGTH = 4;
 const SECRET_NAME = /TOKEN|KEY|SECRET|PASSWORD/i;
 
+/** Whether a variable's name marks its value secret (the one rule: redaction, and the stage cache's key, issue 18). */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
 /** The letters JSON writes outside strings come from these literals (and the exponent of a number). */
 const JSON_LITERALS = ["true", "false", "null"];
 
@@ -96,7 +101,7 @@ function replaceAll(input: string, needles: readonly string[]): string {
 function secretValues(env: Record<string, string | undefined>): string[] {
   const values: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && SECRET_NAME.test(name)) values.push(value);
+    if (value !== undefined && isSecretName(name)) values.push(value);
   }
   return values;
 }

@@ -11,15 +11,12 @@ import type { CancelScope } from "./cancel-scope.ts";
 import type { ActiveRun, StageOutcome } from "./run-context.ts";
 import type { CommandStage } from "./stage-context.ts";
 import { sessionSandbox } from "./session-sandbox.ts";
+import { stageCache } from "./stage-cache.ts";
+import { stageSandbox } from "./stage-sandbox.ts";
 import { runCommandStage } from "./stage-runner.ts";
 
-/** The sandbox of a stage: its own `sandbox`, else the pipeline's, else the config's (a mode, or `{mode, network}`). */
 function sandboxOf(run: ActiveRun, def: CommandStageDef): { mode: SandboxMode | null; network: boolean } {
-  const config = run.host.invocation.config?.config;
-  const setting = def.sandbox ?? run.pipeline.sandbox ?? config?.sandbox ?? null;
-  if (setting === null) return { mode: null, network: false };
-  if (typeof setting === "string") return { mode: setting, network: false };
-  return { mode: setting.mode, network: setting.network === true };
+  return stageSandbox(def, run.pipeline, run.host.invocation.config?.config);
 }
 
 /** The runner's stage from its config definition and its session lease (SPEC §9.3, §9.4). */
@@ -72,6 +69,10 @@ export async function runPipelineCommandStage(
   entry.command = def.command;
   entry.kind = "command";
   const cwd = def.cwd === undefined ? run.runtime.roots.repo : resolve(host.cwd, def.cwd);
+  // The stage cache (issue 18): a hit is replayed and the command never runs; a miss is recorded, then stored.
+  const cache = stageCache(run, def, index, cwd);
+  const early = await cache?.before();
+  if (early != null) return early;
   let lease: SessionLease;
   try {
     const request = {
@@ -93,11 +94,14 @@ export async function runPipelineCommandStage(
     return sessionFailure(run, entry, def, index, errorMessage(error));
   }
   let result: Awaited<ReturnType<typeof runCommandStage>>;
+  const stopCapture = cache?.capture();
   try {
     result = await runCommandStage({ ...run.runtime, cancel }, commandStageFor(run, def, index, cwd, lease), span);
   } finally {
+    stopCapture?.();
     await host.sessions.release(lease).catch(() => undefined);
   }
+  await cache?.after(result.status, result.summary);
   const note = `${entry.title}: ${result.summary}`;
   if (result.status !== "failed") {
     return { status: result.status, exitCode: result.exitCode, summary: result.summary, note, failure: null };

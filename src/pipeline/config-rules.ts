@@ -26,6 +26,20 @@ export function checkConfigRules(config: OrchestratorConfig): BrokenRule | null 
       }
       seen.set(stage.id, s);
     }
+    for (const [s, stage] of pipeline.stages.entries()) {
+      if (stage.kind !== "command") continue;
+      // The stage cache (issue 18) fails closed on what it cannot honour, rather than silently not caching.
+      if (stage.outputs !== undefined && stage.inputs === undefined) {
+        return { pointer: `/pipelines/${p}/stages/${s}/outputs`, problem: "outputs need inputs (a stage without inputs is never cached)" };
+      }
+      const live = stage.session?.id !== undefined && (stage.session.persist === true || stage.session.reuse === true);
+      if (stage.inputs !== undefined && live) {
+        return {
+          pointer: `/pipelines/${p}/stages/${s}/inputs`,
+          problem: "a stage in a live session cannot be cached (the shell state it leaves would not be restored)",
+        };
+      }
+    }
     const needs = needsProblem(pipeline.stages);
     if (needs !== null) return { pointer: `/pipelines/${p}${needs.pointer}`, problem: needs.problem };
   }

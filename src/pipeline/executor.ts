@@ -55,7 +55,10 @@ export async function executeStages(run: ActiveRun): Promise<ExecutorOutcome> {
     indexOf.set(def.id, i + 1);
     if (isKept(entry)) notes.set(def.id, `${entry.title}: ${entry.status}`);
   }
-  const waiting = pipeline.stages.filter((def) => !notes.has(def.id));
+  // `start --only` (issue 18): the other stages of the top-level run are not run and stay `pending`; one that a
+  // selected stage needs only in sequential order does not hold it back.
+  const only = run.depth === 0 ? run.host.only : null;
+  const waiting = pipeline.stages.filter((def) => !notes.has(def.id) && (only === null || only.has(def.id)));
   /** Outcomes of the stages this execution ran. */
   const outcomes = new Map<string, StageOutcome>();
   /** The failed stage behind each stage that cannot run (its own id for a failed stage). */
@@ -71,10 +74,10 @@ export async function executeStages(run: ActiveRun): Promise<ExecutorOutcome> {
     const entry = entries.get(id) as CommandEntry;
     const outcome = outcomes.get(id);
     if (outcome === undefined) return isKept(entry);
-    return outcome.status === "succeeded" || outcome.status === "skipped";
+    return outcome.status === "succeeded" || outcome.status === "skipped" || outcome.status === "cached";
   };
   const ready = (def: StageDefinition): boolean => {
-    if (!(needs.get(def.id) ?? []).every(succeeded)) return false;
+    if (!(needs.get(def.id) ?? []).every((id) => succeeded(id) || (only !== null && !only.has(id)))) return false;
     // Two stages never use one live session at the same time: the second waits (docs/guides/pipelines.md).
     const session = liveSession(def);
     return session === null || !sessionsInUse.has(session);
@@ -135,6 +138,7 @@ export async function executeStages(run: ActiveRun): Promise<ExecutorOutcome> {
   }
 
   // Saved by finalization's forced heartbeat, which follows at once.
+  if (only !== null) for (const def of pipeline.stages) if (!only.has(def.id) && !notes.has(def.id)) resetEntry(entries.get(def.id) as CommandEntry);
   for (const def of waiting) {
     if (outcomes.has(def.id)) continue;
     const entry = entries.get(def.id) as CommandEntry;

@@ -9,6 +9,7 @@ import { approvalCachePath } from "../autonomy/xdg-paths.ts";
 import { ToolOrchestrator, type RetryInfo } from "../autonomy/tool-orchestrator.ts";
 import { availableParallelism } from "node:os";
 import { type SandboxSettings, resolveSandboxSettings } from "../autonomy/sandbox-settings.ts";
+import { type CacheSettings, resolveCacheSettings } from "../cache/cache-settings.ts";
 import { BYTE_SIZE_HINT, parseByteSize } from "../core/byte-size.ts";
 import { firstSetting } from "../core/setting-sources.ts";
 import { EventStream } from "../core/event-stream.ts";
@@ -72,6 +73,8 @@ export type InvocationInput = {
   /** `--sandbox-backend` and `--sandbox-fallback` as given (issue 15). */
   sandboxBackend?: string | undefined;
   sandboxFallback?: string | undefined;
+  /** `--no-cache`, `--fail-on-cache-miss`, `--cache-dir` as given (issue 18). */
+  cache?: { noCache?: boolean; failOnMiss?: boolean; dir?: string | undefined };
   /** Who answers approval prompts (the MCP server's elicitation); default: the terminal, if there is one. */
   prompter?: ApprovalPrompter | null;
   /** Where the invocation's own lines go (default: stdout/stderr). */
@@ -112,6 +115,8 @@ export type Invocation = {
   rules: CommandRule[];
   hooks: ExecHooks;
   handleSignals: boolean;
+  /** The stage cache (issue 18): on unless `--no-cache`, its store and size bound. */
+  cache: CacheSettings;
 };
 
 /**
@@ -157,6 +162,16 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
         });
   const maxOutputBytes = resolveMaxOutputBytes(input.maxOutputBytes, input.env, cfg, config?.path);
   const concurrency = resolveConcurrency(input.concurrency, input.env, cfg);
+  const cache = resolveCacheSettings({
+    env: input.env,
+    cwd: input.cwd,
+    repo: roots.repo,
+    config: cfg,
+    configPath: config?.path,
+    cliDir: input.cache?.dir,
+    noCache: input.cache?.noCache === true,
+    failOnMiss: input.cache?.failOnMiss === true,
+  });
   const retryTargets: Invocation["retryTargets"] = new Map();
   const sandbox = resolveSandboxSettings({
     cliBackend: input.sandboxBackend,
@@ -199,6 +214,7 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
     rules,
     hooks,
     handleSignals: input.handleSignals !== false,
+    cache,
   };
 }
 

@@ -1,19 +1,8 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../core/canonical-json.ts";
 import type { PipelineDefinition } from "../core/schemas/config.ts";
 
 type StageDefinition = PipelineDefinition["stages"][number];
-
-/** JSON with object keys sorted at every depth, so that a definition's hash does not depend on the file's key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
 
 const sha256 = (text: string) => `sha256:${createHash("sha256").update(text, "utf8").digest("hex")}`;
 

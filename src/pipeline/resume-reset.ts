@@ -5,10 +5,11 @@ import type { Activity } from "../run/activity.ts";
 
 /**
  * Entries kept on resume; every other status reruns from scratch (SPEC §12 step 8). A graph stage skipped because a
- * stage it needs failed (`skipped_because`, issue 17) never ran: it reruns too.
+ * stage it needs failed (`skipped_because`, issue 17) never ran: it reruns too. A `cached` stage (issue 18) is kept
+ * like a succeeded one.
  */
 export function isKept(entry: Pick<CommandEntry, "status" | "skipped_because">): boolean {
-  return entry.status === "succeeded" || (entry.status === "skipped" && entry.skipped_because == null);
+  return entry.status === "succeeded" || entry.status === "cached" || (entry.status === "skipped" && entry.skipped_because == null);
 }
 
 /**

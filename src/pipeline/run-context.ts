@@ -13,7 +13,8 @@ import type { RunRuntime } from "./stage-context.ts";
 
 /** What the executor needs to know about a finished stage (command or sub-pipeline). */
 export type StageOutcome = {
-  status: "succeeded" | "failed" | "skipped" | "cancelled";
+  /** `cached`: a hit of the stage cache (issue 18), which counts as succeeded for the stages that need it. */
+  status: "succeeded" | "failed" | "skipped" | "cancelled" | "cached";
   exitCode: number | null;
   summary: string | null;
   /** The RunSummary note of this stage (SPEC §9.1 step 3). */
@@ -33,6 +34,8 @@ export type PipelineHost = {
   command: "start" | "resume";
   /** Recorded in `approval_policy` of the runs this invocation creates. */
   approvalPolicy: string | null;
+  /** `start --only` (issue 18): the stages of the top-level run to run (the others stay `pending`); null for all. */
+  only: ReadonlySet<string> | null;
   /**
    * Runs a sub-pipeline stage as a child run. Passed in rather than imported by the executor: a child run is itself
    * executed by the executor, and the injection keeps that recursion out of the import graph.

@@ -4,6 +4,7 @@ import type { ApprovalPrompter } from "../autonomy/approval-prompter.ts";
 import { type Logger, prepareInvocation } from "./invocation.ts";
 import { createPipelineRun, executeRun } from "./pipeline-run.ts";
 import { requireStages, resolvePipeline } from "./resolve.ts";
+import { selectStages } from "./stage-selection.ts";
 import { type PipelineHooks, type PipelineResult, withPipelineHost } from "./top-level.ts";
 
 export type StartRequest = {
@@ -22,6 +23,12 @@ export type StartRequest = {
   /** `--sandbox-backend`, `--sandbox-fallback` (issue 15). */
   sandboxBackend?: string | undefined;
   sandboxFallback?: string | undefined;
+  /** `--only <stage>[,…]` as given (issue 18). */
+  only?: string | undefined;
+  /** `--no-cache`, `--fail-on-cache-miss`, `--cache-dir` (issue 18). */
+  noCache?: boolean;
+  failOnCacheMiss?: boolean;
+  cacheDir?: string | undefined;
   /** Who answers approval prompts, where the lines go, whether the run handles signals (the MCP server's own). */
   prompter?: ApprovalPrompter | null;
   logger?: Logger;
@@ -45,15 +52,17 @@ export async function runStart(request: StartRequest, hooks: PipelineHooks = {})
     keepGoing: request.keepGoing,
     sandboxBackend: request.sandboxBackend,
     sandboxFallback: request.sandboxFallback,
+    cache: { noCache: request.noCache === true, failOnMiss: request.failOnCacheMiss === true, dir: request.cacheDir },
     ...(request.prompter !== undefined ? { prompter: request.prompter } : {}),
     ...(request.logger !== undefined ? { logger: request.logger } : {}),
     ...(request.handleSignals !== undefined ? { handleSignals: request.handleSignals } : {}),
   });
   const { pipeline } = requireStages(resolvePipeline(invocation.config?.config ?? null, request.pipeline));
+  const only = request.only === undefined ? null : selectStages(pipeline, request.only);
   const metadata = await loadTaskMetadata(invocation.roots.repo, invocation.taskId);
   const instructions = await loadInstructions(invocation.roots.repo);
   await hooks.prepared?.(invocation);
-  return withPipelineHost(invocation, { cwd: request.cwd, command: "start", approvalPolicy: invocation.policy.policy }, async (host) => {
+  return withPipelineHost(invocation, { cwd: request.cwd, command: "start", approvalPolicy: invocation.policy.policy, only }, async (host) => {
     const run = await createPipelineRun(host, {
       pipeline,
       metadata,
@@ -62,6 +71,7 @@ export async function runStart(request: StartRequest, hooks: PipelineHooks = {})
       span: (runId) => invocation.tracer.startRun({ runId, taskId: invocation.taskId, pipelineId: pipeline.id, command: "start" }),
       depth: 0,
     });
+    if (only !== null) run.store.manifest.only = pipeline.stages.map((s) => s.id).filter((id) => only.has(id));
     return { run, recorded: await executeRun(run) };
   });
 }

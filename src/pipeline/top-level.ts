@@ -10,6 +10,7 @@ import type { RecordedRun } from "./finalize.ts";
 import type { Invocation } from "./invocation.ts";
 import { notifyPipelineRun } from "./pipeline-notify.ts";
 import { runStoreFault } from "./pipeline-run.ts";
+import { evictAfterRun } from "./stage-cache.ts";
 import { type ActiveRun, type PipelineHost, stageBaseEnv } from "./run-context.ts";
 
 /** What `start`/`resume` print and exit with (SPEC §5.1, §5.4). */
@@ -38,7 +39,7 @@ export type PipelineHooks = { prepared?(invocation: Invocation): void | Promise<
  */
 export async function withPipelineHost(
   invocation: Invocation,
-  options: { cwd: string; command: "start" | "resume"; approvalPolicy: string | null },
+  options: { cwd: string; command: "start" | "resume"; approvalPolicy: string | null; only?: ReadonlySet<string> | null },
   body: (host: PipelineHost) => Promise<{ run: ActiveRun; recorded: RecordedRun }>,
 ): Promise<PipelineResult> {
   const host: PipelineHost = {
@@ -47,11 +48,13 @@ export async function withPipelineHost(
     cwd: options.cwd,
     command: options.command,
     approvalPolicy: options.approvalPolicy,
+    only: options.only ?? null,
     runSubpipeline: runSubpipelineStage,
   };
   const removeSignals = invocation.handleSignals ? installSignalHandlers(invocation.cancel) : () => {};
   try {
     const { run, recorded } = await body(host);
+    await evictAfterRun(invocation);
     // A run store that could not be written (issue 10, B2) is the command's one error line, printed last.
     const fault = runStoreFault(host);
     if (recorded.crash !== null && fault === null) invocation.logger.warn(`Execution error: ${recorded.crash}`);

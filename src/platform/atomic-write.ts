@@ -6,6 +6,11 @@ export type AtomicWriteOptions = {
   mode?: number;
   /** Also fsync the directory after the rename, best effort (so the rename itself survives a power loss). */
   syncDir?: boolean;
+  /**
+   * fsync the file before the rename (default true). The stage cache restores outputs without it: a torn file after
+   * a power loss is what rebuilding the stage fixes, and an fsync per restored file would cost more than the stage.
+   */
+  sync?: boolean;
 };
 
 /**
@@ -23,7 +28,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     const handle = await open(temp, "wx", options.mode ?? 0o644);
     try {
       await handle.writeFile(data);
-      await handle.sync();
+      if (options.sync !== false) await handle.sync();
     } finally {
       await handle.close();
     }

@@ -18,7 +18,7 @@ export type RenderOptions = {
   reportPath: string;
 };
 
-const MARK: Record<string, string> = { succeeded: "✔", failed: "✖", skipped: "⚠", cancelled: "⊘", running: "…", pending: "·" };
+const MARK: Record<string, string> = { succeeded: "✔", cached: "✔", failed: "✖", skipped: "⚠", cancelled: "⊘", running: "…", pending: "·" };
 
 /** Every text that reaches the page passes here: secrets redacted again (logs already are), then HTML-escaped. */
 const t = (text: string | null | undefined): string => (text === null || text === undefined ? "" : redact(text));

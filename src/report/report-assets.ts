@@ -20,7 +20,7 @@ code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
 .facts{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:.6rem 0}
 .facts dt{color:var(--muted)}.facts dd{margin:0;overflow-wrap:anywhere}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:1rem;font-size:.8rem;font-weight:600;color:#fff;background:var(--off);white-space:nowrap}
-.badge.s-succeeded{background:var(--ok)}.badge.s-failed{background:var(--bad)}.badge.s-skipped{background:var(--warn)}
+.badge.s-succeeded,.badge.s-cached{background:var(--ok)}.badge.s-failed{background:var(--bad)}.badge.s-skipped{background:var(--warn)}
 .badge.s-running,.badge.s-in_progress,.badge.s-queued{background:var(--run)}.badge.s-cancelled,.badge.s-pending{background:var(--off)}
 .note{border-left:3px solid var(--warn);background:var(--panel);padding:.4rem .8rem;margin:.6rem 0}
 .summary{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:.6rem .8rem;white-space:pre-wrap;overflow-wrap:anywhere}
@@ -46,7 +46,7 @@ code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
 .bar{position:absolute;top:.35rem;height:1rem;min-width:2px;border-radius:3px;background:var(--off);display:block;overflow:hidden}
 .bar.sub{top:.55rem;height:.6rem;opacity:.75}
 .bar.earlier{opacity:.35}
-.bar.s-succeeded{background:var(--ok)}.bar.s-failed{background:var(--bad)}.bar.s-skipped{background:var(--warn)}
+.bar.s-succeeded,.bar.s-cached{background:var(--ok)}.bar.s-failed{background:var(--bad)}.bar.s-skipped{background:var(--warn)}
 .bar.s-cancelled{background:var(--off)}
 .bar.s-running{background:repeating-linear-gradient(45deg,var(--run) 0 6px,color-mix(in srgb,var(--run) 60%,var(--bg)) 6px 12px)}
 .attempt{position:absolute;top:0;bottom:0;min-width:1px}

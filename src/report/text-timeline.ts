@@ -10,7 +10,7 @@ export type TextTimelineOptions = {
   color: boolean;
 };
 
-const MARK: Record<string, string> = { succeeded: "✔", failed: "✖", skipped: "⚠", cancelled: "⊘", running: "…", pending: "·" };
+const MARK: Record<string, string> = { succeeded: "✔", cached: "✔", failed: "✖", skipped: "⚠", cancelled: "⊘", running: "…", pending: "·" };
 const COLOR: Record<string, number> = { succeeded: 32, failed: 31, skipped: 33, cancelled: 90, running: 34, pending: 90, wait: 33 };
 /** Left-aligned blocks of 1/8 … 8/8 of a cell. */
 const EIGHTHS = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"];

@@ -28,7 +28,7 @@ export function buildMetricsLine(manifest: Manifest, now: Date): MetricsLine {
     started_at: manifest.started_at,
     completed_at: manifest.completed_at,
     duration_seconds: durationSeconds(manifest.started_at, manifest.completed_at),
-    commands_passed: manifest.commands.filter((c) => c.status === "succeeded").length,
+    commands_passed: manifest.commands.filter((c) => c.status === "succeeded" || c.status === "cached").length,
     commands_failed: manifest.commands.filter((c) => c.status === "failed").length,
     guardrails_present: guardrailsPresent(manifest.commands),
     recorded_at: now.toISOString(),

@@ -9,7 +9,7 @@ import { REPO_ROOT } from "../helpers/cli.ts";
 import { loadAction, runAction } from "./action-runner.ts";
 import { TEST_VERSION, bigScratch, hostPlatform, hostRelease, type Server, serveStatic } from "./fixture.ts";
 
-const INPUTS = ["version", "command", "args", "task", "pipeline", "working-directory", "otel-endpoint", "notify", "download-url"];
+const INPUTS = ["version", "command", "args", "task", "pipeline", "only", "stage-cache", "stage-cache-key", "working-directory", "otel-endpoint", "notify", "download-url"];
 const OUTPUTS = ["run-id", "status", "exit-code", "manifest"];
 
 describe("action.yml metadata", () => {
@@ -86,7 +86,8 @@ describe("action.yml steps, run locally", () => {
       },
       usesOutputs: { cache: { "cache-hit": "false" } },
     });
-    const [resolve, cache, install, path, runStep] = result.steps;
+    const [resolve, cache, install, path, stageCache, runStep] = result.steps;
+    expect(stageCache).toMatchObject({ id: "stage-cache", skipped: true }); // only with stage-cache: true
     expect(resolve).toMatchObject({ id: "resolve", code: 0 });
     const dir = join(workspace, ".tool-cache/codex-orchestrator", TEST_VERSION, hostPlatform());
     expect(cache?.with).toEqual({ path: dir, key: `codex-orchestrator-${TEST_VERSION}-${hostPlatform()}` });
@@ -183,11 +184,37 @@ describe("action.yml run step", () => {
     expect(result.outputs).toEqual({ "run-id": "r1", status: "succeeded", "exit-code": "0", manifest: "/m.json" });
   });
 
+  test("start --only with the stage cache: the store is the runner's temp dir that actions/cache restores (issue 18)", async () => {
+    const bin = stubDir('echo "cache=$CODEX_ORCHESTRATOR_CACHE_DIR"');
+    const workspace = bigScratch("co-action-");
+    const result = await runAction({
+      workspace,
+      inputs: { command: "start", pipeline: "ci", only: "build,test", "stage-cache": "true" },
+      only: ["stage-cache", "run"],
+      presetSteps: { resolve: { outputs: { dir: bin } } },
+    });
+    const [cacheStep, run] = result.steps;
+    const store = join(workspace, ".runner-temp/codex-orchestrator-stage-cache");
+    expect(cacheStep?.with).toEqual({
+      path: store,
+      key: "codex-orchestrator-stages-Linux-v1-ci-build,test--",
+      "restore-keys": "codex-orchestrator-stages-Linux-v1-ci-build,test-\ncodex-orchestrator-stages-Linux-v1-\n",
+    });
+    expect(run).toMatchObject({ code: 0, stdout: `<start>\n<ci>\n<--only>\n<build,test>\ncache=${store}\n` });
+  });
+
+  test("merge: the run directories from the args lines", async () => {
+    const result = await runStep({ command: "merge", args: "jobs/a/.runs/t1/cli/r1\njobs/b/.runs/t1/cli/r2\n" });
+    expect(result.steps[0]).toMatchObject({ code: 3, stdout: "<merge>\n<jobs/a/.runs/t1/cli/r1>\n<jobs/b/.runs/t1/cli/r2>\n" });
+    const empty = await runStep({ command: "merge" });
+    expect(empty.steps[0]?.stdout).toBe("::error title=codex-orchestrator::command merge needs the run directories in the args input, one per line.\n");
+  });
+
   test("a bad command input, or exec without a command, fails with an annotation and exit-code 2", async () => {
     const bad = await runStep({ command: "deploy" });
     expect(bad.steps[0]).toMatchObject({
       code: 2,
-      stdout: "::error title=codex-orchestrator::The command input must be exec or start (got 'deploy').\n",
+      stdout: "::error title=codex-orchestrator::The command input must be exec, start or merge (got 'deploy').\n",
     });
     expect(bad.outputs["exit-code"]).toBe("2");
     const empty = await runStep({ command: "exec", args: "\n\n" });

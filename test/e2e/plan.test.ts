@@ -40,7 +40,7 @@ describe("plan (SPEC §5.2, checks 2–6)", () => {
     expect(a.stdout).toBe(b.stdout);
     expect(JSON.parse(a.stdout).pipeline.id).toBe("simple");
     const xml = await runCli(["plan", "--format", "xml"], { cwd: w });
-    expect([xml.code, xml.stderr]).toEqual([2, "Invalid value for --format: xml (expected json or text).\n"]);
+    expect([xml.code, xml.stderr]).toEqual([2, "Invalid value for --format: xml (expected json, text or github-matrix).\n"]);
     const bogus = await runCli(["plan", "--bogus"], { cwd: w });
     expect([bogus.code, bogus.stderr]).toEqual([2, "Unknown plan option: --bogus\n"]);
     const extra = await runCli(["plan", "a", "b"], { cwd: w });

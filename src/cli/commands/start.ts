@@ -25,6 +25,10 @@ const args = {
   "sandbox-backend": { type: "string", description: "auto (default) | landlock | bwrap", valueHint: "name" },
   "sandbox-fallback": { type: "string", description: "fail (default: run nothing when a sandbox cannot be enforced) | unsandboxed", valueHint: "what" },
   report: { type: "boolean", description: "write report.html (timeline, commands, output tails) into the run directory" },
+  only: { type: "string", description: "run only these stages (comma-separated; in graph mode with what they need)", valueHint: "stage,…" },
+  "no-cache": { type: "boolean", description: "run every stage; read and store nothing in the stage cache" },
+  "fail-on-cache-miss": { type: "boolean", description: "fail a stage with inputs that misses the cache instead of running it" },
+  "cache-dir": { type: "string", description: "stage cache store (default $XDG_CACHE_HOME/codex-orchestrator/stage-cache)", valueHint: "dir" },
 } as const;
 
 export type PipelineFormat = "json" | "text" | "jsonl";
@@ -129,6 +133,10 @@ export default defineCommand({
         keepGoing: booleanOption(parsed, "keep-going"),
         sandboxBackend: stringOption(parsed, "sandbox-backend"),
         sandboxFallback: stringOption(parsed, "sandbox-fallback"),
+        only: stringOption(parsed, "only"),
+        noCache: booleanOption(parsed, "no-cache"),
+        failOnCacheMiss: booleanOption(parsed, "fail-on-cache-miss"),
+        cacheDir: stringOption(parsed, "cache-dir"),
       },
       {
         prepared(prepared) {

@@ -10,10 +10,11 @@ const MARKS: Record<string, string> = {
   failed: "\x1b[31m✖\x1b[39m",
   skipped: "\x1b[33m○\x1b[39m",
   cancelled: "\x1b[33m⊘\x1b[39m",
+  cached: "\x1b[32m✔\x1b[39m",
 };
 // `skipped` is the record of a stage that failed with `allowFailure` (or an optional sub-pipeline): it reads
 // `failed (allowed)` (issue 22.11).
-const PLAIN_MARKS: Record<string, string> = { succeeded: "ok", failed: "FAILED", skipped: statusLabel("skipped"), cancelled: "cancelled" };
+const PLAIN_MARKS: Record<string, string> = { succeeded: "ok", failed: "FAILED", skipped: statusLabel("skipped"), cancelled: "cancelled", cached: "cached" };
 const FRAME_MS = 80;
 
 export type ProgressOptions = {
@@ -132,7 +133,8 @@ export function createProgressRenderer(options: ProgressOptions): ProgressRender
       return;
     }
     const mark = MARKS[p.status] ?? "•";
-    const note = p.status === "skipped" ? ` \x1b[33m${statusLabel(p.status)}\x1b[39m` : "";
+    const note =
+      p.status === "skipped" ? ` \x1b[33m${statusLabel(p.status)}\x1b[39m` : p.status === "cached" ? " \x1b[2m(cached)\x1b[22m" : "";
     permanent(`${indent(done.depth)}${mark} ${done.title}${note} \x1b[2m${elapsed}\x1b[22m`);
     if (active.length === 0) stopTimer();
   };

@@ -15,7 +15,8 @@ export const RunIdString = v.pipe(
 export const RunStatus = v.picklist(["queued", "in_progress", "succeeded", "failed", "cancelled"]);
 export type RunStatus = v.InferOutput<typeof RunStatus>;
 
-export const CommandStatus = v.picklist(["pending", "running", "succeeded", "failed", "skipped", "cancelled"]);
+/** `cached` (issue 18): the stage did not run, its outputs and logs were restored from the stage cache. */
+export const CommandStatus = v.picklist(["pending", "running", "succeeded", "failed", "skipped", "cancelled", "cached"]);
 export type CommandStatus = v.InferOutput<typeof CommandStatus>;
 
 /**

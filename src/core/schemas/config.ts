@@ -105,6 +105,14 @@ const positiveSeconds = v.pipe(
   v.gtValue(0, "expected a positive number of seconds"),
 );
 
+/** A glob of the stage cache: relative to the stage's cwd and never leaving it (restored outputs stay under it). */
+const cacheGlob = v.pipe(
+  v.string("expected a glob pattern string"),
+  v.minLength(1, "expected a non-empty glob pattern"),
+  v.check((s) => !s.startsWith("/"), "expected a pattern relative to the stage's cwd (not an absolute path)"),
+  v.check((s) => !s.split("/").includes(".."), "expected a pattern that stays under the stage's cwd (no '..')"),
+);
+
 const stageCommon = {
   id: nonEmptyString(),
   title: aString,
@@ -125,6 +133,10 @@ export const CommandStage = v.looseObject(
     timeout: v.optional(positiveSeconds),
     approval: v.optional(StageApproval),
     sandbox: v.optional(ConfigSandbox),
+    /** Globs (relative to the stage's cwd) of what the stage reads: a stage with `inputs` is cached (issue 18). */
+    inputs: v.optional(v.array(cacheGlob, "expected an array of glob patterns")),
+    /** Globs (relative to the stage's cwd) of the files the stage writes: stored with its entry, restored on a hit. */
+    outputs: v.optional(v.array(cacheGlob, "expected an array of glob patterns")),
   },
   objectMessage,
 );
@@ -189,6 +201,21 @@ export const OrchestratorConfig = looseObject({
   /** Write `report.html` into the run directory of every `start`, `resume` and `exec` (issue 20; `--report` does it once). */
   report: v.optional(aBoolean),
   /** Output one run may leave in its logs (issue 22.12): a byte count or a size string (`512MiB`). */
+  /** The stage cache (issue 18): its directory and its size bound (`--cache-dir`, env variables override them). */
+  cache: v.optional(
+    looseObject({
+      dir: v.optional(nonEmptyString("a directory path")),
+      maxBytes: v.optional(
+        v.union(
+          [
+            v.pipe(v.number(BYTE_SIZE_PROBLEM), v.integer(BYTE_SIZE_PROBLEM), v.gtValue(0, BYTE_SIZE_PROBLEM)),
+            v.pipe(v.string(BYTE_SIZE_PROBLEM), v.check((s) => parseByteSize(s) !== null, BYTE_SIZE_PROBLEM)),
+          ],
+          BYTE_SIZE_PROBLEM,
+        ),
+      ),
+    }),
+  ),
   maxOutputBytes: v.optional(
     v.union(
       [

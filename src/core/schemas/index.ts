@@ -5,3 +5,4 @@ export * from "./records.ts";
 export * from "./reports.ts";
 export * from "./tool-run.ts";
 export * from "./sandbox-check.ts";
+export * from "./cache.ts";

@@ -27,6 +27,7 @@ export const CommandSandbox = v.looseObject({
 });
 export type CommandSandbox = v.InferOutput<typeof CommandSandbox>;
 import { ToolRunRecord } from "./tool-run.ts";
+import { CacheRecord } from "./cache.ts";
 
 /** One `commands[]` entry (SPEC §8.2). */
 export const CommandEntry = v.looseObject({
@@ -55,6 +56,8 @@ export const CommandEntry = v.looseObject({
   ),
   /** The sandbox of the stage's command (additive, issue 15); absent until it ran and in older runs. */
   sandbox: v.optional(v.nullable(CommandSandbox)),
+  /** The stage cache's verdict (additive, issue 18); absent for a stage without `inputs` and in older runs. */
+  cache: v.optional(v.nullable(CacheRecord)),
 });
 export type CommandEntry = v.InferOutput<typeof CommandEntry>;
 
@@ -161,5 +164,9 @@ export const Manifest = v.looseObject({
   output_validation: v.optional(OutputValidationRecord),
   /** Exec runs only (issue 22.6), after the SPEC keys. */
   exec: v.optional(ExecRecord),
+  /** `start --only` (additive, issue 18): the stages this run was asked to run; the others stay `pending`. */
+  only: v.optional(v.array(v.string())),
+  /** A run made by `merge` (additive, issue 18): the runs it was merged from, in argument order. */
+  merged_from: v.optional(v.array(v.looseObject({ run_id: v.string(), artifact_root: v.string() }))),
 });
 export type Manifest = v.InferOutput<typeof Manifest>;

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { CacheExplanation } from "./cache.ts";
 import { IsoTimestamp, NullableIso, RunStatus } from "./common.ts";
 import { ChildRun, CommandEntry } from "./manifest.ts";
 
@@ -70,5 +71,7 @@ export const PlanDocument = v.object({
     nodes: v.array(v.object({ id: v.string(), needs: v.array(v.string()) })),
     edges: v.array(v.object({ from: v.string(), to: v.string() })),
   }),
+  /** `plan --explain` (additive, issue 18): per stage, whether it would hit the stage cache, and why not. */
+  cache: v.optional(v.array(CacheExplanation)),
 });
 export type PlanDocument = v.InferOutput<typeof PlanDocument>;
