@@ -2,6 +2,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { BYTE_SIZE_HINT, parseByteSize } from "../core/byte-size.ts";
 import { UsageError } from "../core/errors.ts";
 import type { OrchestratorConfig } from "../core/schemas/config.ts";
+import { firstSetting } from "../core/setting-sources.ts";
 import { XDG_APP_DIR, xdgBase } from "../platform/xdg.ts";
 
 /** The stage cache of one invocation (issue 18). */
@@ -49,18 +50,11 @@ export function resolveCacheSettings(input: CacheSettingsInput): CacheSettings {
             ? resolve(configDir)
             : resolve(input.repo, configDir)
           : join(xdgBase(env, "XDG_CACHE_HOME", ".cache"), XDG_APP_DIR, "stage-cache");
-  const sources: [string | number | undefined, string][] = [
-    [input.cliMaxBytes, "--max-bytes"],
-    [env.CODEX_ORCHESTRATOR_CACHE_MAX_BYTES, "CODEX_ORCHESTRATOR_CACHE_MAX_BYTES"],
-    [input.config?.cache?.maxBytes, `config ${input.configPath ?? ""} /cache/maxBytes`],
-  ];
-  let maxBytes = DEFAULT_CACHE_MAX_BYTES;
-  for (const [value, where] of sources) {
-    if (value === undefined || value === "") continue;
-    const bytes = typeof value === "number" ? value : parseByteSize(value);
-    if (bytes === null) throw new UsageError(`Invalid value for ${where}: ${value} (expected ${BYTE_SIZE_HINT}).`);
-    maxBytes = bytes;
-    break;
-  }
+  const maxBytes =
+    firstSetting((value) => (typeof value === "number" ? value : parseByteSize(value)), BYTE_SIZE_HINT, [
+      [input.cliMaxBytes, "--max-bytes"],
+      [env.CODEX_ORCHESTRATOR_CACHE_MAX_BYTES, "CODEX_ORCHESTRATOR_CACHE_MAX_BYTES"],
+      [input.config?.cache?.maxBytes, `config ${input.configPath ?? ""} /cache/maxBytes`],
+    ]) ?? DEFAULT_CACHE_MAX_BYTES;
   return { enabled: input.noCache !== true, failOnMiss: input.failOnMiss === true, dir, maxBytes };
 }
