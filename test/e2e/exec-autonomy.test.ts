@@ -465,7 +465,7 @@ describe("no sandbox backend: fail closed (issue 15)", () => {
     const badEnv = await runCli(["exec", "--", "true"], { cwd: w, env: { ...bare, CODEX_ORCHESTRATOR_SANDBOX_BACKEND: "docker" } });
     expect(badEnv).toMatchObject({
       code: 2,
-      stderr: "Invalid value for CODEX_ORCHESTRATOR_SANDBOX_BACKEND: docker (expected auto, landlock or bwrap).\n",
+      stderr: "Invalid value for CODEX_ORCHESTRATOR_SANDBOX_BACKEND: docker (expected auto, landlock, bwrap or seatbelt).\n",
     });
   });
 });
