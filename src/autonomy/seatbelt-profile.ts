@@ -28,7 +28,14 @@ export function sbplString(text: string): string {
   return `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Whether `text` holds a control character (C0 or DEL). */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
 
 /** Mach services a process commonly needs at start (user and system lookups, logging, the pasteboard excluded). */
 const BASE_MACH_SERVICES = ["com.apple.system.opendirectoryd.libinfo", "com.apple.system.logger", "com.apple.logd", "com.apple.trustd.agent"];
@@ -39,7 +46,7 @@ const NETWORK_MACH_SERVICES = ["com.apple.SystemConfiguration.configd", "com.app
 export function seatbeltProfile(policy: SeatbeltPolicy): { profile: string; params: string[] } {
   const params: string[] = [];
   const pathExpr = (path: string): string => {
-    if (!CONTROL.test(path)) return sbplString(path);
+    if (!hasControl(path)) return sbplString(path);
     const name = `WRITABLE_ROOT_${params.length}`;
     params.push(`-D${name}=${path}`);
     return `(param ${sbplString(name)})`;
