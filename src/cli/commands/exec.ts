@@ -1,7 +1,6 @@
 import { isatty } from "node:tty";
 import { defineCommand } from "citty";
 import { ExitSignal } from "../../core/errors.ts";
-import { runExec } from "../../pipeline/exec-run.ts";
 import { EXEC_ARGS, parseExecArgs, resolveExecStdin } from "../exec-args.ts";
 import { discardPrespawnedSandboxHelper, prespawnSandboxHelperFor } from "../exec-prespawn.ts";
 import { reportToGithubActions } from "../github-actions.ts";
@@ -27,6 +26,7 @@ export default defineCommand({
     const stdin = resolveExecStdin(args, isatty(0));
     // Before the run is prepared, so that the sandbox helper starts alongside it (issue 15/21).
     await prespawnSandboxHelperFor(args, stdin, process.env);
+    const { runExec } = await import("../../pipeline/exec-run.ts");
     const outcome = await runExec(
       {
         argv: args.argv,
