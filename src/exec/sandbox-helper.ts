@@ -57,7 +57,8 @@ type Prepared = {
 /**
  * Everything that does not depend on the command is done before the wait (the architecture, the Landlock probe, libc
  * and its trampolines, the fixed rules' paths, both seccomp filters, the signal dispositions), so that what is left
- * once the command arrives is the restriction itself and `execve` (measured: ≈ 2.6 → 1.x ms, docs/benchmarks.md).
+ * once the command arrives is the restriction itself and `execve` (measured under load: from the handoff to `execve`
+ * a median of ~6 ms before, ~1.5 ms after; docs/benchmarks.md).
  */
 function runHandedOff(): never {
   const table = syscallTable();
@@ -67,6 +68,7 @@ function runHandedOff(): never {
   let prepared: Prepared;
   try {
     loadLibc();
+    resetSignals(table);
     prepared = {
       table,
       abi,
@@ -74,7 +76,6 @@ function runHandedOff(): never {
       filters: { networkOn: buildSeccompFilter(table, true), networkOff: buildSeccompFilter(table, false) },
       signalsReset: true,
     };
-    resetSignals(table);
   } catch (error) {
     fail(`${(error as Error).message}; nothing was run`);
   }
