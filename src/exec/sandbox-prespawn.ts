@@ -61,11 +61,6 @@ export function prespawnSandboxHelper(input: { stdin: "inherit" | "ignore"; env?
   }
 }
 
-/** Whether a helper is waiting (for tests and the record of what this process started). */
-export function prespawnedHelperPid(): number | null {
-  return waiting?.proc.pid ?? null;
-}
-
 /**
  * The waiting helper, handed this attempt's command, when the attempt is the one it was started for; null otherwise
  * (the attempt then spawns as usual). A helper that can no longer take the command (it died) is discarded, unused.
