@@ -108,6 +108,17 @@ landlock.describe("the sandbox helper started ahead of its command", () => {
     expect(carriersOf(marker)).toEqual([]);
   });
 
+  test("a handoff larger than the socket's buffer (a 300 KB environment) arrives whole", async () => {
+    const { w, env } = setup();
+    const big = { BIG_A: "a".repeat(100_000), BIG_B: "b".repeat(100_000), BIG_C: "c".repeat(100_000) };
+    const run = await runCli(["exec", "--json", "compact", "--sandbox", "read-only", "--", "sh", "-c", 'echo ${#BIG_A} ${#BIG_B} ${#BIG_C}; printenv BIG_C | tr -d c'], {
+      cwd: w,
+      env: { ...env, ...big },
+    });
+    expect(run.code).toBe(0);
+    expect(jsonLines(run.stdout).at(-1)?.payload.outputs.stdout).toBe("100000 100000 100000\n\n");
+  });
+
   test("CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0: no helper waits; the attempt starts its own, as sandboxed", async () => {
     const { w, env } = setup();
     let helpers: number[] = [1];
