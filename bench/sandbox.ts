@@ -1,38 +1,55 @@
 /**
- * The cost of the in-binary sandbox (issue 15): `exec --json compact --sandbox read-only -- true` (Landlock + seccomp
- * through the re-executed helper) against the same `exec -- true` unsandboxed, and the helper alone
- * (`codex-orchestrator __sandbox-exec <policy> -- true`) against a bare spawn of `true`, all interleaved in one run,
- * medians after a warm-up. No bubblewrap is involved (`--sandbox-backend landlock`). Target (issue 15): ≤ 5 ms added
- * per exec.
+ * The cost of the in-binary sandbox (issue 15, issue 21): `exec --json compact --sandbox read-only -- true` (Landlock +
+ * seccomp through the re-executed helper, started ahead of its command: src/exec/sandbox-prespawn.ts), the same with
+ * the helper started with its attempt (`CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0`), against `exec -- true` unsandboxed,
+ * and the helper alone (`codex-orchestrator __sandbox-exec <policy> -- true`) against a bare spawn of `true` and a
+ * compiled hello-world, all interleaved in one run, medians after a warm-up. No bubblewrap is involved
+ * (`--sandbox-backend landlock`). Targets: ≤ 5 ms added per exec (issue 15), ≤ 1.3× the unsandboxed exec (issue 21).
+ * `CODEX_ORCHESTRATOR_BENCH_BASELINE_BIN=<binary>` adds that binary's helper and sandboxed exec to the same series
+ * (an older build: before/after in one run).
  *
  *   bun run bench/sandbox.ts [runs]     (binary: CODEX_ORCHESTRATOR_BENCH_BIN / _TEST_BIN or dist/codex-orchestrator)
  */
+import { readFileSync } from "node:fs";
 import { probeLandlockAbi } from "../src/exec/landlock.ts";
-import { benchEnv, binaryPath, buildHello, cpuMedian, ensureBinary, interleaved, round, scratch, timedRun, wallMedian } from "./lib.ts";
+import { benchEnv, binaryPath, buildHello, cpuMedian, ensureBinary, interleaved, round, type Sample, scratch, timedRun, wallMedian } from "./lib.ts";
 
 export const SANDBOX_TARGET_MS = 5;
+export const SANDBOX_TARGET_RATIO = 1.3;
+
+type Figure = { ms: number; cpuMs: number };
 
 export type SandboxBench =
   | { skipped: string }
   | {
       runs: number;
       landlockAbi: number;
+      loadAverage: number;
       trueMs: number;
       /** A bare compiled Bun program: the floor of any re-executed helper. */
       helloMs: number;
-      helperMs: number;
-      helperAddedMs: number;
-      execMs: number;
-      execSandboxedMs: number;
-      addedMs: number;
-      ratio: number;
-      /** CPU time (user + system) of the same runs: less sensitive to a loaded machine than wall time. */
-      helperCpuMs: number;
       helloCpuMs: number;
+      helperMs: number;
+      helperCpuMs: number;
+      helperAddedMs: number;
+      /** Helper alone ÷ hello-world. */
+      helperToHello: number;
+      execMs: number;
       execCpuMs: number;
+      /** The shipping path: the helper started ahead of its command. */
+      execSandboxedMs: number;
       execSandboxedCpuMs: number;
+      addedMs: number;
       addedCpuMs: number;
+      ratio: number;
+      /** The helper started with its attempt (CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0). */
+      execSandboxedLateMs: number;
+      addedLateMs: number;
+      ratioLate: number;
+      /** The baseline binary's figures, when one was given. */
+      baseline: { bin: string; helperMs: number; execMs: number; execSandboxedMs: number; addedMs: number; ratio: number } | null;
       targetMs: number;
+      targetRatio: number;
     };
 
 export async function benchSandbox(cli: string, runs = 21): Promise<SandboxBench> {
@@ -41,57 +58,92 @@ export async function benchSandbox(cli: string, runs = 21): Promise<SandboxBench
   const s = scratch("co-bench-sandbox-");
   try {
     const opts = { cwd: s.dir, env: benchEnv(s.home) };
+    const lateOpts = { cwd: s.dir, env: benchEnv(s.home, { CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN: "0" }) };
     const hello = await buildHello(s.dir);
     const policy = JSON.stringify({ v: 1, mode: "read-only", write: [], net: false });
-    const samples = await interleaved(
-      {
-        true: () => timedRun(["true"], opts),
-        hello: () => timedRun([hello], opts),
-        helper: () => timedRun([cli, "__sandbox-exec", policy, "--", "true"], opts),
-        exec: () => timedRun([cli, "exec", "--json", "compact", "--", "true"], opts),
-        sandboxed: () => timedRun([cli, "exec", "--json", "compact", "--sandbox", "read-only", "--sandbox-backend", "landlock", "--", "true"], opts),
-      },
-      runs,
-      3,
-    );
-    const trueMs = wallMedian(samples.true);
-    const helperMs = wallMedian(samples.helper);
-    const execMs = wallMedian(samples.exec);
-    const execSandboxedMs = wallMedian(samples.sandboxed);
-    const cpu = (name: keyof typeof samples) => cpuMedian(samples[name]);
+    const sandboxed = ["exec", "--json", "compact", "--sandbox", "read-only", "--sandbox-backend", "landlock", "--", "true"];
+    const base = process.env.CODEX_ORCHESTRATOR_BENCH_BASELINE_BIN;
+    const variants: Record<string, () => Promise<Sample>> = {
+      true: () => timedRun(["true"], opts),
+      hello: () => timedRun([hello], opts),
+      helper: () => timedRun([cli, "__sandbox-exec", policy, "--", "true"], opts),
+      exec: () => timedRun([cli, "exec", "--json", "compact", "--", "true"], opts),
+      sandboxed: () => timedRun([cli, ...sandboxed], opts),
+      late: () => timedRun([cli, ...sandboxed], lateOpts),
+    };
+    if (base !== undefined) {
+      variants.baseHelper = () => timedRun([base, "__sandbox-exec", policy, "--", "true"], opts);
+      variants.baseExec = () => timedRun([base, "exec", "--json", "compact", "--", "true"], opts);
+      variants.baseSandboxed = () => timedRun([base, ...sandboxed], opts);
+    }
+    const loadBefore = loadAverage();
+    const samples = await interleaved(variants, runs, 3);
+    const f = (name: string): Figure => ({ ms: wallMedian(samples[name] ?? []), cpuMs: cpuMedian(samples[name] ?? []) });
+    const [t, h, helper, exec, sbx, late] = ["true", "hello", "helper", "exec", "sandboxed", "late"].map(f) as Figure[] as [Figure, Figure, Figure, Figure, Figure, Figure];
+    let baseline = null;
+    if (base !== undefined) {
+      const [bh, be, bs] = ["baseHelper", "baseExec", "baseSandboxed"].map(f) as [Figure, Figure, Figure];
+      baseline = { bin: base, helperMs: round(bh.ms), execMs: round(be.ms), execSandboxedMs: round(bs.ms), addedMs: round(bs.ms - be.ms), ratio: round(bs.ms / be.ms, 3) };
+    }
     return {
       runs,
       landlockAbi: abi,
-      trueMs: round(trueMs),
-      helloMs: round(wallMedian(samples.hello)),
-      helperMs: round(helperMs),
-      helperAddedMs: round(helperMs - trueMs),
-      execMs: round(execMs),
-      execSandboxedMs: round(execSandboxedMs),
-      addedMs: round(execSandboxedMs - execMs),
-      ratio: round(execSandboxedMs / execMs, 3),
-      helperCpuMs: round(cpu("helper")),
-      helloCpuMs: round(cpu("hello")),
-      execCpuMs: round(cpu("exec")),
-      execSandboxedCpuMs: round(cpu("sandboxed")),
-      addedCpuMs: round(cpu("sandboxed") - cpu("exec")),
+      loadAverage: round((loadBefore + loadAverage()) / 2),
+      trueMs: round(t.ms),
+      helloMs: round(h.ms),
+      helloCpuMs: round(h.cpuMs),
+      helperMs: round(helper.ms),
+      helperCpuMs: round(helper.cpuMs),
+      helperAddedMs: round(helper.ms - t.ms),
+      helperToHello: round(helper.ms / h.ms, 3),
+      execMs: round(exec.ms),
+      execCpuMs: round(exec.cpuMs),
+      execSandboxedMs: round(sbx.ms),
+      execSandboxedCpuMs: round(sbx.cpuMs),
+      addedMs: round(sbx.ms - exec.ms),
+      addedCpuMs: round(sbx.cpuMs - exec.cpuMs),
+      ratio: round(sbx.ms / exec.ms, 3),
+      execSandboxedLateMs: round(late.ms),
+      addedLateMs: round(late.ms - exec.ms),
+      ratioLate: round(late.ms / exec.ms, 3),
+      baseline,
       targetMs: SANDBOX_TARGET_MS,
+      targetRatio: SANDBOX_TARGET_RATIO,
     };
   } finally {
     s.dispose();
   }
 }
 
+/** The 1-minute load average (how busy the shared machine was), NaN where /proc/loadavg cannot be read. */
+function loadAverage(): number {
+  try {
+    return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const met = (ok: boolean) => (ok ? "met" : "NOT met");
+
 export function formatSandbox(r: SandboxBench): string {
   if ("skipped" in r) return `sandbox: skipped (${r.skipped})`;
-  return [
-    `sandbox: Landlock ABI ${r.landlockAbi}, medians of ${r.runs} interleaved runs`,
+  const lines = [
+    `sandbox: Landlock ABI ${r.landlockAbi}, medians of ${r.runs} interleaved runs, load average ${r.loadAverage.toFixed(2)}`,
     `  true (bare spawn)                                  ${r.trueMs.toFixed(1)} ms`,
     `  bare compiled Bun hello-world                      ${r.helloMs.toFixed(1)} ms (cpu ${r.helloCpuMs.toFixed(1)} ms)`,
-    `  __sandbox-exec <read-only> -- true (helper alone)  ${r.helperMs.toFixed(1)} ms (+${r.helperAddedMs.toFixed(1)} ms over true; cpu ${r.helperCpuMs.toFixed(1)} ms)`,
+    `  __sandbox-exec <read-only> -- true (helper alone)  ${r.helperMs.toFixed(1)} ms (+${r.helperAddedMs.toFixed(1)} ms over true, ${r.helperToHello.toFixed(2)}× hello-world; cpu ${r.helperCpuMs.toFixed(1)} ms)`,
     `  exec --json compact -- true                        ${r.execMs.toFixed(1)} ms (cpu ${r.execCpuMs.toFixed(1)} ms)`,
-    `  exec --json compact --sandbox read-only -- true    ${r.execSandboxedMs.toFixed(1)} ms (cpu ${r.execSandboxedCpuMs.toFixed(1)} ms); +${r.addedMs.toFixed(1)} ms (cpu +${r.addedCpuMs.toFixed(1)} ms), ratio ${r.ratio.toFixed(3)} (target ≤ +${r.targetMs} ms: ${r.addedMs <= r.targetMs ? "met" : "NOT met"})`,
-  ].join("\n");
+    `  exec … --sandbox read-only -- true                 ${r.execSandboxedMs.toFixed(1)} ms (cpu ${r.execSandboxedCpuMs.toFixed(1)} ms): +${r.addedMs.toFixed(1)} ms (cpu +${r.addedCpuMs.toFixed(1)} ms), ratio ${r.ratio.toFixed(3)} (targets ≤ +${r.targetMs} ms: ${met(r.addedMs <= r.targetMs)}; ≤ ${r.targetRatio}×: ${met(r.ratio <= r.targetRatio)})`,
+    `  the same, helper started with its attempt          ${r.execSandboxedLateMs.toFixed(1)} ms: +${r.addedLateMs.toFixed(1)} ms, ratio ${r.ratioLate.toFixed(3)} (CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0)`,
+  ];
+  if (r.baseline !== null) {
+    const b = r.baseline;
+    lines.push(
+      `  baseline ${b.bin}: helper alone ${b.helperMs.toFixed(1)} ms; exec ${b.execMs.toFixed(1)} ms, sandboxed ${b.execSandboxedMs.toFixed(1)} ms: +${b.addedMs.toFixed(1)} ms, ratio ${b.ratio.toFixed(3)}`,
+    );
+  }
+  return lines.join("\n");
 }
 
 if (import.meta.main) {

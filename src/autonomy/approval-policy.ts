@@ -62,7 +62,7 @@ export function loadUserGlobalConfig(env: Env = process.env): { path: string; co
 function explain(pointer: string, fallback: string): string {
   if (pointer === "/approvalPolicy") return "expected untrusted, on-failure, on-request or never";
   if (pointer === "/sandboxMode") return "expected read-only, workspace-write or danger-full-access";
-  if (pointer === "/sandboxBackend") return "expected auto, landlock or bwrap";
+  if (pointer === "/sandboxBackend") return "expected auto, landlock, bwrap or seatbelt";
   if (pointer === "/sandboxFallback") return "expected fail or unsandboxed";
   if (pointer === "") return "expected an object";
   return fallback;

@@ -27,8 +27,12 @@ const FS_DENIAL = /Read-only file system|Operation not permitted|Permission deni
 const NET_DENIAL =
   /Network is unreachable|Could not resolve host|Temporary failure in name resolution|getaddrinfo (?:EAI_AGAIN|ENOTFOUND)|\b(?:ENETUNREACH|EAI_AGAIN)\b/i;
 const TRANSIENT = /\b(?:ETXTBSY|EAGAIN)\b|Text file busy|Resource temporarily unavailable/i;
-/** A backend's own setup failure: bubblewrap's `bwrap: …`, or the Landlock helper's line (both exit 1, nothing ran). */
-const SETUP_FAILURE = new RegExp(`^(?:bwrap: |${SANDBOX_HELPER_PREFIX})`, "m");
+/**
+ * A backend's own setup failure: bubblewrap's `bwrap: …`, the Landlock helper's line (both exit 1, nothing ran), or
+ * `sandbox-exec: …` (a profile macOS refused; counted only with exit 1 like the others — its own exit codes were not
+ * checked on a real Mac, and another code leaves the attempt a plain failure, never retried).
+ */
+const SETUP_FAILURE = new RegExp(`^(?:bwrap: |sandbox-exec: |${SANDBOX_HELPER_PREFIX})`, "m");
 
 /**
  * Classifies an attempt. A denial counts only for an attempt that ran inside a sandbox and failed: a plain

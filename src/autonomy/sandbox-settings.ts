@@ -22,7 +22,7 @@ export function resolveSandboxSettings(input: {
   userConfig?: UserGlobalConfig | undefined;
 }): SandboxSettings {
   const where = (key: string) => `config ${input.configPath ?? ""} /${key}`;
-  const backend = firstSetting(picklist(SandboxBackendChoice), "auto, landlock or bwrap", [
+  const backend = firstSetting(picklist(SandboxBackendChoice), "auto, landlock, bwrap or seatbelt", [
     [input.cliBackend, "--sandbox-backend"],
     [input.env[SANDBOX_BACKEND_ENV], SANDBOX_BACKEND_ENV],
     [input.config?.sandboxBackend, where("sandboxBackend")],

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { MIN_LANDLOCK_ABI, type SandboxBackend } from "../core/sandbox-backend.ts";
 import { SANDBOX_HELPER_ENTRY, encodeSandboxPolicy } from "../core/sandbox-policy.ts";
+import { SANDBOX_EXEC_PATH, seatbeltArgv } from "./seatbelt-profile.ts";
 import type { SandboxBackendChoice, SandboxBackendName, SandboxFallback, SandboxMode, SandboxState } from "../core/schemas/common.ts";
 
 export type { SandboxBackend };
@@ -70,6 +71,19 @@ export function planSandbox(input: {
         const roots = mode === "workspace-write" ? writableRootsOf([cwd, ...extra], env) : [];
         const policy = encodeSandboxPolicy({ mode, writableRoots: roots, networkAllowed: !networkBlocked });
         return [...backend.helper, SANDBOX_HELPER_ENTRY, policy, "--", ...argv];
+      },
+    };
+  }
+  if (backend.name === "seatbelt") {
+    return {
+      ...common,
+      backend: "seatbelt",
+      landlockAbi: null,
+      wrapArgv: (argv, cwd, env) => {
+        // As under bubblewrap: a program that cannot be found is the runner's own spawn error (127/126), nothing run.
+        if (resolveProgram(argv[0] ?? "", cwd, env?.PATH ?? process.env.PATH ?? "") === null) return [...argv];
+        const writableRoots = mode === "workspace-write" ? writableRootsOf([cwd, ...extra], env) : [];
+        return seatbeltArgv({ path: backend.path, mode, writableRoots, networkAllowed: !networkBlocked, argv });
       },
     };
   }
@@ -166,17 +180,42 @@ export function resolveProgram(program: string, cwd: string, pathVariable: strin
 /** What the Landlock probe of the exec layer found (`src/exec/landlock.ts`). */
 export type LandlockProbe = { abi: number; reason: string | null };
 
+/** Where Seatbelt's `sandbox-exec` is (`path`, null when it cannot be used here) and why not. */
+export type SeatbeltProbe = { path: string | null; reason: string | null };
+
+/** `/usr/bin/sandbox-exec` on macOS; on any other platform there is no Seatbelt. */
+export function probeSeatbelt(platform: string = process.platform): SeatbeltProbe {
+  if (platform !== "darwin") return { path: null, reason: `Seatbelt (${SANDBOX_EXEC_PATH}) is macOS only (this is ${platform})` };
+  if (!existsSync(SANDBOX_EXEC_PATH)) return { path: null, reason: `${SANDBOX_EXEC_PATH} not found` };
+  return { path: SANDBOX_EXEC_PATH, reason: null };
+}
+
 /**
  * The backend for `choice` (issue 15): `landlock` needs Landlock ABI ≥ 3 and seccomp; `bwrap` needs a bubblewrap that
- * can build the sandbox; `auto` takes Landlock when it is usable, else bubblewrap. bubblewrap is probed only when it
- * may be chosen. `none` says why nothing can enforce a sandbox, and what to do.
+ * can build the sandbox; `seatbelt` needs macOS's `sandbox-exec`; `auto` takes Seatbelt on macOS, else Landlock when it
+ * is usable, else bubblewrap. bubblewrap is probed only when it may be chosen. `none` says why nothing can enforce a
+ * sandbox, and what to do.
  */
 export async function chooseSandboxBackend(input: {
   choice: SandboxBackendChoice;
   landlock: () => LandlockProbe | Promise<LandlockProbe>;
   bubblewrap: () => Promise<BubblewrapProbe>;
   helper: readonly string[];
+  /** Default: `probeSeatbelt()` on this platform. */
+  seatbelt?: () => SeatbeltProbe;
+  platform?: string;
 }): Promise<SandboxBackend> {
+  const platform = input.platform ?? process.platform;
+  let seatbeltReason: string | null = null;
+  if (input.choice === "seatbelt" || (input.choice === "auto" && platform === "darwin")) {
+    const seatbelt = input.seatbelt?.() ?? probeSeatbelt(platform);
+    if (seatbelt.path !== null && seatbelt.reason === null) return { name: "seatbelt", path: seatbelt.path };
+    seatbeltReason = seatbelt.reason ?? "Seatbelt is not usable";
+    if (input.choice === "seatbelt") {
+      const todo = platform === "linux" ? "use --sandbox-backend landlock or bwrap" : "use another --sandbox-backend";
+      return { name: "none", reason: `${seatbeltReason}; ${todo}` };
+    }
+  }
   let landlockReason: string | null = null;
   if (input.choice !== "bwrap") {
     const probe = await input.landlock();
@@ -194,7 +233,7 @@ export async function chooseSandboxBackend(input: {
     const todo = bwrap.path === null ? "install bubblewrap, or use --sandbox-backend landlock" : "use --sandbox-backend landlock";
     return { name: "none", reason: `${bwrapReason}; ${todo}` };
   }
-  return { name: "none", reason: `no sandbox backend: ${landlockReason}; ${bwrapReason}` };
+  return { name: "none", reason: `no sandbox backend: ${seatbeltReason === null ? "" : `${seatbeltReason}; `}${landlockReason}; ${bwrapReason}` };
 }
 
 /** bubblewrap on PATH (`path`, null when absent) and why it cannot be used (null when it can). */

@@ -53,7 +53,7 @@ export const EXEC_ARGS = {
   "sandbox-backend": {
     type: "string",
     valueHint: "name",
-    description: `${SandboxBackendChoice.options.join(" | ")} (auto, the default: landlock where the kernel has it, else bwrap).`,
+    description: `${SandboxBackendChoice.options.join(" | ")} (auto, the default: landlock where the kernel has it, else bwrap; seatbelt on macOS).`,
   },
   "sandbox-fallback": {
     type: "string",

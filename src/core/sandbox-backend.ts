@@ -6,6 +6,8 @@ export type SandboxBackend =
   /** The in-binary helper: `helper` is the argv that runs this executable (it then takes the helper entry word). */
   | { name: "landlock"; abi: number; helper: readonly string[] }
   | { name: "bwrap"; path: string }
+  /** macOS: `/usr/bin/sandbox-exec` with a generated profile (`autonomy/seatbelt-profile.ts`). */
+  | { name: "seatbelt"; path: string }
   | { name: "none"; reason: string };
 
 /** Landlock ABI 3 (Linux 6.2) is the oldest that can refuse truncate(2), so the oldest that can keep a file read-only. */

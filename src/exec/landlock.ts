@@ -121,49 +121,90 @@ export function landlockPlan(input: { abi: number; writableRoots: readonly strin
 /** A failure to set the sandbox up: the helper reports it and runs nothing. */
 export class SandboxSetupError extends Error {}
 
+/** A rule's path opened (`O_PATH`, close-on-exec) with its kind, ready to be added to a ruleset. */
+export type OpenedPath = { fd: number; isDir: boolean };
+
 /**
- * Applies the plan to the calling thread (it must be the one that then `execve`s): creates the ruleset, adds the
- * rules, restricts. no_new_privs must already be set. Throws SandboxSetupError; never applies half a ruleset.
+ * Opens the paths of rules ahead of `applyLandlock` (the sandbox helper does it for the policy-independent rules
+ * before it waits for its command, to shorten the time from the command's arrival to its `execve`). A path that does
+ * not exist is left out (nothing to allow). Throws SandboxSetupError, closing what it opened.
  */
-export function applyLandlock(plan: LandlockPlan): void {
+export function openRulePaths(paths: readonly string[], into: Map<string, OpenedPath> = new Map()): Map<string, OpenedPath> {
   const table = syscallTable();
   if (table === null) throw new SandboxSetupError(`no syscall table for ${process.arch}`);
-  // struct landlock_ruleset_attr { __u64 handled_access_fs, handled_access_net, scoped; } — its size tells the kernel
-  // which fields we know, so an older ABI gets the prefix it understands.
-  const attr = new BigUint64Array([plan.handledFs, plan.handledNet, plan.scoped]);
-  const size = plan.abi >= 6 ? 24 : plan.abi >= 4 ? 16 : 8;
-  const ruleset = sys(table.landlockCreateRuleset, ptr(attr), size, 0);
-  if (ruleset < 0) throw new SandboxSetupError(`landlock_create_ruleset failed (${errnoName(lastErrno())})`);
+  for (const path of paths) {
+    if (into.has(path)) continue;
+    const fd = openPath(table, path);
+    // A root that does not exist (no $TMPDIR, no /dev/tty node) has nothing to allow.
+    if (fd === -2) continue;
+    if (fd < 0) {
+      closeOpened(into);
+      throw new SandboxSetupError(`cannot open ${path} for a Landlock rule (${errnoName(-fd)})`);
+    }
+    try {
+      into.set(path, { fd, isDir: fstatSync(fd).isDirectory() });
+    } catch (error) {
+      closeSync(fd);
+      closeOpened(into);
+      throw new SandboxSetupError(`cannot stat ${path} for a Landlock rule: ${(error as Error).message}`);
+    }
+  }
+  return into;
+}
+
+function closeOpened(opened: Map<string, OpenedPath>): void {
+  for (const { fd } of opened.values()) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed.
+    }
+  }
+  opened.clear();
+}
+
+/** The paths of the rules every plan has (its writable roots aside): what can be opened before the policy is known. */
+export const FIXED_RULE_PATHS: readonly string[] = landlockPlan({ abi: 1, writableRoots: [], networkAllowed: true }).rules.map((r) => r.path);
+
+/**
+ * Applies the plan to the calling thread (it must be the one that then `execve`s): creates the ruleset, adds the
+ * rules, restricts. no_new_privs must already be set. Paths already in `opened` are used as they are, the others
+ * opened now; all are closed at the end. Throws SandboxSetupError; never applies half a ruleset.
+ */
+export function applyLandlock(plan: LandlockPlan, opened: Map<string, OpenedPath> = new Map()): void {
+  const table = syscallTable();
+  if (table === null) throw new SandboxSetupError(`no syscall table for ${process.arch}`);
   try {
-    // struct landlock_path_beneath_attr { __u64 allowed_access; __s32 parent_fd; } __attribute__((packed)): 12 bytes.
-    const rule = new DataView(new ArrayBuffer(16));
-    const rulePtr = ptr(rule);
-    for (const { path, access } of plan.rules) {
-      const fd = openPath(table, path);
-      // A root that does not exist (no $TMPDIR, no /dev/tty node) has nothing to allow.
-      if (fd === -2) continue;
-      if (fd < 0) throw new SandboxSetupError(`cannot open ${path} for a Landlock rule (${errnoName(-fd)})`);
-      let isDir: boolean;
-      try {
-        isDir = fstatSync(fd).isDirectory();
-      } catch (error) {
-        closeSync(fd);
-        throw new SandboxSetupError(`cannot stat ${path} for a Landlock rule: ${(error as Error).message}`);
-      }
-      try {
-        rule.setBigUint64(0, isDir ? access : access & FILE_RIGHTS, true);
-        rule.setInt32(8, fd, true);
+    openRulePaths(
+      plan.rules.map((r) => r.path),
+      opened,
+    );
+    // struct landlock_ruleset_attr { __u64 handled_access_fs, handled_access_net, scoped; } — its size tells the kernel
+    // which fields we know, so an older ABI gets the prefix it understands.
+    const attr = new BigUint64Array([plan.handledFs, plan.handledNet, plan.scoped]);
+    const size = plan.abi >= 6 ? 24 : plan.abi >= 4 ? 16 : 8;
+    const ruleset = sys(table.landlockCreateRuleset, ptr(attr), size, 0);
+    if (ruleset < 0) throw new SandboxSetupError(`landlock_create_ruleset failed (${errnoName(lastErrno())})`);
+    try {
+      // struct landlock_path_beneath_attr { __u64 allowed_access; __s32 parent_fd; } __attribute__((packed)): 12 bytes.
+      const rule = new DataView(new ArrayBuffer(16));
+      const rulePtr = ptr(rule);
+      for (const { path, access } of plan.rules) {
+        const handle = opened.get(path);
+        if (handle === undefined) continue;
+        rule.setBigUint64(0, handle.isDir ? access : access & FILE_RIGHTS, true);
+        rule.setInt32(8, handle.fd, true);
         if (sys(table.landlockAddRule, ruleset, RULE_PATH_BENEATH, rulePtr, 0) !== 0) {
           throw new SandboxSetupError(`landlock_add_rule ${path} failed (${errnoName(lastErrno())})`);
         }
-      } finally {
-        closeSync(fd);
       }
-    }
-    if (sys(table.landlockRestrictSelf, ruleset, 0) !== 0) {
-      throw new SandboxSetupError(`landlock_restrict_self failed (${errnoName(lastErrno())})`);
+      if (sys(table.landlockRestrictSelf, ruleset, 0) !== 0) {
+        throw new SandboxSetupError(`landlock_restrict_self failed (${errnoName(lastErrno())})`);
+      }
+    } finally {
+      closeSync(ruleset);
     }
   } finally {
-    closeSync(ruleset);
+    closeOpened(opened);
   }
 }

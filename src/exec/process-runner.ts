@@ -11,6 +11,7 @@ import { OutputSink } from "./output-sink.ts";
 import { startPtyAttempt } from "./pty-once.ts";
 import { checkWorkingDirectory, classifySpawnError, type SpawnError } from "./spawn-error.ts";
 import { orphanGuard } from "./orphan-guard.ts";
+import { takePrespawnedHelper } from "./sandbox-prespawn.ts";
 
 export type { AttemptResult, AttemptSpec, ChunkHandler, RunningAttempt } from "./attempt.ts";
 
@@ -40,7 +41,8 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
   let proc: Bun.Subprocess<"ignore" | "inherit", "pipe", "pipe">;
   try {
     orphanGuard.ready();
-    proc = Bun.spawn(spec.argv, {
+    // A sandbox helper started ahead of time for this attempt becomes the command now (sandbox-prespawn.ts).
+    proc = takePrespawnedHelper(spec) ?? Bun.spawn(spec.argv, {
       cwd: spec.cwd,
       env: spec.env,
       stdin: spec.stdin === "inherit" ? "inherit" : "ignore",

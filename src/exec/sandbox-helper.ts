@@ -1,10 +1,11 @@
 import { ptr } from "bun:ffi";
-import { writeSync } from "node:fs";
+import { closeSync, readSync, writeSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { SANDBOX_HELPER_PREFIX, type SandboxPolicy, decodeSandboxPolicy } from "../core/sandbox-policy.ts";
-import { SandboxSetupError, applyLandlock, landlockPlan, probeLandlockAbi } from "./landlock.ts";
+import { FIXED_RULE_PATHS, type OpenedPath, SandboxSetupError, applyLandlock, landlockPlan, openRulePaths, probeLandlockAbi } from "./landlock.ts";
 import { type SyscallTable, errnoName, lastErrno, loadLibc, sys, syscallTable } from "./libc.ts";
-import { applySeccomp } from "./seccomp.ts";
+import { HANDOFF_FD, HANDOFF_FLAG, decodeHandoff } from "./sandbox-handoff.ts";
+import { type SeccompFilter, buildSeccompFilter, installSeccomp } from "./seccomp.ts";
 
 /**
  * The sandbox helper (issue 15): `codex-orchestrator __sandbox-exec <policy> -- <argv…>`, the executable re-executed
@@ -33,32 +34,122 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-/** Runs the helper with the arguments after the entry word. Never returns. */
+/**
+ * Runs the helper with the arguments after the entry word. Never returns. `--handoff`: started ahead of its command
+ * (`sandbox-prespawn.ts`), it gets ready, then waits for the command on descriptor 3.
+ */
 export function runSandboxHelper(args: readonly string[]): never {
-  const [encoded, separator, ...argv] = args;
-  if (encoded === undefined || separator !== "--" || argv.length === 0) fail("usage: __sandbox-exec <policy> -- <command…>", 2);
-  const policy = decodeSandboxPolicy(encoded);
-  if (typeof policy === "string") fail(`${policy}; nothing was run`, 2);
+  if (args[0] === HANDOFF_FLAG && args.length === 1) return runHandedOff();
+  return runCommand(args, processEnv());
+}
+
+/** What the helper set up before its command was known. */
+type Prepared = {
+  table: SyscallTable;
+  abi: number;
+  /** The policy-independent Landlock rules' paths, opened. */
+  opened: Map<string, OpenedPath>;
+  /** The seccomp filter for each network setting, laid out. */
+  filters: { networkOn: SeccompFilter; networkOff: SeccompFilter };
+  signalsReset: boolean;
+};
+
+/**
+ * Everything that does not depend on the command is done before the wait (the architecture, the Landlock probe, libc
+ * and its trampolines, the fixed rules' paths, both seccomp filters, the signal dispositions), so that what is left
+ * once the command arrives is the restriction itself and `execve` (measured under load: from the handoff to `execve`
+ * a median of ~6 ms before, ~1.5 ms after; docs/benchmarks.md).
+ */
+function runHandedOff(): never {
   const table = syscallTable();
   if (table === null) fail(`no sandbox for ${process.arch}; nothing was run`);
   const { abi, reason } = probeLandlockAbi();
   if (abi < 1) fail(`${reason}; nothing was run`);
+  let prepared: Prepared;
+  try {
+    loadLibc();
+    resetSignals(table);
+    prepared = {
+      table,
+      abi,
+      opened: openRulePaths(FIXED_RULE_PATHS),
+      filters: { networkOn: buildSeccompFilter(table, true), networkOff: buildSeccompFilter(table, false) },
+      signalsReset: true,
+    };
+  } catch (error) {
+    fail(`${(error as Error).message}; nothing was run`);
+  }
+  const text = readHandoff();
+  // End-of-file before any byte: the orchestrator decided not to run the command (or is gone). Nothing was run.
+  if (text === "") process.exit(0);
+  const handoff = decodeHandoff(text);
+  if (typeof handoff === "string") fail(`${handoff}; nothing was run`, 2);
+  try {
+    process.chdir(handoff.cwd);
+  } catch (error) {
+    fail(`cannot enter ${handoff.cwd} (${(error as NodeJS.ErrnoException).code ?? "error"}); nothing was run`);
+  }
+  runCommand(handoff.args, handoff.env, prepared);
+}
+
+/** Descriptor 3 to its end, then closed (the command must not inherit it). */
+function readHandoff(): string {
+  const parts: Buffer[] = [];
+  const buffer = Buffer.alloc(64 * 1024);
+  try {
+    for (;;) {
+      const n = readSync(HANDOFF_FD, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      parts.push(Buffer.from(buffer.subarray(0, n)));
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ECONNRESET") fail(`cannot read the handoff (${(error as Error).message}); nothing was run`);
+  } finally {
+    try {
+      closeSync(HANDOFF_FD);
+    } catch {
+      // Already closed: nothing to inherit.
+    }
+  }
+  return Buffer.concat(parts).toString("utf8");
+}
+
+function processEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+/** `<policy> -- <argv…>`: restricts this thread and becomes the command, with `env` as its environment. */
+function runCommand(args: readonly string[], env: Record<string, string>, ready?: Prepared): never {
+  const [encoded, separator, ...argv] = args;
+  if (encoded === undefined || separator !== "--" || argv.length === 0) fail("usage: __sandbox-exec <policy> -- <command…>", 2);
+  const policy = decodeSandboxPolicy(encoded);
+  if (typeof policy === "string") fail(`${policy}; nothing was run`, 2);
+  const table = ready?.table ?? syscallTable();
+  if (table === null) fail(`no sandbox for ${process.arch}; nothing was run`);
+  let abi = ready?.abi ?? 0;
+  if (ready === undefined) {
+    const probe = probeLandlockAbi();
+    if (probe.abi < 1) fail(`${probe.reason}; nothing was run`);
+    abi = probe.abi;
+  }
   try {
     loadLibc();
     if (sys(table.prctl, PR_SET_NO_NEW_PRIVS, 1) !== 0) throw new SandboxSetupError(`PR_SET_NO_NEW_PRIVS failed (${errnoName(lastErrno())})`);
     const writable = policy.mode === "workspace-write" ? policy.writableRoots : [];
-    applyLandlock(landlockPlan({ abi, writableRoots: writable, networkAllowed: policy.networkAllowed }));
-    applySeccomp(table, policy.networkAllowed);
+    applyLandlock(landlockPlan({ abi, writableRoots: writable, networkAllowed: policy.networkAllowed }), ready?.opened);
+    const filter = ready === undefined ? buildSeccompFilter(table, policy.networkAllowed) : ready.filters[policy.networkAllowed ? "networkOn" : "networkOff"];
+    installSeccomp(table, filter);
   } catch (error) {
     fail(`${(error as Error).message}; nothing was run`);
   }
-  execCommand(table, argv, policy);
+  execCommand(table, argv, policy, env, ready?.signalsReset === true);
 }
 
 /** Like execvp: the first PATH candidate that executes wins; the command's env is this process's plus the markers. */
-function execCommand(table: SyscallTable, argv: readonly string[], policy: SandboxPolicy): never {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+function execCommand(table: SyscallTable, argv: readonly string[], policy: SandboxPolicy, commandEnv: Record<string, string>, signalsReset: boolean): never {
+  const env: Record<string, string> = { ...commandEnv };
   env.CODEX_ORCHESTRATOR_SANDBOX = policy.mode;
   if (!policy.networkAllowed) env.CODEX_SANDBOX_NETWORK_DISABLED = "1";
   const keep: Uint8Array[] = [];
@@ -73,7 +164,7 @@ function execCommand(table: SyscallTable, argv: readonly string[], policy: Sandb
   };
   const argvPtrs = cstrings(argv);
   const envPtrs = cstrings(Object.entries(env).map(([k, v]) => `${k}=${v}`));
-  resetSignals(table);
+  if (!signalsReset) resetSignals(table);
   const program = argv[0] as string;
   let firstError = 0;
   for (const candidate of candidates(program, env.PATH ?? "")) {

@@ -99,22 +99,35 @@ export function runFilter(prog: readonly Instruction[], data: { nr: number; arch
 
 export const SECCOMP = { RET_ALLOW, RET_KILL_PROCESS, RET_ERRNO_EPERM: RET_ERRNO | EPERM };
 
-/** Installs the filter on the calling thread (no_new_privs must be set). Throws SandboxSetupError. */
-export function applySeccomp(table: SyscallTable, networkAllowed: boolean): void {
+/** A filter laid out as the kernel reads it (`struct sock_fprog` and its instructions), ready for `installSeccomp`. */
+export type SeccompFilter = { fprog: DataView; instructions: DataView };
+
+/** Lays the filter out in memory (the helper does it before it waits for its command; installing is one call). */
+export function buildSeccompFilter(table: SyscallTable, networkAllowed: boolean): SeccompFilter {
   const prog = seccompProgram(table, networkAllowed);
   // struct sock_filter { __u16 code; __u8 jt; __u8 jf; __u32 k; } × n
-  const filter = new DataView(new ArrayBuffer(prog.length * 8));
+  const instructions = new DataView(new ArrayBuffer(prog.length * 8));
   prog.forEach((ins, i) => {
-    filter.setUint16(i * 8, ins.code, true);
-    filter.setUint8(i * 8 + 2, ins.jt);
-    filter.setUint8(i * 8 + 3, ins.jf);
-    filter.setUint32(i * 8 + 4, ins.k >>> 0, true);
+    instructions.setUint16(i * 8, ins.code, true);
+    instructions.setUint8(i * 8 + 2, ins.jt);
+    instructions.setUint8(i * 8 + 3, ins.jf);
+    instructions.setUint32(i * 8 + 4, ins.k >>> 0, true);
   });
   // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: the pointer is 8-aligned on 64-bit.
   const fprog = new DataView(new ArrayBuffer(16));
   fprog.setUint16(0, prog.length, true);
-  fprog.setBigUint64(8, BigInt(ptr(filter)), true);
-  if (sys(table.prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ptr(fprog)) !== 0) {
+  fprog.setBigUint64(8, BigInt(ptr(instructions)), true);
+  return { fprog, instructions };
+}
+
+/** Installs a filter on the calling thread (no_new_privs must be set). Throws SandboxSetupError. */
+export function installSeccomp(table: SyscallTable, filter: SeccompFilter): void {
+  if (sys(table.prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ptr(filter.fprog)) !== 0) {
     throw new SandboxSetupError(`seccomp filter refused (${errnoName(lastErrno())})`);
   }
+}
+
+/** Builds and installs the filter on the calling thread (no_new_privs must be set). Throws SandboxSetupError. */
+export function applySeccomp(table: SyscallTable, networkAllowed: boolean): void {
+  installSeccomp(table, buildSeccompFilter(table, networkAllowed));
 }

@@ -1,5 +1,5 @@
 import { loadUserGlobalConfig } from "../autonomy/approval-policy.ts";
-import { chooseSandboxBackend, probeBubblewrap, userNamespaceSupport } from "../autonomy/sandbox.ts";
+import { chooseSandboxBackend, probeBubblewrap, probeSeatbelt, userNamespaceSupport } from "../autonomy/sandbox.ts";
 import { resolveSandboxSettings } from "../autonomy/sandbox-settings.ts";
 import { MIN_LANDLOCK_ABI } from "../core/sandbox-backend.ts";
 import type { SandboxCheckReport } from "../core/schemas/sandbox-check.ts";
@@ -30,11 +30,13 @@ export async function checkSandbox(input: {
   const landlock = await probeLandlock(input.env);
   const seccomp = process.platform === "linux" && (await import("../exec/landlock.ts")).seccompAvailable();
   const bwrap = await probeBubblewrap(input.env);
+  const seatbelt = probeSeatbelt();
   const { selfCommand } = await import("../exec/self-command.ts");
   const selected = await chooseSandboxBackend({
     choice: settings.backend,
     landlock: () => landlock,
     bubblewrap: async () => bwrap,
+    seatbelt: () => seatbelt,
     helper: selfCommand(),
   });
   const landlockReason =
@@ -49,6 +51,7 @@ export async function checkSandbox(input: {
     landlock: { abi: landlock.abi, usable: landlockReason === null, reason: landlockReason },
     seccomp: { available: seccomp },
     bwrap: { path: bwrap.path, usable: bwrap.path !== null && bwrap.reason === null, reason: bwrap.reason },
+    seatbelt: { path: seatbelt.path, usable: seatbelt.reason === null, reason: seatbelt.reason },
     userNamespaces: process.platform === "linux" ? userNamespaceSupport() : { enabled: null, detail: `not Linux (${process.platform})` },
     backend: {
       choice: settings.backend,
@@ -68,6 +71,7 @@ export function formatSandboxCheck(report: SandboxCheckReport): string[] {
     `Landlock:        ${landlock}; usable: ${yes(report.landlock.usable)}${report.landlock.reason ? ` (${report.landlock.reason})` : ""}`,
     `seccomp:         ${report.seccomp.available ? "available" : "not available"}`,
     `bubblewrap:      ${report.bwrap.path ?? "not found on PATH"}; usable: ${yes(report.bwrap.usable)}${report.bwrap.path !== null && report.bwrap.reason ? ` (${report.bwrap.reason})` : ""}`,
+    `Seatbelt:        ${report.seatbelt.path ?? "not available"}; usable: ${yes(report.seatbelt.usable)}${report.seatbelt.reason ? ` (${report.seatbelt.reason})` : ""}`,
     `User namespaces: ${report.userNamespaces.detail}`,
     `Fallback:        ${report.fallback}`,
   ];

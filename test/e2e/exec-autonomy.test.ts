@@ -8,6 +8,7 @@ import { CLI, cliEnv, jsonLines, runCli, scratchDir } from "../helpers/cli.ts";
 import { manifestOf } from "../helpers/runs.ts";
 import { startOtlpReceiver } from "../helpers/otlp-receiver.ts";
 import { needsProgram } from "../helpers/needs-program.ts";
+import { DOWN, onTerminal } from "../helpers/terminal.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
 type Json = Record<string, any>;
@@ -127,43 +128,6 @@ describe("approval through exec", () => {
     }
   });
 });
-
-const DOWN = "\x1b[B";
-
-/** Runs the CLI on a real PTY; when the select prompt shows, answers with `keys` then Enter. */
-async function onTerminal(args: string[], cwd: string, env: Record<string, string>, keys: string[]) {
-  let output = "";
-  const decoder = new TextDecoder();
-  const proc = Bun.spawn([CLI, ...args], {
-    cwd,
-    env: cliEnv({ ...env, NO_COLOR: "1" }),
-    terminal: { cols: 200, rows: 50, data: (_t, data) => (output += decoder.decode(data, { stream: true })) },
-  });
-  const killer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
-  let exited = false;
-  void proc.exited.then(() => (exited = true));
-  let prompted = false;
-  while (!exited) {
-    if (!prompted && output.includes("Approve once")) {
-      prompted = true;
-      await Bun.sleep(50);
-      for (const key of keys) {
-        proc.terminal?.write(key);
-        await Bun.sleep(50);
-      }
-      proc.terminal?.write("\r");
-    }
-    await Bun.sleep(20);
-  }
-  const code = await proc.exited;
-  clearTimeout(killer);
-  await Bun.sleep(20);
-  proc.terminal?.close();
-  // The summary line may follow the prompt's cursor escapes on the same terminal line.
-  const start = output.indexOf('{"type":"run:summary"');
-  const line = start === -1 ? null : output.slice(start).split(/\r?\n/)[0];
-  return { code, prompted, output, summary: line == null ? null : (JSON.parse(line) as Json) };
-}
 
 describe("on-request prompt on a real terminal", () => {
   test("approve always: the command runs, the grant is cached, and the next run uses it without asking", async () => {
@@ -501,7 +465,7 @@ describe("no sandbox backend: fail closed (issue 15)", () => {
     const badEnv = await runCli(["exec", "--", "true"], { cwd: w, env: { ...bare, CODEX_ORCHESTRATOR_SANDBOX_BACKEND: "docker" } });
     expect(badEnv).toMatchObject({
       code: 2,
-      stderr: "Invalid value for CODEX_ORCHESTRATOR_SANDBOX_BACKEND: docker (expected auto, landlock or bwrap).\n",
+      stderr: "Invalid value for CODEX_ORCHESTRATOR_SANDBOX_BACKEND: docker (expected auto, landlock, bwrap or seatbelt).\n",
     });
   });
 });

@@ -357,6 +357,27 @@ describe("fail closed: the sandbox asked for cannot be enforced (issue 15)", () 
     await refused(["--sandbox", "read-only", "--sandbox-backend", "bwrap"], env, w, "bubblewrap (bwrap) not found on PATH; install bubblewrap");
   });
 
+  test("--sandbox-backend seatbelt on Linux (macOS only): exec, a pipeline stage and sandbox check", async () => {
+    const { w, env } = setup();
+    const seatbelt = "Seatbelt (/usr/bin/sandbox-exec) is macOS only (this is linux); use --sandbox-backend landlock or bwrap";
+    await refused(["--sandbox", "read-only", "--sandbox-backend", "seatbelt"], env, w, seatbelt);
+    // The environment variable chooses it the same way, and the waiting Landlock helper is not started for it.
+    await refused(["--sandbox", "read-only"], { ...env, CODEX_ORCHESTRATOR_SANDBOX_BACKEND: "seatbelt" }, w, seatbelt);
+    const json = await runCli(["sandbox", "check", "--format", "json", "--sandbox-backend", "seatbelt"], { cwd: w, env });
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as Json;
+    expect(report.seatbelt).toEqual({ path: null, usable: false, reason: "Seatbelt (/usr/bin/sandbox-exec) is macOS only (this is linux)" });
+    expect(report.backend).toEqual({ choice: "seatbelt", selected: null, reason: seatbelt });
+    const stage = { kind: "command", id: "write", title: "Write", command: "echo ran > marker.txt", sandbox: "read-only" };
+    writeFileSync(join(w, "codex.orchestrator.json"), JSON.stringify({ pipelines: [{ id: "p", title: "P", stages: [stage] }] }));
+    const start = await runCli(["start", "p", "--sandbox-backend", "seatbelt"], { cwd: w, env });
+    expect(start.code).toBe(1);
+    expect(existsSync(join(w, "marker.txt"))).toBe(false);
+    expect(start.stdout).toContain(`Failed stage: Write (exit code 1): Execution error: Sandbox read-only cannot be enforced: ${seatbelt}`);
+    const text = await runCli(["sandbox", "check"], { cwd: w, env });
+    expect(text.stdout).toContain("Seatbelt:        not available; usable: no (Seatbelt (/usr/bin/sandbox-exec) is macOS only (this is linux))\n");
+  });
+
   test("no Landlock (forced by the test override): --sandbox-backend landlock, and auto without bwrap", async () => {
     const { w, env } = setup();
     const off = { ...env, CODEX_ORCHESTRATOR_TEST_NO_LANDLOCK: "1" };

@@ -2,7 +2,8 @@
 // path gets per ABI, and what the BPF program answers for each call (run through a small interpreter of its own
 // instructions). What the kernel then enforces is proved through the binary in test/e2e/sandbox-landlock.test.ts.
 import { describe, expect, test } from "bun:test";
-import { FS, handledFsRights, landlockPlan, probeLandlockAbi } from "../../src/exec/landlock.ts";
+import { closeSync, readFileSync } from "node:fs";
+import { FIXED_RULE_PATHS, FS, handledFsRights, landlockPlan, openRulePaths, probeLandlockAbi } from "../../src/exec/landlock.ts";
 import { syscallTable } from "../../src/exec/libc.ts";
 import { SECCOMP, runFilter, seccompProgram } from "../../src/exec/seccomp.ts";
 import { decodeSandboxPolicy, encodeSandboxPolicy } from "../../src/core/sandbox-policy.ts";
@@ -39,6 +40,30 @@ describe("Landlock ruleset", () => {
     expect([abi3.handledNet, abi3.scoped]).toEqual([0n, 0n]);
     // A right the ABI does not handle is never granted (the kernel would refuse the rule).
     for (const rule of abi3.rules) expect(rule.access & ~handledFsRights(3)).toBe(0n);
+  });
+
+  test("the paths opened before the policy is known are every plan's rules but its writable roots", () => {
+    for (const networkAllowed of [true, false]) {
+      const plan = landlockPlan({ abi: 7, writableRoots: ["/work", "/tmp"], networkAllowed });
+      expect(plan.rules.map((r) => r.path).filter((p) => p !== "/work" && p !== "/tmp")).toEqual([...FIXED_RULE_PATHS]);
+    }
+  });
+
+  test("opening rule paths ahead: a missing one is left out, directories are told from files, all close-on-exec", () => {
+    const opened = openRulePaths(["/", "/dev/null", "/no/such/path"]);
+    try {
+      expect([...opened.keys()]).toEqual(["/", "/dev/null"]);
+      expect(opened.get("/")?.isDir).toBe(true);
+      expect(opened.get("/dev/null")?.isDir).toBe(false);
+      for (const { fd } of opened.values()) {
+        // O_PATH handles (no device was opened) that the command cannot inherit: O_CLOEXEC in the descriptor's flags.
+        const flags = Number.parseInt(/^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1] ?? "0", 8);
+        expect(flags & 0o2000000).toBe(0o2000000);
+        expect(flags & 0o10000000).toBe(0o10000000);
+      }
+    } finally {
+      for (const { fd } of opened.values()) closeSync(fd);
+    }
   });
 
   test("the probe can be forced off for tests; on this kernel it answers a version", () => {

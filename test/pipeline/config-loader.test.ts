@@ -49,7 +49,7 @@ describe("config error table", () => {
       `Invalid config ${P}: /pipelines/0/stages/0/sandbox: expected "read-only", "workspace-write", "danger-full-access" or {"mode": <mode>, "network": true|false}`],
     ["bad sandbox network", one([cmd("a", { sandbox: { mode: "read-only", network: "yes" } })]),
       `Invalid config ${P}: /pipelines/0/stages/0/sandbox: expected "read-only", "workspace-write", "danger-full-access" or {"mode": <mode>, "network": true|false}`],
-    ["bad sandboxBackend", { sandboxBackend: "docker" }, `Invalid config ${P}: /sandboxBackend: expected "auto", "landlock" or "bwrap"`],
+    ["bad sandboxBackend", { sandboxBackend: "docker" }, `Invalid config ${P}: /sandboxBackend: expected "auto", "landlock", "bwrap" or "seatbelt"`],
     ["bad sandboxFallback", { sandboxFallback: "warn" }, `Invalid config ${P}: /sandboxFallback: expected "fail" or "unsandboxed"`],
     ["bad approvalPolicy", { approvalPolicy: "sometimes" },
       `Invalid config ${P}: /approvalPolicy: expected "untrusted", "on-failure", "on-request" or "never"`],

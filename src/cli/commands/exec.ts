@@ -1,8 +1,8 @@
 import { isatty } from "node:tty";
 import { defineCommand } from "citty";
 import { ExitSignal } from "../../core/errors.ts";
-import { runExec } from "../../pipeline/exec-run.ts";
 import { EXEC_ARGS, parseExecArgs, resolveExecStdin } from "../exec-args.ts";
+import { discardPrespawnedSandboxHelper, prespawnSandboxHelperFor } from "../exec-prespawn.ts";
 import { reportToGithubActions } from "../github-actions.ts";
 import { stderrStream, stdoutStream } from "../output-stream.ts";
 import { createExecRenderer, type ExecRenderer } from "../renderers/exec-renderers.ts";
@@ -23,6 +23,10 @@ export default defineCommand({
     const mode = args.mode ?? (stdoutStream.isTTY && isatty(2) ? "interactive" : "jsonl");
     let renderer: ExecRenderer | null = null;
     let invocation: Invocation | null = null;
+    const stdin = resolveExecStdin(args, isatty(0));
+    // Before the run is prepared, so that the sandbox helper starts alongside it (issue 15/21).
+    await prespawnSandboxHelperFor(args, stdin, process.env);
+    const { runExec } = await import("../../pipeline/exec-run.ts");
     const outcome = await runExec(
       {
         argv: args.argv,
@@ -31,7 +35,7 @@ export default defineCommand({
         task: args.task,
         commandCwd: args.cwd,
         tty: args.tty,
-        stdin: resolveExecStdin(args, isatty(0)),
+        stdin,
         session: args.session,
         sandbox: args.sandbox,
         sandboxNetwork: args.sandboxNetwork,
@@ -57,7 +61,7 @@ export default defineCommand({
           await renderer?.finish(event, trailer);
         },
       },
-    );
+    ).finally(discardPrespawnedSandboxHelper);
     // The one error line of a run failed by --output-schema (not a warning: --quiet keeps it, SPEC §14.7).
     if (outcome.failure !== null) {
       await stderrStream.write(`${outcome.failure}\n`);

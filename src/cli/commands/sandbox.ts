@@ -7,7 +7,7 @@ import { stdoutStream } from "../output-stream.ts";
 const args = {
   action: { type: "positional", required: true, description: "check" },
   format: { type: "string", valueHint: "json|text", description: "text (default) or json" },
-  "sandbox-backend": { type: "string", valueHint: "name", description: "the choice to check: auto (default) | landlock | bwrap" },
+  "sandbox-backend": { type: "string", valueHint: "name", description: "the choice to check: auto (default) | landlock | bwrap | seatbelt" },
 } satisfies ArgsDef;
 
 /**
@@ -18,7 +18,7 @@ export default defineCommand({
   meta: {
     name: "sandbox",
     description: "Show which sandbox backends this machine supports (Landlock, bubblewrap) and which one commands get.",
-    usage: "Usage: codex-orchestrator sandbox check [--format json|text] [--sandbox-backend auto|landlock|bwrap]",
+    usage: "Usage: codex-orchestrator sandbox check [--format json|text] [--sandbox-backend auto|landlock|bwrap|seatbelt]",
   } as never,
   args,
   async run({ rawArgs }) {

@@ -22,7 +22,7 @@ const args = {
   concurrency: { type: "string", description: "ready graph stages run at once (default: the number of CPUs)", valueHint: "n" },
   "keep-going": { type: "boolean", description: "a failed graph stage lets independent stages finish" },
   "max-output-bytes": { type: "string", description: "output one run may leave in its logs (default 512MiB)", valueHint: "size" },
-  "sandbox-backend": { type: "string", description: "auto (default) | landlock | bwrap", valueHint: "name" },
+  "sandbox-backend": { type: "string", description: "auto (default) | landlock | bwrap | seatbelt", valueHint: "name" },
   "sandbox-fallback": { type: "string", description: "fail (default: run nothing when a sandbox cannot be enforced) | unsandboxed", valueHint: "what" },
   report: { type: "boolean", description: "write report.html (timeline, commands, output tails) into the run directory" },
   only: { type: "string", description: "run only these stages (comma-separated; in graph mode with what they need)", valueHint: "stage,…" },

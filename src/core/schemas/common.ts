@@ -31,11 +31,11 @@ export const SandboxMode = v.picklist(["read-only", "workspace-write", "danger-f
 export type SandboxMode = v.InferOutput<typeof SandboxMode>;
 
 /** The backend that enforced an attempt's sandbox (issue 15): in-binary Landlock + seccomp, or bubblewrap. */
-export const SandboxBackendName = v.picklist(["landlock", "bwrap"]);
+export const SandboxBackendName = v.picklist(["landlock", "bwrap", "seatbelt"]);
 export type SandboxBackendName = v.InferOutput<typeof SandboxBackendName>;
 
 /** `--sandbox-backend`: which backend to use; `auto` = Landlock where the kernel has it, else bubblewrap. */
-export const SandboxBackendChoice = v.picklist(["auto", "landlock", "bwrap"]);
+export const SandboxBackendChoice = v.picklist(["auto", "landlock", "bwrap", "seatbelt"]);
 export type SandboxBackendChoice = v.InferOutput<typeof SandboxBackendChoice>;
 
 /** `--sandbox-fallback`: what to do when the sandbox asked for cannot be enforced (default `fail`: run nothing). */

@@ -21,6 +21,12 @@ export const SandboxCheckReport = v.looseObject({
     usable: v.boolean(),
     reason: v.nullable(v.string()),
   }),
+  /** macOS's `sandbox-exec` (the Seatbelt backend): its path, null where there is none (any other platform). */
+  seatbelt: v.looseObject({
+    path: v.nullable(v.string()),
+    usable: v.boolean(),
+    reason: v.nullable(v.string()),
+  }),
   /** Whether unprivileged user namespaces are enabled (what bubblewrap needs), from /proc/sys; null when unknown. */
   userNamespaces: v.looseObject({ enabled: v.nullable(v.boolean()), detail: v.string() }),
   backend: v.looseObject({

@@ -1,0 +1,29 @@
+import { MIN_LANDLOCK_ABI } from "../core/sandbox-backend.ts";
+import type { ExecArgs } from "./exec-args.ts";
+
+/**
+ * Whether this `exec` will want the Landlock helper, judged from what is known before the run is prepared (issue
+ * 15/21): `--sandbox read-only|workspace-write` on a pipe run (no `--tty`, no session), a backend choice (flag, else
+ * environment) of `auto` or `landlock`, and a kernel whose Landlock and seccomp can enforce it. Then the helper starts
+ * now and gets ready while the run is prepared (`exec/sandbox-prespawn.ts`). When the guess is wrong (the config picks
+ * bubblewrap, the approval is denied, the run fails before its command) the waiting helper is discarded having run
+ * nothing; with no Landlock here it is never started, so a sandbox that fails closed spawns nothing at all.
+ */
+export async function prespawnSandboxHelperFor(args: ExecArgs, stdin: boolean, env: Record<string, string | undefined>): Promise<void> {
+  if (process.platform !== "linux" || args.tty || args.session !== undefined) return;
+  if (args.sandbox !== "read-only" && args.sandbox !== "workspace-write") return;
+  const prespawn = await import("../exec/sandbox-prespawn.ts");
+  if (env[prespawn.SANDBOX_PRESPAWN_ENV] === "0") return;
+  const { SANDBOX_BACKEND_ENV } = await import("../autonomy/sandbox-settings.ts");
+  const choice = args.sandboxBackend ?? env[SANDBOX_BACKEND_ENV] ?? "auto";
+  if (choice !== "auto" && choice !== "landlock" && choice !== "") return;
+  const landlock = await import("../exec/landlock.ts");
+  if (landlock.probeLandlockAbi(env).abi < MIN_LANDLOCK_ABI || !landlock.seccompAvailable()) return;
+  prespawn.prespawnSandboxHelper({ stdin: stdin ? "inherit" : "ignore", env });
+}
+
+/** Ends a helper the run did not use (nothing was executed by it). */
+export async function discardPrespawnedSandboxHelper(): Promise<void> {
+  const prespawn = await import("../exec/sandbox-prespawn.ts");
+  await prespawn.discardPrespawnedHelper();
+}

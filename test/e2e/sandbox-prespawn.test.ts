@@ -1,0 +1,173 @@
+// The sandbox helper started ahead of its command (issue 15/21, src/exec/sandbox-prespawn.ts), through the compiled
+// binary on this kernel's Landlock: it waits while the run is prepared and approved, becomes the command itself (same
+// pid) once handed it, and when the orchestrator decides not to run — approval denied, refused, the sandbox
+// unavailable — it is gone with the CLI having executed nothing. Also the helper's end of the handoff on its own.
+import { expect, test } from "bun:test";
+import { closeSync, existsSync, mkdirSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { probeLandlockAbi } from "../../src/exec/landlock.ts";
+import { CLI, cliEnv, jsonLines, runCli, scratchDir } from "../helpers/cli.ts";
+import { needsFeature } from "../helpers/needs-program.ts";
+import { pathWithout } from "../helpers/path-without.ts";
+import { cmdline, isAlive, pids, procStat } from "../helpers/processes.ts";
+import { DOWN, onTerminal } from "../helpers/terminal.ts";
+
+const probe = probeLandlockAbi({});
+const landlock = needsFeature("landlock", probe.abi >= 3, `Landlock ABI ≥ 3 not available here (${probe.reason ?? `ABI ${probe.abi}`})`);
+
+/** A workspace outside /tmp, private config and state, no bubblewrap on PATH, and a marker only our processes carry. */
+function setup(): { w: string; env: Record<string, string>; marker: string } {
+  const root = scratchDir("co-e2e-prespawn-");
+  const w = join(root, "ws");
+  mkdirSync(w);
+  const marker = `co-prespawn-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const env = {
+    PATH: pathWithout(["bwrap"]),
+    HOME: root,
+    XDG_STATE_HOME: join(root, "state"),
+    XDG_CONFIG_HOME: join(root, "config"),
+    TMPDIR: "/tmp",
+    CODEX_ORCHESTRATOR_RUNS_DIR: join(root, "runs"),
+    CO_PRESPAWN_TEST_MARKER: marker,
+  };
+  return { w, env, marker };
+}
+
+/** The live children of `pid` that are a waiting sandbox helper. */
+function waitingHelpers(pid: number): number[] {
+  return pids().filter((p) => procStat(p)?.ppid === pid && isAlive(p) && (cmdline(p) ?? "").includes("__sandbox-exec --handoff"));
+}
+
+/** Live processes whose environment carries the marker (the CLI's children inherit it; the command gets it too). */
+function carriersOf(marker: string): number[] {
+  return pids().filter((p) => {
+    try {
+      return isAlive(p) && readFileSync(`/proc/${p}/environ`, "latin1").includes(`CO_PRESPAWN_TEST_MARKER=${marker}`);
+    } catch {
+      return false;
+    }
+  });
+}
+
+landlock.describe("the sandbox helper started ahead of its command", () => {
+  test("it waits through the approval prompt, then becomes the command: same pid, sandboxed, recorded as such", async () => {
+    const { w, env } = setup();
+    let helpers: number[] = [];
+    const args = ["exec", "--json", "compact", "--sandbox", "workspace-write", "--require-approval", "--", "sh", "-c", "echo $$ > pid.txt; touch /var/tmp/co-prespawn-escape || true"];
+    const run = await onTerminal(args, w, env, [], (cli) => {
+      helpers = waitingHelpers(cli);
+    });
+    expect(run.prompted).toBe(true);
+    expect(helpers).toHaveLength(1);
+    expect(run.code).toBe(0);
+    // The command ran as the helper's own process (execve keeps the pid), inside the sandbox.
+    expect(Number(readFileSync(join(w, "pid.txt"), "utf8").trim())).toBe(helpers[0] as number);
+    expect(existsSync("/var/tmp/co-prespawn-escape")).toBe(false);
+    expect(run.summary?.payload.result).toMatchObject({ sandboxState: "sandboxed", sandboxBackend: "landlock", attempts: 1 });
+    expect(run.summary?.payload.toolRun).toMatchObject({ approvalSource: "prompt", sandboxState: "sandboxed", attemptCount: 1 });
+  });
+
+  test("approval denied: the waiting helper is gone with the CLI and executed nothing", async () => {
+    const { w, env, marker } = setup();
+    let helpers: number[] = [];
+    const target = join(w, "..", "ran.txt");
+    const args = ["exec", "--json", "compact", "--sandbox", "read-only", "--require-approval", "--", "sh", "-c", `echo ran > ${target}`];
+    const run = await onTerminal(args, w, env, [DOWN, DOWN], (cli) => {
+      helpers = waitingHelpers(cli);
+    });
+    expect(run.prompted).toBe(true);
+    expect(helpers).toHaveLength(1);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain("Approval denied for cli:command.");
+    expect(existsSync(target)).toBe(false);
+    // Reaped before the CLI exited: no stray process, no process carrying our marker at all.
+    expect(isAlive(helpers[0] as number)).toBe(false);
+    expect(carriersOf(marker)).toEqual([]);
+  });
+
+  test("refused without a prompt (never), or the sandbox unavailable (the config picks bwrap): nothing ran, nothing left", async () => {
+    const { w, env, marker } = setup();
+    const target = join(w, "ran.txt");
+    const refused = await runCli(["exec", "--json", "compact", "--sandbox", "read-only", "--approval-policy", "never", "--require-approval", "--", "sh", "-c", `echo ran > ${target}`], {
+      cwd: w,
+      env,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("approval policy forbids new prompts");
+    expect(carriersOf(marker)).toEqual([]);
+
+    // The flag and environment say auto, so the helper starts; the repository's config then asks for bubblewrap,
+    // which is not on PATH: the sandbox fails closed, with its one line, and the helper goes unused.
+    writeFileSync(join(w, "codex.orchestrator.json"), JSON.stringify({ sandboxBackend: "bwrap", pipelines: [] }));
+    const unavailable = await runCli(["exec", "--json", "compact", "--sandbox", "read-only", "--", "sh", "-c", `echo ran > ${target}`], { cwd: w, env });
+    expect(unavailable.code).toBe(1);
+    expect(unavailable.stderr.trim().split("\n")).toHaveLength(1);
+    expect(unavailable.stderr).toContain("Sandbox read-only cannot be enforced");
+    expect(jsonLines(unavailable.stdout).at(-1)?.payload.result.sandboxState).toBe("unavailable");
+    expect(existsSync(target)).toBe(false);
+    expect(carriersOf(marker)).toEqual([]);
+  });
+
+  test("a handoff larger than the socket's buffer (a 300 KB environment) arrives whole", async () => {
+    const { w, env } = setup();
+    const big = { BIG_A: "a".repeat(100_000), BIG_B: "b".repeat(100_000), BIG_C: "c".repeat(100_000) };
+    const run = await runCli(["exec", "--json", "compact", "--sandbox", "read-only", "--", "sh", "-c", 'echo ${#BIG_A} ${#BIG_B} ${#BIG_C}; printenv BIG_C | tr -d c'], {
+      cwd: w,
+      env: { ...env, ...big },
+    });
+    expect(run.code).toBe(0);
+    expect(jsonLines(run.stdout).at(-1)?.payload.outputs.stdout).toBe("100000 100000 100000\n\n");
+  });
+
+  test("CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0: no helper waits; the attempt starts its own, as sandboxed", async () => {
+    const { w, env } = setup();
+    let helpers: number[] = [1];
+    const args = ["exec", "--json", "compact", "--sandbox", "read-only", "--require-approval", "--", "sh", "-c", "touch denied.txt"];
+    const run = await onTerminal(args, w, { ...env, CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN: "0" }, [], (cli) => {
+      helpers = waitingHelpers(cli);
+    });
+    expect(run.prompted).toBe(true);
+    expect(helpers).toEqual([]);
+    expect(run.code).toBe(1);
+    expect(existsSync(join(w, "denied.txt"))).toBe(false);
+    expect(run.summary?.payload.result).toMatchObject({ sandboxState: "sandboxed", sandboxBackend: "landlock" });
+  });
+});
+
+/** The helper binary started with `--handoff`, as the orchestrator starts it; `send` null closes descriptor 3 unwritten. */
+async function handoff(send: string | null) {
+  const proc = Bun.spawn([CLI, "__sandbox-exec", "--handoff"], { cwd: "/", env: cliEnv(), stdio: ["ignore", "pipe", "pipe", "pipe"] });
+  const fd = (proc.stdio as unknown as number[])[3] as number;
+  if (send !== null) writeSync(fd, send);
+  closeSync(fd);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { stdout, stderr, code };
+}
+
+landlock.describe("the helper's end of the handoff (__sandbox-exec --handoff)", () => {
+  const policy = JSON.stringify({ v: 1, mode: "read-only", write: [], net: false });
+
+  test("end-of-file before a byte: it exits 0 having run nothing", async () => {
+    const run = await handoff(null);
+    expect(run).toEqual({ stdout: "", stderr: "", code: 0 });
+  });
+
+  test("a handoff runs the command in its cwd with its environment, sandboxed; descriptor 3 is not inherited", async () => {
+    const w = scratchDir("co-e2e-handoff-");
+    const script = 'pwd; echo "$ONLY_IN_HANDOFF $CODEX_ORCHESTRATOR_SANDBOX"; [ -e /proc/self/fd/3 ] && echo fd3-open; touch x 2>/dev/null || echo denied';
+    const message = JSON.stringify({ v: 1, args: [policy, "--", "sh", "-c", script], env: { PATH: "/usr/bin:/bin", ONLY_IN_HANDOFF: "yes" }, cwd: w });
+    const run = await handoff(message);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${w}\nyes read-only\ndenied\n`);
+    expect(existsSync(join(w, "x"))).toBe(false);
+  });
+
+  test("a handoff that is not one: exit 2, one line, nothing run", async () => {
+    const run = await handoff('{"v":1,"args":["x"],"env":{},"cwd":"relative"}');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("codex-orchestrator sandbox: the handoff's cwd must be an absolute path; nothing was run\n");
+    const garbage = await handoff("not json");
+    expect(garbage.code).toBe(2);
+    expect(garbage.stderr).toBe("codex-orchestrator sandbox: the handoff is not JSON; nothing was run\n");
+  });
+});
