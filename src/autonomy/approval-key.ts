@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { UsageError } from "../core/errors.ts";
 import { APPROVAL_KEY_PATTERN } from "../core/schemas/approvals.ts";
 
@@ -8,8 +7,15 @@ import { APPROVAL_KEY_PATTERN } from "../core/schemas/approvals.ts";
  */
 export function deriveApprovalKey(input: { command: string; cwd: string; sandboxMode: string | null }): string {
   const material = JSON.stringify(["codex-orchestrator/approval/v1", input.command, input.cwd, input.sandboxMode]);
-  return createHash("sha256").update(material).digest("hex").slice(0, 16);
+  nodeCrypto ??= require("node:crypto") as typeof import("node:crypto");
+  return nodeCrypto.createHash("sha256").update(material).digest("hex").slice(0, 16);
 }
+
+/**
+ * `node:crypto`, loaded the first time a key is derived (a command that needs approval): loading it costs ~5 ms,
+ * which every other run would pay at start-up (issue 21).
+ */
+let nodeCrypto: typeof import("node:crypto") | null = null;
 
 /** The key that grants running a command outside the sandbox: the same command at `danger-full-access`. */
 export function deriveEscalationKey(input: { command: string; cwd: string }): string {

@@ -11,7 +11,8 @@
  */
 export const REDACTED = "***";
 export const MIN_SECRET_LENGTH = 4;
-const SECRET_NAME = /TOKEN|KEY|SECRET|PASSWORD/i;
+/** Name parts that mark a variable secret, matched case-insensitively (a substring test: no regular expression to compile at every start-up). */
+const SECRET_NAME_PARTS = ["TOKEN", "KEY", "SECRET", "PASSWORD"];
 
 /** The letters JSON writes outside strings come from these literals (and the exponent of a number). */
 const JSON_LITERALS = ["true", "false", "null"];
@@ -92,11 +93,16 @@ function replaceAll(input: string, needles: readonly string[]): string {
   return out;
 }
 
+function isSecretName(name: string): boolean {
+  const upper = name.toUpperCase();
+  return SECRET_NAME_PARTS.some((part) => upper.includes(part));
+}
+
 /** Values of the variables whose names mark them secret. */
 function secretValues(env: Record<string, string | undefined>): string[] {
   const values: string[] = [];
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && SECRET_NAME.test(name)) values.push(value);
+    if (value !== undefined && isSecretName(name)) values.push(value);
   }
   return values;
 }

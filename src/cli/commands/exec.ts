@@ -1,5 +1,5 @@
-import { isatty } from "node:tty";
-import { defineCommand } from "citty";
+import { isTerminal } from "../../platform/terminal.ts";
+import { defineCommand } from "../define-command.ts";
 import { ExitSignal } from "../../core/errors.ts";
 import { runExec } from "../../pipeline/exec-run.ts";
 import { EXEC_ARGS, parseExecArgs, resolveExecStdin } from "../exec-args.ts";
@@ -20,7 +20,7 @@ export default defineCommand({
   args: EXEC_ARGS,
   async run({ rawArgs }) {
     const args = parseExecArgs(rawArgs);
-    const mode = args.mode ?? (stdoutStream.isTTY && isatty(2) ? "interactive" : "jsonl");
+    const mode = args.mode ?? (stdoutStream.isTTY && isTerminal(2) ? "interactive" : "jsonl");
     let renderer: ExecRenderer | null = null;
     let invocation: Invocation | null = null;
     const outcome = await runExec(
@@ -31,7 +31,7 @@ export default defineCommand({
         task: args.task,
         commandCwd: args.cwd,
         tty: args.tty,
-        stdin: resolveExecStdin(args, isatty(0)),
+        stdin: resolveExecStdin(args, isTerminal(0)),
         session: args.session,
         sandbox: args.sandbox,
         sandboxNetwork: args.sandboxNetwork,

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { loadConfig } from "../../pipeline/config-loader.ts";
 import { describePlan, formatPlanText } from "../../pipeline/plan.ts";
 import { resolvePipeline } from "../../pipeline/resolve.ts";
