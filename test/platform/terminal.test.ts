@@ -22,7 +22,10 @@ test("a regular file and a pipe are not terminals; an fd that is not open is not
 
 test("the descriptors of a process on a pseudo-terminal are terminals; on pipes they are not", async () => {
   let seen = "";
-  const onPty = Bun.spawn([process.execPath, "-e", PROBE], { terminal: { cols: 80, rows: 24, data: (_t, d) => void (seen += new TextDecoder().decode(d)) } });
+  const data = (_terminal: unknown, bytes: Uint8Array) => {
+    seen += new TextDecoder().decode(bytes);
+  };
+  const onPty = Bun.spawn([process.execPath, "-e", PROBE], { terminal: { cols: 80, rows: 24, data } });
   expect(await onPty.exited).toBe(0);
   onPty.terminal?.close();
   expect(seen).toContain("[true,true,true]");
