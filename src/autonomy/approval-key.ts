@@ -2,6 +2,12 @@ import { UsageError } from "../core/errors.ts";
 import { APPROVAL_KEY_PATTERN } from "../core/schemas/approvals.ts";
 
 /**
+ * `node:crypto`, loaded the first time a key is derived (a command that needs approval): loading it costs ~5 ms,
+ * which every other run would pay at start-up (issue 21).
+ */
+let nodeCrypto: typeof import("node:crypto") | null = null;
+
+/**
  * The approval key of a command: sha256 over {command, cwd, sandbox mode}, 16 hex digits. The command text itself
  * never leaves the process through a key, so keys are safe in events, logs and spans.
  */
@@ -10,12 +16,6 @@ export function deriveApprovalKey(input: { command: string; cwd: string; sandbox
   nodeCrypto ??= require("node:crypto") as typeof import("node:crypto");
   return nodeCrypto.createHash("sha256").update(material).digest("hex").slice(0, 16);
 }
-
-/**
- * `node:crypto`, loaded the first time a key is derived (a command that needs approval): loading it costs ~5 ms,
- * which every other run would pay at start-up (issue 21).
- */
-let nodeCrypto: typeof import("node:crypto") | null = null;
 
 /** The key that grants running a command outside the sandbox: the same command at `danger-full-access`. */
 export function deriveEscalationKey(input: { command: string; cwd: string }): string {
