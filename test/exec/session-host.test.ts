@@ -123,6 +123,8 @@ describe("session host", () => {
     const shellPid = Number(r.output.trim());
     const paths = hostPaths(runs);
     await waitFor(async () => !(await answers(paths.socket)), 10_000);
+    // The host stops listening first, then disposes its shells, then records the exit: wait for the record.
+    await waitFor(() => JSON.parse(readFileSync(paths.state, "utf8")).state !== "running", 10_000);
     expect(JSON.parse(readFileSync(paths.state, "utf8"))).toMatchObject({ state: "idle-exit" });
     expect(isAlive(shellPid)).toBe(false);
     const notices: string[] = [];
