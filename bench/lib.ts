@@ -103,9 +103,10 @@ export async function ensureBinary(path: string): Promise<void> {
 
 /**
  * A bare compiled Bun program (prints one line) built with the same flags as `build.ts` (compile, minify, bytecode,
- * ESM, autoload off): the floor any compiled Bun CLI pays to start.
+ * ESM, autoload off, the same JIT policy): the floor any compiled Bun CLI pays to start.
  */
 export async function buildHello(dir: string): Promise<string> {
+  const { JIT_POLICY } = await import("../build.ts");
   const entry = join(dir, "hello.ts");
   const outfile = join(dir, "hello");
   writeFileSync(entry, 'console.log("hello");\n');
@@ -117,6 +118,7 @@ export async function buildHello(dir: string): Promise<string> {
       autoloadBunfig: false,
       autoloadTsconfig: false,
       autoloadPackageJson: false,
+      jitPolicy: JIT_POLICY,
     } as never,
     format: "esm",
     bytecode: true,

@@ -1,6 +1,11 @@
-import { createHash } from "node:crypto";
 import { UsageError } from "../core/errors.ts";
 import { APPROVAL_KEY_PATTERN } from "../core/schemas/approvals.ts";
+
+/**
+ * `node:crypto`, loaded the first time a key is derived (a command that needs approval): loading it costs ~5 ms,
+ * which every other run would pay at start-up (issue 21).
+ */
+let nodeCrypto: typeof import("node:crypto") | null = null;
 
 /**
  * The approval key of a command: sha256 over {command, cwd, sandbox mode}, 16 hex digits. The command text itself
@@ -8,7 +13,8 @@ import { APPROVAL_KEY_PATTERN } from "../core/schemas/approvals.ts";
  */
 export function deriveApprovalKey(input: { command: string; cwd: string; sandboxMode: string | null }): string {
   const material = JSON.stringify(["codex-orchestrator/approval/v1", input.command, input.cwd, input.sandboxMode]);
-  return createHash("sha256").update(material).digest("hex").slice(0, 16);
+  nodeCrypto ??= require("node:crypto") as typeof import("node:crypto");
+  return nodeCrypto.createHash("sha256").update(material).digest("hex").slice(0, 16);
 }
 
 /** The key that grants running a command outside the sandbox: the same command at `danger-full-access`. */

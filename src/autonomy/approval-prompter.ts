@@ -1,4 +1,4 @@
-import { isatty } from "node:tty";
+import { isTerminal } from "../platform/terminal.ts";
 
 export type ApprovalAnswer = "once" | "always" | "deny";
 
@@ -27,7 +27,7 @@ type TtyStream = { isTTY?: boolean };
  */
 export function createTerminalPrompter(io?: { stdin: TtyStream; stdout: TtyStream }): ApprovalPrompter | null {
   // Without `io`, ask the file descriptors: building process.stdin just to read isTTY costs start-up time.
-  const interactive = io === undefined ? isatty(0) && isatty(1) : io.stdin.isTTY === true && io.stdout.isTTY === true;
+  const interactive = io === undefined ? isTerminal(0) && isTerminal(1) : io.stdin.isTTY === true && io.stdout.isTTY === true;
   return interactive ? new ConsolaPrompter() : null;
 }
 

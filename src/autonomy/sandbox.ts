@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { accessSync, constants, existsSync, readFileSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
@@ -273,7 +272,9 @@ async function runBubblewrapProbe(env: Record<string, string | undefined>): Prom
   return { path, reason: `bubblewrap cannot create a sandbox here (${error})` };
 }
 
-function run(argv: string[]): Promise<string | null> {
+async function run(argv: string[]): Promise<string | null> {
+  // Loaded for the bubblewrap probe only, not at every run's start-up.
+  const { execFile } = await import("node:child_process");
   return new Promise((done) => {
     execFile(argv[0] as string, argv.slice(1), { timeout: 5000 }, (error, _stdout, stderr) => {
       if (error === null) return done(null);

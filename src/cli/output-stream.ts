@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import { write, writeSync } from "node:fs";
-import { isatty } from "node:tty";
+import { isTerminal } from "../platform/terminal.ts";
 import { chunkEventParts } from "../core/chunk-event.ts";
 import { redactJson } from "../core/redact.ts";
 import type { OrchestratorEvent } from "../core/schemas/events.ts";
@@ -111,7 +111,7 @@ export class FdOutputStream extends OutputStream {
   }
 
   override get isTTY(): boolean {
-    this.tty ??= isatty(this.fd);
+    this.tty ??= isTerminal(this.fd);
     return this.tty;
   }
 

@@ -1,7 +1,6 @@
 import { dirname } from "node:path";
 import { errorMessage } from "../core/errors.ts";
 import type { Invocation } from "../pipeline/invocation.ts";
-import { defaultReportPath, writeRunReport } from "../report/write-report.ts";
 
 /** `--report` / `--report=false` as given, else config `report` (issue 20). */
 export function reportWanted(option: boolean | string | string[] | undefined, invocation: Invocation | null): boolean {
@@ -18,6 +17,9 @@ export type RunReportOutcome = { path: string; error: null } | { path: string; e
  * of 0 (`--report` asked for a file that is not there).
  */
 export async function writeReportAfterRun(manifestPath: string): Promise<RunReportOutcome> {
+  // The report modules (HTML, timeline, node:readline) load only when a report is written: a run without one
+  // never pays for them (issue 21).
+  const { defaultReportPath, writeRunReport } = await import("../report/write-report.ts");
   const path = defaultReportPath(dirname(manifestPath));
   try {
     await writeRunReport(manifestPath, path);

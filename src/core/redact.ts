@@ -11,11 +11,13 @@
  */
 export const REDACTED = "***";
 export const MIN_SECRET_LENGTH = 4;
-const SECRET_NAME = /TOKEN|KEY|SECRET|PASSWORD/i;
+/** Name parts that mark a variable secret, matched case-insensitively (a substring test: no regular expression to compile at every start-up). */
+const SECRET_NAME_PARTS = ["TOKEN", "KEY", "SECRET", "PASSWORD"];
 
 /** Whether a variable's name marks its value secret (the one rule: redaction, and the stage cache's key, issue 18). */
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
+  const upper = name.toUpperCase();
+  return SECRET_NAME_PARTS.some((part) => upper.includes(part));
 }
 
 /** The letters JSON writes outside strings come from these literals (and the exponent of a number). */

@@ -85,11 +85,27 @@ describe("kill -9 at random moments", () => {
     const store = checkStore(join(w, ".runs"));
     const { inFlight, terminal } = await checkStatusAndStaleness(w, marker);
 
-    // Resume every killed top-level run (children are re-created by their parent's resume).
-    const killed = store.manifests
+    // Resume every killed top-level run (children are re-created by their parent's resume). A run that had already
+    // succeeded when the kill came (the CLI exited before it, or was killed after its final save) is not resumable
+    // (issue 22.5, SPEC §12 step 5): resume refuses it with one line and leaves its record as it was.
+    const top = store.manifests
       .filter((p) => !before.has(p))
       .map((p) => JSON.parse(readFileSync(p, "utf8")))
       .filter((m) => m.parent_run_id === null);
+    const succeededFirst = top.filter((m) => m.status === "succeeded");
+    const killed = top.filter((m) => m.status !== "succeeded");
+    for (const m of succeededFirst) {
+      const manifestPath = join(w, m.artifact_root, "manifest.json");
+      const recorded = readFileSync(manifestPath, "utf8");
+      const r = await runCli(["resume", m.run_id], { cwd: w, env: tortureEnv(w, marker) });
+      expect({ run: m.run_id, code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+        run: m.run_id,
+        code: 1,
+        stdout: "",
+        stderr: `Run ${m.run_id} already succeeded; there is nothing to resume.\n`,
+      });
+      expect(readFileSync(manifestPath, "utf8")).toBe(recorded);
+    }
     for (const m of killed) {
       const r = await runCli(["resume", m.run_id], { cwd: w, env: tortureEnv(w, marker) });
       expect({ run: m.run_id, code: r.code, stdout: r.stdout }).toEqual({
@@ -114,6 +130,7 @@ describe("kill -9 at random moments", () => {
     const state = JSON.parse(readFileSync(join(w, "out/t1/state.json"), "utf8"));
     const ids: string[] = state.runs.map((r: { runId: string }) => r.runId);
     for (const m of killed) expect(ids.filter((id) => id === m.run_id)).toHaveLength(1);
+    for (const m of succeededFirst) expect(ids.filter((id) => id === m.run_id).length).toBeLessThanOrEqual(1);
     expect(await leftovers(marker)).toEqual([]);
 
     Object.assign(figures, {
@@ -127,6 +144,7 @@ describe("kill -9 at random moments", () => {
         runDirsWithoutManifest: store.runDirsWithoutManifest.length,
         tempFilesLeft: store.tempFiles.length,
         resumed: killed.length,
+        succeededBeforeKill: succeededFirst.length,
         orphanProcessesReaped: kills.reduce((n, k) => n + k.orphans, 0),
       },
     });

@@ -1,4 +1,5 @@
-import { type ArgsDef, defineCommand } from "citty";
+import type { ArgsDef } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { resolveCacheSettings } from "../../cache/cache-settings.ts";
 import { CacheStore } from "../../cache/cache-store.ts";
 import { formatByteCount } from "../../core/byte-size.ts";

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { UsageError } from "../../core/errors.ts";
 import { validateTaskId } from "../../core/ids.ts";
 import { cancelRun } from "../../pipeline/cancel-run.ts";

@@ -1,5 +1,5 @@
-import { isatty } from "node:tty";
-import { defineCommand } from "citty";
+import { isTerminal } from "../../platform/terminal.ts";
+import { defineCommand } from "../define-command.ts";
 import { ExitSignal } from "../../core/errors.ts";
 import { EXEC_ARGS, parseExecArgs, resolveExecStdin } from "../exec-args.ts";
 import { discardPrespawnedSandboxHelper, prespawnSandboxHelperFor } from "../exec-prespawn.ts";
@@ -20,10 +20,10 @@ export default defineCommand({
   args: EXEC_ARGS,
   async run({ rawArgs }) {
     const args = parseExecArgs(rawArgs);
-    const mode = args.mode ?? (stdoutStream.isTTY && isatty(2) ? "interactive" : "jsonl");
+    const mode = args.mode ?? (stdoutStream.isTTY && isTerminal(2) ? "interactive" : "jsonl");
     let renderer: ExecRenderer | null = null;
     let invocation: Invocation | null = null;
-    const stdin = resolveExecStdin(args, isatty(0));
+    const stdin = resolveExecStdin(args, isTerminal(0));
     // Before the run is prepared, so that the sandbox helper starts alongside it (issue 15/21).
     await prespawnSandboxHelperFor(args, stdin, process.env);
     const { runExec } = await import("../../pipeline/exec-run.ts");

@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { ExitSignal } from "../../core/errors.ts";
 import { LOG_PREFIX } from "../../core/log-prefix.ts";
 import { configureRedaction } from "../../core/redact.ts";

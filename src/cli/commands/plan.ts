@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { resolveCacheSettings } from "../../cache/cache-settings.ts";
 import { UsageError } from "../../core/errors.ts";
 import type { CacheExplanation } from "../../core/schemas/cache.ts";

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { defineCommand } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { UsageError } from "../../core/errors.ts";
 import { isRunId, validateTaskId } from "../../core/ids.ts";
 import { configureRedaction } from "../../core/redact.ts";

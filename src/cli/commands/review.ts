@@ -1,4 +1,5 @@
-import { type ArgsDef, defineCommand } from "citty";
+import type { ArgsDef } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { ExitSignal, RunFailedError, UsageError, errorMessage } from "../../core/errors.ts";
 import { runReview } from "../../guardrails/review.ts";
 import { parseStrict, stringOption } from "../args.ts";

@@ -1,4 +1,5 @@
-import { type ArgsDef, defineCommand } from "citty";
+import type { ArgsDef } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { UsageError } from "../../core/errors.ts";
 import { validateTaskId } from "../../core/ids.ts";
 import { resolveStoreRoots, rel } from "../../run/paths.ts";

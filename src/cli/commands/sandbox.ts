@@ -1,4 +1,5 @@
-import { type ArgsDef, defineCommand } from "citty";
+import type { ArgsDef } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { ExitSignal, UsageError } from "../../core/errors.ts";
 import { checkSandbox, formatSandboxCheck } from "../../pipeline/sandbox-check.ts";
 import { formatOption, parseStrict, stringOption } from "../args.ts";

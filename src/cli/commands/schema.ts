@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { PUBLISHED_SCHEMAS, jsonSchemaFor } from "../../core/json-schemas.ts";
 import { UsageError } from "../../core/errors.ts";
 import { parseStrict } from "../args.ts";

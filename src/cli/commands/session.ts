@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { type ArgsDef, defineCommand } from "citty";
+import type { ArgsDef } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { ExitSignal, UsageError } from "../../core/errors.ts";
 import { validateSessionId } from "../../core/ids.ts";
 import { execInSession, killSession, listSessions, startSession, writeSession } from "../../exec/session-client.ts";

@@ -1,4 +1,5 @@
-import { type ArgsDef, type CommandDef, defineCommand } from "citty";
+import type { ArgsDef, CommandDef } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { ExitSignal, UsageError } from "../../core/errors.ts";
 import { renderSpecGuardReport, runSpecGuard } from "../../guardrails/spec-guard.ts";
 import { resolveStoreRoots } from "../../run/paths.ts";

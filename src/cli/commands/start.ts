@@ -1,4 +1,4 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { reportToGithubActions } from "../github-actions.ts";
 import { ExitSignal, UsageError } from "../../core/errors.ts";
 import { validateRunId } from "../../core/ids.ts";

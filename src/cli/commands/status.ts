@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { defineCommand } from "citty";
+import { defineCommand } from "../define-command.ts";
 import { RunFailedError, UsageError } from "../../core/errors.ts";
 import { taskIdFromEnv, validateTaskId } from "../../core/ids.ts";
 import { LOG_PREFIX } from "../../core/log-prefix.ts";
