@@ -1,5 +1,9 @@
+import { secretRedactor } from "./redact.ts";
 import { isoTimestamp } from "./timestamp.ts";
 import { EVENT_SCHEMA_VERSION, type EventPayload, type EventType, type OrchestratorEvent } from "./schemas/events.ts";
+
+/** The event of type `T`. */
+export type EventOf<T extends EventType> = Extract<OrchestratorEvent, { type: T }>;
 
 export type EventSubscriber = (event: OrchestratorEvent) => void | Promise<void>;
 
@@ -21,10 +25,17 @@ export class EventStream {
     };
   }
 
-  /** Builds the envelope (without dispatching): used where an event must exist before it is printed (run:summary). */
-  envelope<T extends EventType>(type: T, payload: EventPayload<T>, at: Date = this.clock()): OrchestratorEvent {
+  /**
+   * Builds the envelope (without dispatching): used where an event must exist before it is printed (run:summary).
+   *
+   * This is where an event's fields are redacted (issue 10), once for every subscriber — printers, logs, spans,
+   * notifications — so none of them redacts again. An `exec:chunk` is left alone: its bytes were redacted at their
+   * source, before they were chunked (`exec/output-sink.ts`), and its other fields are ids and counts.
+   */
+  envelope<T extends EventType>(type: T, payload: EventPayload<T>, at: Date = this.clock()): EventOf<T> {
     this.seq += 1;
-    return { type, timestamp: isoTimestamp(at), v: EVENT_SCHEMA_VERSION, seq: this.seq, payload } as OrchestratorEvent;
+    const fields = type === "exec:chunk" ? payload : secretRedactor().value(payload);
+    return { type, timestamp: isoTimestamp(at), v: EVENT_SCHEMA_VERSION, seq: this.seq, payload: fields } as EventOf<T>;
   }
 
   /**
@@ -49,7 +60,7 @@ export class EventStream {
     }
   }
 
-  async emit<T extends EventType>(type: T, payload: EventPayload<T>, at?: Date): Promise<OrchestratorEvent> {
+  async emit<T extends EventType>(type: T, payload: EventPayload<T>, at?: Date): Promise<EventOf<T>> {
     const event = this.envelope(type, payload, at);
     await this.dispatch(event);
     return event;

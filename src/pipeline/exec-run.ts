@@ -14,6 +14,7 @@ import { ManifestStore } from "../run/manifest-store.ts";
 import { buildMetricsLine, tryAppendMetricsLine } from "../run/metrics-file.ts";
 import { rel, runDir, runFiles } from "../run/paths.ts";
 import { RunLog, bindRunStore, outputDroppedLine, storeFaultLine } from "../run/run-log.ts";
+import { RunRecorder } from "../run/run-recorder.ts";
 import { writeRunSummaryFile } from "../run/run-summary-file.ts";
 import { targetsForStatus } from "../telemetry/notification-targets.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
@@ -168,7 +169,9 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     roots,
     store,
     log,
+    recorder: new RunRecorder(log, runId),
     events: invocation.events,
+    spans: invocation.spans,
     orchestrator: invocation.orchestrator,
     runSpan,
     cancel: invocation.cancel,
@@ -224,9 +227,11 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
 
   const stageSpan = runSpan.startStage("exec", { index: 1, title: stage.title, kind: "command" });
   let result: StageResult;
+  const unrecord = invocation.events.subscribe(runtime.recorder.onEvent);
   try {
     result = await runCommandStage(runtime, stage, stageSpan);
   } finally {
+    unrecord();
     removeSignals();
   }
   stageSpan.end({ status: result.status, exitCode: result.exitCode });
@@ -274,8 +279,9 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     // Loaded here, not at start-up: it pulls in node:http, node:https and node:child_process (several ms to load,
     // measured), which a run without notification targets never needs.
     const { notifyRunSummary } = await import("../telemetry/notifications.ts");
-    payload.notifications = await notifyRunSummary(invocation.notifyTargets, { ...event, payload }, { repo: roots.repo, warn: logger.plain, env: request.env });
-    manifest.notifications = payload.notifications;
+    const delivered = await notifyRunSummary(invocation.notifyTargets, event, { repo: roots.repo, warn: logger.plain, env: request.env });
+    event.payload.notifications = delivered;
+    manifest.notifications = delivered;
     await log.tolerate(store.save());
   }
   const trailer = { runId, status, manifest: `${manifest.artifact_root}/manifest.json`, log: manifest.log_path };

@@ -46,12 +46,13 @@ export async function notifyPipelineRun(run: ActiveRun, status: FinalStatus): Pr
   const payload = pipelineSummaryPayload(run, status);
   const event = invocation.events.envelope("run:summary", payload);
   if (invocation.notifyTargets.length > 0) {
-    const record = await notifyRunSummary(invocation.notifyTargets, { ...event, payload }, {
+    const record = await notifyRunSummary(invocation.notifyTargets, event, {
       repo: invocation.roots.repo,
       warn: invocation.logger.plain,
       env: invocation.env,
     });
-    payload.notifications = record;
+    // The event's payload, not `payload`: the stream may have made a redacted copy.
+    event.payload.notifications = record;
     if (record.targets.length > 0) {
       run.store.manifest.notifications = record;
       await run.store.save();

@@ -8,6 +8,7 @@ import type { LoadedInstructions } from "../run/instructions.ts";
 import { ManifestStore } from "../run/manifest-store.ts";
 import { runDir } from "../run/paths.ts";
 import { RunLog, type StoreFault, bindRunStore, storeFaultLine } from "../run/run-log.ts";
+import { RunRecorder } from "../run/run-recorder.ts";
 import type { TaskMetadata } from "../run/task-metadata.ts";
 import type { RunSpan } from "../telemetry/span-types.ts";
 import { pipelineHash, stageHash } from "./pipeline-hash.ts";
@@ -81,7 +82,9 @@ export function openRun(
     roots: invocation.roots,
     store,
     log,
+    recorder: new RunRecorder(log, m.run_id),
     events: invocation.events,
+    spans: invocation.spans,
     orchestrator: invocation.orchestrator,
     runSpan,
     cancel,
@@ -120,6 +123,7 @@ export async function executeRun(run: ActiveRun): Promise<RecordedRun> {
   }
   heartbeat.start();
   writeRunOwner(store.files.dir);
+  const unrecord = run.runtime.events.subscribe(run.runtime.recorder.onEvent);
   let outcome: ExecutorOutcome;
   let crash: string | null = null;
   try {
@@ -129,6 +133,7 @@ export async function executeRun(run: ActiveRun): Promise<RecordedRun> {
     store.manifest.summary = appendSummary(store.manifest.summary, `Execution error: ${crash}`);
     outcome = { notes: [], failureDetail: "pipeline-failed", failed: true };
   }
+  unrecord();
   await finalizeRun(run, outcome);
   const recorded = await recordRun(run, outcome.notes);
   run.runSpan.end({ status: store.manifest.status, metrics: store.manifest.metrics });

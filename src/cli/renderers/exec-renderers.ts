@@ -1,5 +1,4 @@
 import { chunkBytesOf } from "../../core/chunk-event.ts";
-import { redactJson } from "../../core/redact.ts";
 import type { OrchestratorEvent } from "../../core/schemas/events.ts";
 import type { EventSubscriber } from "../../core/event-stream.ts";
 import type { ExecOutputMode } from "../exec-args.ts";
@@ -39,7 +38,7 @@ export function createExecRenderer(options: ExecRendererOptions): ExecRenderer {
       onEvent: (event) => stdout.writeEvent(event),
       start: () => undefined,
       async finish(summary) {
-        await stdout.write(redactJson(`${JSON.stringify(summary)}\n`));
+        await stdout.write(`${JSON.stringify(summary)}\n`);
         await stdout.flush();
       },
     };
@@ -50,7 +49,7 @@ export function createExecRenderer(options: ExecRendererOptions): ExecRenderer {
       start: () => undefined,
       async finish(summary) {
         const text = options.jsonStyle === "compact" ? JSON.stringify(summary) : JSON.stringify(summary, null, 2);
-        await stdout.write(redactJson(`${text}\n`));
+        await stdout.write(`${text}\n`);
         await stdout.flush();
       },
     };

@@ -1,5 +1,7 @@
 import type { OrchestratorEvent } from "../core/schemas/events.ts";
-import { TAIL_BYTES_PER_STREAM } from "./limits.ts";
+
+/** The retained window of each stream (SPEC §14.4): what the retained tail of an attempt holds, 64 KiB. */
+const TAIL_BYTES_PER_STREAM = 65_536;
 
 type Flat = Record<string, unknown> & { type: string };
 
@@ -12,8 +14,17 @@ function flatten(event: OrchestratorEvent): Flat {
 /**
  * The flattened events of one tool invocation for `run:summary.toolRun.events` (SPEC §16.3): every begin/retry/end
  * event, and chunk events only within the retained window of each stream (the last 64 KiB), so memory stays bounded.
+ * A subscriber of the run's stream (`onEvent`), keeping the events of its invocation (`correlationId`).
  */
 export class ToolRunEvents {
+  constructor(private readonly correlationId: string) {}
+
+  /** Subscriber: the `exec:*` events of this invocation. */
+  readonly onEvent = (event: OrchestratorEvent): undefined => {
+    if (event.type.startsWith("exec:") && (event.payload as { correlationId?: string }).correlationId === this.correlationId) this.add(event);
+    return undefined;
+  };
+
   /** Chunk events are flattened only when listed: flattening reads `data`, which decodes the chunk's bytes. */
   private readonly items: { event: OrchestratorEvent; flat?: Flat; stream?: "stdout" | "stderr"; bytes: number }[] = [];
   private readonly windowBytes = { stdout: 0, stderr: 0 };
