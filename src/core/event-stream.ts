@@ -39,25 +39,23 @@ export class EventStream {
   }
 
   /**
-   * Hands `event` to every subscriber in order. Returns a promise only when a subscriber asked to be waited for (a full
-   * stdout): the output of a busy command goes through here once per 8 KiB chunk, and a promise per event and
-   * subscriber was most of what the stream allocated.
+   * Hands `event` to every subscriber in order, at once, and returns what they asked to be waited for: one promise
+   * when one subscriber is busy (a full stdout, a full log buffer), all of them when several are, undefined when none.
+   * Every subscriber gets the event before any is waited for, so the log and stdout drain side by side; the producer
+   * waits for all before its next event, so each subscriber still sees the events in order. No promise per event:
+   * the output of a busy command goes through here once per 8 KiB chunk.
    */
   dispatch(event: OrchestratorEvent): Promise<void> | undefined {
     const subscribers = this.subscribers;
+    let first: Promise<void> | undefined;
+    let more: Promise<void>[] | undefined;
     for (let i = 0; i < subscribers.length; i++) {
       const result = (subscribers[i] as EventSubscriber)(event);
-      if (result !== undefined) return this.dispatchRest(event, result, i + 1);
+      if (result === undefined) continue;
+      if (first === undefined) first = result;
+      else (more ??= [first]).push(result);
     }
-    return undefined;
-  }
-
-  private async dispatchRest(event: OrchestratorEvent, pending: Promise<void>, from: number): Promise<void> {
-    await pending;
-    for (const subscriber of this.subscribers.slice(from)) {
-      const result = subscriber(event);
-      if (result !== undefined) await result;
-    }
+    return more === undefined ? first : Promise.all(more).then(() => undefined);
   }
 
   async emit<T extends EventType>(type: T, payload: EventPayload<T>, at?: Date): Promise<EventOf<T>> {
