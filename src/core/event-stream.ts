@@ -15,13 +15,20 @@ export type EventSubscriber = (event: OrchestratorEvent) => void | Promise<void>
 export class EventStream {
   private seq = 0;
   private readonly subscribers: EventSubscriber[] = [];
+  private readonly firsts: EventSubscriber[] = [];
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
-  subscribe(subscriber: EventSubscriber): () => void {
-    this.subscribers.push(subscriber);
+  /**
+   * Adds a subscriber; returns the function that removes it. A `first` subscriber completes an event before the others
+   * see it (the notifier fills in `run:summary.notifications`, which the printers then print): it gets each event
+   * before them, and is waited for before they get it.
+   */
+  subscribe(subscriber: EventSubscriber, options: { first?: boolean } = {}): () => void {
+    const list = options.first === true ? this.firsts : this.subscribers;
+    list.push(subscriber);
     return () => {
-      const i = this.subscribers.indexOf(subscriber);
-      if (i !== -1) this.subscribers.splice(i, 1);
+      const i = list.indexOf(subscriber);
+      if (i !== -1) list.splice(i, 1);
     };
   }
 
@@ -46,14 +53,25 @@ export class EventStream {
    * the output of a busy command goes through here once per 8 KiB chunk.
    */
   dispatch(event: OrchestratorEvent): Promise<void> | undefined {
-    const subscribers = this.subscribers;
+    if (this.firsts.length > 0) {
+      const before = this.handOut(this.firsts, event);
+      if (before !== undefined) return before.then(() => this.handOut(this.subscribers, event));
+    }
+    return this.handOut(this.subscribers, event);
+  }
+
+  private handOut(subscribers: readonly EventSubscriber[], event: OrchestratorEvent): Promise<void> | undefined {
     let first: Promise<void> | undefined;
     let more: Promise<void>[] | undefined;
     for (let i = 0; i < subscribers.length; i++) {
       const result = (subscribers[i] as EventSubscriber)(event);
       if (result === undefined) continue;
-      if (first === undefined) first = result;
-      else (more ??= [first]).push(result);
+      if (first === undefined) {
+        first = result;
+        continue;
+      }
+      more ??= [first];
+      more.push(result);
     }
     return more === undefined ? first : Promise.all(more).then(() => undefined);
   }

@@ -6,18 +6,17 @@ import { rel } from "../run/paths.ts";
 import { outputDroppedLine } from "../run/run-log.ts";
 import { writeRunSummaryFile } from "../run/run-summary-file.ts";
 import { recordTaskState } from "../run/task-state.ts";
-import type { ExecutorOutcome } from "./executor.ts";
-import type { ActiveRun } from "./run-context.ts";
+import type { ActiveRun, ExecutorOutcome, FinalStatus } from "./run-context.ts";
 import { buildRunSummary } from "./run-summary.ts";
 import { runMetrics } from "./run-metrics.ts";
 
-export type FinalStatus = "succeeded" | "failed" | "cancelled";
+export type { FinalStatus };
 
 /** A finished, recorded run. `crash` is the executor's own error message, if it crashed. */
-export type RecordedRun = { status: FinalStatus; runSummary: RunSummary; crash: string | null };
+export type RecordedRun = { status: FinalStatus; runSummary: RunSummary | null; crash: string | null };
 
 /**
- * End of the executor (SPEC §8.3, §10.2 step 2, §11.1, §13 step 3): final status and detail, `Run cancelled by …`,
+ * End of the executor, or of exec's one stage (SPEC §8.3, §10.2 step 2, §11.1, §13 step 3, §14.1 step 4): final status and detail, `Run cancelled by …`,
  * the guardrail recommendation, `completed_at`, manifest `metrics`; then the heartbeat stops and a forced beat saves
  * the manifest, so `.heartbeat` equals `heartbeat_at`.
  */
@@ -48,7 +47,8 @@ export async function finalizeRun(run: ActiveRun, outcome: ExecutorOutcome): Pro
   manifest.completed_at = now;
   const dropped = outputDroppedLine(run.runtime.log.output);
   if (dropped !== null) manifest.summary = appendSummary(manifest.summary, dropped);
-  const recommendation = guardrailRecommendation(guardrailCounts(manifest.commands));
+  // Guardrails are a pipeline's (SPEC §10.2): an exec run's one command is not looked at for them.
+  const recommendation = run.exec === undefined ? guardrailRecommendation(guardrailCounts(manifest.commands)) : null;
   if (recommendation !== null) manifest.summary = appendSummary(manifest.summary, recommendation);
   manifest.metrics = runMetrics(manifest.toolRuns);
   await run.heartbeat.stop();

@@ -75,7 +75,10 @@ describe("report command", () => {
       const manifest = await waitFor(() => {
         const ids = existsSync(join(w, ".runs/t1/cli")) ? readdirSync(join(w, ".runs/t1/cli")) : [];
         if (ids.length === 0) return null;
-        const m = JSON.parse(readFileSync(join(runDir(w, ids[0] as string), "manifest.json"), "utf8"));
+        // The run directory exists a moment before its first manifest is written (ManifestStore.create).
+        const path = join(runDir(w, ids[0] as string), "manifest.json");
+        if (!existsSync(path)) return null;
+        const m = JSON.parse(readFileSync(path, "utf8"));
         return m.commands[0].status === "running" ? m : null;
       });
       const r = await runCli(["report", manifest.run_id], { cwd: w });
