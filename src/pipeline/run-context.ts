@@ -50,8 +50,8 @@ export type ExecKind = {
 /** What every run of one `start`/`resume` invocation shares (the top-level run and its child runs). */
 export type PipelineHost = {
   invocation: Invocation;
-  /** One session manager per CLI process: persisted stage sessions are shared by child runs (SPEC §9.4). */
-  sessions: SessionManager;
+  /** One session manager per CLI process: persisted stage sessions are shared by child runs (SPEC §9.4); null for exec. */
+  sessions: SessionManager | null;
   /** The process cwd: a relative stage `cwd` resolves against it (SPEC §6.1). */
   cwd: string;
   /** The CLI command that made the runs (span attribute). */
