@@ -19,7 +19,7 @@ import { effectiveTaskId, resolveStoreRoots, type StoreRoots } from "../run/path
 import { DEFAULT_MAX_OUTPUT_BYTES } from "../run/run-log.ts";
 import { resolveNotificationTargets, type NotificationTarget } from "../telemetry/notification-targets.ts";
 import { resolveTelemetrySettings } from "../telemetry/endpoint.ts";
-import { ExecSpans } from "../telemetry/exec-spans.ts";
+import type { ExecSpans } from "../telemetry/exec-spans.ts";
 import { NOOP_TRACER } from "../telemetry/noop.ts";
 import type { Tracer } from "../telemetry/span-types.ts";
 import { CancelScope } from "./cancel-scope.ts";
@@ -99,8 +99,8 @@ export type Invocation = {
   notifyTargets: NotificationTarget[];
   tracer: Tracer;
   events: EventStream;
-  /** The span subscriber of `events` (subscribed only when telemetry is on). */
-  spans: ExecSpans;
+  /** The span subscriber of `events`; null with telemetry off (then nothing is subscribed, nor loaded). */
+  spans: ExecSpans | null;
   cancel: CancelScope;
   logger: Logger;
   /** How much output one run may leave in its logs: `--max-output-bytes`, env, config, or the default. */
@@ -182,8 +182,8 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
     hookEnv: stringEnv(input.env),
   });
   const events = new EventStream();
-  const spans = new ExecSpans();
-  if (tracer.enabled) events.subscribe(spans.onEvent);
+  const spans = tracer.enabled ? new (await import("../telemetry/exec-spans.ts")).ExecSpans() : null;
+  if (spans !== null) events.subscribe(spans.onEvent);
   return {
     env: input.env,
     roots,

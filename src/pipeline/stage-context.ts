@@ -23,8 +23,8 @@ export type RunRuntime = {
   /** The run's recorder: subscribed to `events` while the run is open, it writes the stage logs. */
   recorder: RunRecorder;
   events: EventStream;
-  /** The invocation's span subscriber (a stage lends it its span while it runs). */
-  spans: ExecSpans;
+  /** The invocation's span subscriber (a stage lends it its span while it runs); null with telemetry off. */
+  spans: ExecSpans | null;
   orchestrator: ToolOrchestrator;
   runSpan: RunSpan;
   cancel: CancelScope;

@@ -12,7 +12,7 @@ import type { AttemptResult } from "../exec/attempt.ts";
 import { CommandEvents } from "../exec/command-events.ts";
 import { rel } from "../run/paths.ts";
 import { storeFaultText } from "../run/run-log.ts";
-import { ToolRunEvents } from "../run/tool-run-events.ts";
+import type { ToolRunEvents } from "../run/tool-run-events.ts";
 import { signalNumber } from "../platform/signals.ts";
 import { writeErrorArtifact } from "../run/error-artifact.ts";
 import type { StageSpan } from "../telemetry/span-types.ts";
@@ -88,10 +88,10 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     persisted: stage.session.persisted,
     argv: stage.argv,
   });
-  // Subscribers for the time of this invocation: its events for `run:summary.toolRun`, its spans under the stage span.
-  const toolEvents = new ToolRunEvents(correlationId);
-  const offToolEvents = runtime.events.subscribe(toolEvents.onEvent);
-  const offSpans = runtime.spans.stage(runtime.runId, stage.id, stageSpan);
+  // For the time of this invocation: the recorder keeps its events for `run:summary.toolRun`, the span subscriber puts
+  // its attempts under the stage span.
+  const toolEvents = runtime.recorder.watchToolRun(correlationId);
+  const offSpans = runtime.spans?.stage(runtime.runId, stage.id, stageSpan) ?? (() => {});
   const invocationId = toolInvocationId(runtime.runId, stage.id === "exec" && runtime.pipelineId === "exec" ? "exec" : stage.id, Date.now());
   let outcome: ToolOutcome<ClassifiedAttempt> | null = null;
   let failure: string | null = null;
@@ -138,7 +138,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     else if (!(error instanceof ApprovalError)) runtime.warn(`Command execution failed: ${failure}`);
   }
   runtime.retryTargets.delete(invocationId);
-  offToolEvents();
+  runtime.recorder.unwatchToolRun(correlationId);
   offSpans();
   offRunCancel();
   offLogFailure();

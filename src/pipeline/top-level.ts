@@ -7,8 +7,6 @@ import type { FailureReport } from "./failure-report.ts";
 import type { RecordedRun } from "./finalize.ts";
 import type { Invocation } from "./invocation.ts";
 import { summaryRecords } from "../run/summary-records.ts";
-import { runNotifier } from "../telemetry/run-notifier.ts";
-import { pipelineSummaryPayload } from "./pipeline-summary-payload.ts";
 import { closeRun, runStoreFault } from "./pipeline-run.ts";
 import { type ActiveRun, type PipelineHost, stageBaseEnv } from "./run-context.ts";
 
@@ -65,18 +63,28 @@ export async function withPipelineHost(
     // A run store that could not be written (issue 10, B2) is the command's one error line, printed last.
     if (recorded.crash !== null && (log.failure ?? runStoreFault(host)) === null) invocation.logger.warn(`Execution error: ${recorded.crash}`);
     const m = store.manifest;
-    const payload = run.exec === undefined ? pipelineSummaryPayload(run, recorded.status) : run.exec.summaryPayload(run, recorded.status);
+    // Modules loaded where they are needed (a pipeline's payload; the notifier only with targets): what an exec run
+    // initializes at start-up is part of its peak RSS (the executable's pages its modules touch).
+    const payload =
+      run.exec === undefined
+        ? (await import("./pipeline-summary-payload.ts")).pipelineSummaryPayload(run, recorded.status)
+        : run.exec.summaryPayload(run, recorded.status);
     const event = invocation.events.envelope("run:summary", payload);
-    const notifier = runNotifier(
-      m.run_id,
-      invocation.notifyTargets,
-      { repo: invocation.roots.repo, warn: invocation.logger.plain, env: invocation.env },
-      async (record) => {
-        m.notifications = record;
-        await log.tolerate(store.save());
-      },
-    );
-    const offNotifier = invocation.events.subscribe(notifier, { first: true });
+    const offNotifier =
+      invocation.notifyTargets.length === 0
+        ? () => {}
+        : invocation.events.subscribe(
+            (await import("../telemetry/run-notifier.ts")).runNotifier(
+              m.run_id,
+              invocation.notifyTargets,
+              { repo: invocation.roots.repo, warn: invocation.logger.plain, env: invocation.env },
+              async (record) => {
+                m.notifications = record;
+                await log.tolerate(store.save());
+              },
+            ),
+            { first: true },
+          );
     const offRecords =
       run.exec === undefined ? () => {} : invocation.events.subscribe(summaryRecords(store, log, invocation.roots, log.quiet(invocation.logger.warn)));
     try {

@@ -3,10 +3,13 @@ import type { EventSubscriber } from "../core/event-stream.ts";
 import { redact } from "../core/redact.ts";
 import type { OrchestratorEvent } from "../core/schemas/events.ts";
 import type { RunLog, StageLog } from "./run-log.ts";
+import { ToolRunEvents } from "./tool-run-events.ts";
 
 /**
  * The recorder of one run (SPEC §9.7): a subscriber of the invocation's event stream that writes the `exec:*` events
- * of this run's stages into their logs (`commands/NN-<slug>.ndjson`, and `runner.ndjson` for all but the chunks).
+ * of this run's stages into their logs (`commands/NN-<slug>.ndjson`, and `runner.ndjson` for all but the chunks), and
+ * keeps the events of each tool invocation it is asked to watch for its record (`run:summary.toolRun.events`). One
+ * subscriber for both: it is called for every output chunk.
  * The stage runner opens a stage's log (`command:start`) and closes it (`command:end`); what happens in between
  * reaches the log only as events. A stage is told apart by `runId` and `stageId`, so concurrent stages and child runs
  * on the same stream land in their own files.
@@ -16,6 +19,7 @@ import type { RunLog, StageLog } from "./run-log.ts";
  */
 export class RunRecorder {
   private readonly stages = new Map<string, StageLog>();
+  private readonly toolRuns = new Map<string, ToolRunEvents>();
 
   constructor(
     private readonly log: RunLog,
@@ -46,11 +50,23 @@ export class RunRecorder {
     stage.closeInBackground();
   }
 
+  /** Starts keeping the events of tool invocation `correlationId` (until `unwatch`). */
+  watchToolRun(correlationId: string): ToolRunEvents {
+    const events = new ToolRunEvents();
+    this.toolRuns.set(correlationId, events);
+    return events;
+  }
+
+  unwatchToolRun(correlationId: string): void {
+    this.toolRuns.delete(correlationId);
+  }
+
   readonly onEvent: EventSubscriber = (event: OrchestratorEvent): Promise<void> | undefined => {
     if (!event.type.startsWith("exec:")) return undefined;
-    const payload = event.payload as { runId: string; stageId?: string };
-    if (payload.runId !== this.runId || payload.stageId === undefined) return undefined;
-    const stage = this.stages.get(payload.stageId);
+    const payload = event.payload as { runId: string; stageId?: string; correlationId: string };
+    if (payload.runId !== this.runId) return undefined;
+    this.toolRuns.get(payload.correlationId)?.add(event);
+    const stage = payload.stageId === undefined ? undefined : this.stages.get(payload.stageId);
     if (stage === undefined) return undefined;
     return writeEvent(stage, event);
   };

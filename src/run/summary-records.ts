@@ -11,7 +11,7 @@ import { writeRunSummaryFile } from "./run-summary-file.ts";
  * notifications filled in) and the metrics line, then one manifest save for `run_summary_path` and
  * `metrics_recorded`. A subscriber of the stream for the run `store` holds: `exec` runs, whose summary file is the
  * event. (A pipeline run's `run-summary.json` is its RunSummary, and its metrics line comes before its `run:summary`,
- * which carries the `Guardrails:` line that the line's outcome decides, SPEC §10.2 step 3: `pipeline/finalize.ts`.)
+ * which carries the `Guardrails:` line that the line's outcome decides, SPEC §10.2 step 3: `pipeline/record-run.ts`.)
  */
 export function summaryRecords(store: ManifestStore, log: RunLog, roots: StoreRoots, warn: (line: string) => void): EventSubscriber {
   const runId = store.manifest.run_id;

@@ -14,17 +14,9 @@ function flatten(event: OrchestratorEvent): Flat {
 /**
  * The flattened events of one tool invocation for `run:summary.toolRun.events` (SPEC §16.3): every begin/retry/end
  * event, and chunk events only within the retained window of each stream (the last 64 KiB), so memory stays bounded.
- * A subscriber of the run's stream (`onEvent`), keeping the events of its invocation (`correlationId`).
+ * Fed by the run's recorder (`RunRecorder.watchToolRun`), which subscribes to the stream.
  */
 export class ToolRunEvents {
-  constructor(private readonly correlationId: string) {}
-
-  /** Subscriber: the `exec:*` events of this invocation. */
-  readonly onEvent = (event: OrchestratorEvent): undefined => {
-    if (event.type.startsWith("exec:") && (event.payload as { correlationId?: string }).correlationId === this.correlationId) this.add(event);
-    return undefined;
-  };
-
   /** Chunk events are flattened only when listed: flattening reads `data`, which decodes the chunk's bytes. */
   private readonly items: { event: OrchestratorEvent; flat?: Flat; stream?: "stdout" | "stderr"; bytes: number }[] = [];
   private readonly windowBytes = { stdout: 0, stderr: 0 };

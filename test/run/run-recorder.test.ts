@@ -30,6 +30,7 @@ describe("the run recorder (a subscriber of the stream, issue 16)", () => {
     const recorder = new RunRecorder(log, "run-1");
     stream.subscribe(recorder.onEvent);
     await recorder.openStage(1, "build", "make all");
+    const toolRun = recorder.watchToolRun("c-1");
     const events = new CommandEvents(stream, {
       runId: "run-1",
       stageId: "build",
@@ -74,6 +75,13 @@ describe("the run recorder (a subscriber of the stream, issue 16)", () => {
     const runner = lines(join(dir, "runner.ndjson"));
     expect(runner.map((l) => l.type)).toEqual(["command:start", "exec:begin", "exec:retry", "exec:end", "command:end"]);
     expect(printed).toEqual(["exec:begin", "exec:begin", "exec:chunk", "exec:retry", "exec:end"]);
+    // The invocation's events for its tool-run record: its own only (not run-2's).
+    expect(toolRun.list().map((e) => [e.type, e.correlationId])).toEqual([
+      ["exec:begin", "c-1"],
+      ["exec:chunk", "c-1"],
+      ["exec:retry", "c-1"],
+      ["exec:end", "c-1"],
+    ]);
   });
 
   test("redaction happens once: the stream redacts the event's fields, the byte source the output; the log writes them as they are", async () => {
