@@ -19,7 +19,7 @@ import { effectiveTaskId, resolveStoreRoots, type StoreRoots } from "../run/path
 import { DEFAULT_MAX_OUTPUT_BYTES } from "../run/run-log.ts";
 import { resolveNotificationTargets, type NotificationTarget } from "../telemetry/notification-targets.ts";
 import { resolveTelemetrySettings } from "../telemetry/endpoint.ts";
-import type { ExecSpans } from "../telemetry/exec-spans.ts";
+import { ExecSpans } from "../telemetry/exec-spans.ts";
 import { NOOP_TRACER } from "../telemetry/noop.ts";
 import type { Tracer } from "../telemetry/span-types.ts";
 import { CancelScope } from "./cancel-scope.ts";
@@ -182,7 +182,7 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
     hookEnv: stringEnv(input.env),
   });
   const events = new EventStream();
-  const spans = tracer.enabled ? new (await import("../telemetry/exec-spans.ts")).ExecSpans() : null;
+  const spans = tracer.enabled ? new ExecSpans() : null;
   if (spans !== null) events.subscribe(spans.onEvent);
   return {
     env: input.env,

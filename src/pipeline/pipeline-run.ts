@@ -11,7 +11,11 @@ import { RunLog, type StoreFault, bindRunStore, storeFaultLine } from "../run/ru
 import { RunRecorder } from "../run/run-recorder.ts";
 import type { TaskMetadata } from "../run/task-metadata.ts";
 import type { RunSpan } from "../telemetry/span-types.ts";
+import { executeStages } from "./executor.ts";
 import { finalizeRun, type RecordedRun } from "./finalize.ts";
+import { pipelineHash, stageHash } from "./pipeline-hash.ts";
+import { recordRun } from "./record-run.ts";
+import { recordedNeeds } from "./stage-graph.ts";
 import type { ActiveRun, ExecutorOutcome, PipelineHost } from "./run-context.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 import type { RunRuntime } from "./stage-context.ts";
@@ -31,8 +35,6 @@ export type NewRunInput = {
 export async function createPipelineRun(host: PipelineHost, input: NewRunInput): Promise<ActiveRun> {
   const { invocation } = host;
   const runId = newRunId();
-  // Loaded by pipeline runs only (see executeRun).
-  const [{ pipelineHash, stageHash }, { recordedNeeds }] = await Promise.all([import("./pipeline-hash.ts"), import("./stage-graph.ts")]);
   const needs = recordedNeeds(input.pipeline);
   let store: ManifestStore;
   try {
@@ -130,9 +132,7 @@ export async function executeRun(run: ActiveRun, options: { started?: () => void
   let outcome: ExecutorOutcome;
   let crash: string | null = null;
   try {
-    // The executor, like the pipeline-only records below, is loaded when a pipeline runs: an exec run's start-up stays
-    // that of its one stage (the executable's pages its modules touch were ~4.5 MiB of exec's peak RSS, measured).
-    outcome = run.exec !== undefined ? await run.exec.execute(run) : await (await import("./executor.ts")).executeStages(run);
+    outcome = run.exec !== undefined ? await run.exec.execute(run) : await executeStages(run);
   } catch (error) {
     crash = errorMessage(error);
     store.manifest.summary = appendSummary(store.manifest.summary, `Execution error: ${crash}`);
@@ -140,7 +140,7 @@ export async function executeRun(run: ActiveRun, options: { started?: () => void
   }
   unrecord();
   const status = await finalizeRun(run, outcome);
-  const recorded = run.exec === undefined ? await (await import("./record-run.ts")).recordRun(run, outcome.notes) : { status, runSummary: null };
+  const recorded = run.exec === undefined ? await recordRun(run, outcome.notes) : { status, runSummary: null };
   run.runSpan.end({ status: store.manifest.status, metrics: store.manifest.metrics });
   if (run.depth > 0) await closeRun(run);
   return { ...recorded, crash };

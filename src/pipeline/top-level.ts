@@ -3,7 +3,11 @@ import { RunFailedError } from "../core/errors.ts";
 import type { Manifest } from "../core/schemas/manifest.ts";
 import { storeFaultLine } from "../run/run-log.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
-import type { FailureReport } from "./failure-report.ts";
+import { runSubpipelineStage } from "./child-run.ts";
+import { type FailureReport, describeFailure } from "./failure-report.ts";
+import { SessionManager } from "../exec/session-manager.ts";
+import { runNotifier } from "../telemetry/run-notifier.ts";
+import { pipelineSummaryPayload } from "./pipeline-summary-payload.ts";
 import type { RecordedRun } from "./finalize.ts";
 import type { Invocation } from "./invocation.ts";
 import { summaryRecords } from "../run/summary-records.ts";
@@ -41,19 +45,16 @@ export async function withPipelineHost(
   options: { cwd: string; command: "start" | "resume" | "exec"; approvalPolicy: string | null },
   body: (host: PipelineHost) => Promise<{ run: ActiveRun; recorded: RecordedRun }>,
 ): Promise<PipelineResult> {
-  // What only pipeline stages use is loaded for them alone: an exec run's start-up (and the pages of the executable
-  // it touches, ~4.5 MiB of peak RSS, measured) stays that of its one stage.
+  // An exec run has no pipeline stages to share sessions between (`exec --session` talks to the session host).
   const sessions =
-    options.command === "exec"
-      ? null
-      : new (await import("../exec/session-manager.ts")).SessionManager({ env: stageBaseEnv(invocation.env), cwd: invocation.roots.repo, idleMs: 0 });
+    options.command === "exec" ? null : new SessionManager({ env: stageBaseEnv(invocation.env), cwd: invocation.roots.repo, idleMs: 0 });
   const host: PipelineHost = {
     invocation,
     sessions,
     cwd: options.cwd,
     command: options.command,
     approvalPolicy: options.approvalPolicy,
-    runSubpipeline: async (...args) => (await import("./child-run.ts")).runSubpipelineStage(...args),
+    runSubpipeline: runSubpipelineStage,
   };
   const removeSignals = invocation.handleSignals ? installSignalHandlers(invocation.cancel) : () => {};
   try {
@@ -63,18 +64,13 @@ export async function withPipelineHost(
     // A run store that could not be written (issue 10, B2) is the command's one error line, printed last.
     if (recorded.crash !== null && (log.failure ?? runStoreFault(host)) === null) invocation.logger.warn(`Execution error: ${recorded.crash}`);
     const m = store.manifest;
-    // Modules loaded where they are needed (a pipeline's payload; the notifier only with targets): what an exec run
-    // initializes at start-up is part of its peak RSS (the executable's pages its modules touch).
-    const payload =
-      run.exec === undefined
-        ? (await import("./pipeline-summary-payload.ts")).pipelineSummaryPayload(run, recorded.status)
-        : run.exec.summaryPayload(run, recorded.status);
+    const payload = run.exec === undefined ? pipelineSummaryPayload(run, recorded.status) : run.exec.summaryPayload(run, recorded.status);
     const event = invocation.events.envelope("run:summary", payload);
     const offNotifier =
       invocation.notifyTargets.length === 0
         ? () => {}
         : invocation.events.subscribe(
-            (await import("../telemetry/run-notifier.ts")).runNotifier(
+            runNotifier(
               m.run_id,
               invocation.notifyTargets,
               { repo: invocation.roots.repo, warn: invocation.logger.plain, env: invocation.env },
@@ -114,7 +110,7 @@ export async function withPipelineHost(
       logPath: m.log_path,
       manifest: m,
       manifestPath: store.files.manifest,
-      failure: recorded.status === "failed" && run.exec === undefined ? await (await import("./failure-report.ts")).describeFailure(invocation.roots, m) : null,
+      failure: recorded.status === "failed" && run.exec === undefined ? await describeFailure(invocation.roots, m) : null,
     };
   } finally {
     await host.sessions?.disposeAll().catch(() => undefined);
