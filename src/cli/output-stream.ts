@@ -2,7 +2,6 @@ import { Buffer } from "node:buffer";
 import { write, writeSync } from "node:fs";
 import { isTerminal } from "../platform/terminal.ts";
 import { chunkEventParts } from "../core/chunk-event.ts";
-import { redactJson } from "../core/redact.ts";
 import type { OrchestratorEvent } from "../core/schemas/events.ts";
 
 /**
@@ -59,16 +58,16 @@ export class OutputStream {
   }
 
   /**
-   * Prints one event as a JSON line, redacted. An `exec:chunk` goes out in three writes — the JSON around its data,
-   * and the data as the escaped bytes the chunk carries — so bulk output is never turned into JS strings.
+   * Prints one event as a JSON line. An `exec:chunk` goes out in three writes — the JSON around its data, and the
+   * data as the escaped bytes the chunk carries (the same bytes its log line holds) — so bulk output is never turned
+   * into JS strings. Events come redacted from the stream (`EventStream.envelope`): nothing is redacted here.
    */
   writeEvent(event: OrchestratorEvent): Promise<void> | undefined {
     const parts = chunkEventParts(event);
-    if (parts === null) return this.write(redactJson(`${JSON.stringify(event)}\n`));
-    // The data bytes were redacted before they were chunked; the JSON around them is redacted here.
-    const a = this.write(redactJson(parts[0]));
+    if (parts === null) return this.write(`${JSON.stringify(event)}\n`);
+    const a = this.write(parts[0]);
     const b = this.write(parts[1]);
-    const c = this.write(redactJson(parts[2]));
+    const c = this.write(parts[2]);
     return c ?? b ?? a;
   }
 

@@ -90,6 +90,47 @@ export class Redactor {
   strings(values: readonly string[]): string[] {
     return this.needles.length === 0 ? [...values] : values.map((v) => this.text(v));
   }
+
+  /**
+   * A JSON-like value with every string in it redacted (keys are names, never secrets). Objects and arrays are copied
+   * only where something changed, so a value without secrets is returned as it is. Symbol keys are kept.
+   */
+  value<T>(input: T): T {
+    if (this.needles.length === 0) return input;
+    return this.walk(input) as T;
+  }
+
+  private walk(input: unknown): unknown {
+    if (typeof input === "string") return this.text(input);
+    if (input === null || typeof input !== "object") return input;
+    if (Array.isArray(input)) {
+      let out: unknown[] | null = null;
+      for (let i = 0; i < input.length; i++) {
+        const next = this.walk(input[i]);
+        if (next === input[i]) continue;
+        out ??= [...input];
+        out[i] = next;
+      }
+      return out ?? input;
+    }
+    let out: Record<PropertyKey, unknown> | null = null;
+    const source = input as Record<PropertyKey, unknown>;
+    for (const key of Object.keys(source)) {
+      const next = this.walk(source[key]);
+      if (next !== source[key]) {
+        out ??= copyOf(source);
+        out[key] = next;
+      }
+    }
+    return out ?? input;
+  }
+}
+
+/** A plain copy of `source`, its symbol-keyed fields included. */
+function copyOf(source: Record<PropertyKey, unknown>): Record<PropertyKey, unknown> {
+  const out: Record<PropertyKey, unknown> = { ...source };
+  for (const symbol of Object.getOwnPropertySymbols(source)) out[symbol] = source[symbol];
+  return out;
 }
 
 function replaceAll(input: string, needles: readonly string[]): string {

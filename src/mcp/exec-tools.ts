@@ -70,16 +70,13 @@ export async function execTool(ctx: McpContext, call: CallContext, args: ExecArg
         if (event.type === "exec:begin") live.markBegan();
         const bytes = chunkBytesOf(event);
         if (bytes !== undefined) live.output.push(bytes.raw);
+        if (event.type === "run:summary" && event.payload.result !== null) live.summary = event.payload.result;
         return undefined;
       });
     },
     started(run) {
       live.runId = run.runId;
       live.manifestPath = run.manifestPath;
-    },
-    async summary(event) {
-      const result = (event.payload as { result: { exitCode: number | null; signal: string | null; timedOut: boolean; durationMs: number } }).result;
-      live.summary = result;
     },
   }).then(
     (outcome) => {

@@ -65,6 +65,8 @@ export async function runPipelineCommandStage(
   cancel: CancelScope = run.runtime.cancel,
 ): Promise<StageOutcome> {
   const { host, store } = run;
+  const sessions = host.sessions;
+  if (sessions === null) throw new Error("this invocation has no session manager for pipeline stages");
   const entry = store.manifest.commands[index - 1] as CommandEntry;
   entry.command = def.command;
   entry.kind = "command";
@@ -88,8 +90,8 @@ export async function runPipelineCommandStage(
     const sandbox = persisted ? await stageSessionSandbox(run, def, cwd) : undefined;
     lease =
       sandbox === null
-        ? { ...(await host.sessions.acquire({ env: request.env })), id: def.session?.id as string, persisted: true }
-        : await host.sessions.acquire({ ...request, ...(sandbox !== undefined ? { sandbox } : {}) });
+        ? { ...(await sessions.acquire({ env: request.env })), id: def.session?.id as string, persisted: true }
+        : await sessions.acquire({ ...request, ...(sandbox !== undefined ? { sandbox } : {}) });
   } catch (error) {
     return sessionFailure(run, entry, def, index, errorMessage(error));
   }
@@ -99,7 +101,7 @@ export async function runPipelineCommandStage(
     result = await runCommandStage({ ...run.runtime, cancel }, commandStageFor(run, def, index, cwd, lease), span);
   } finally {
     stopCapture?.();
-    await host.sessions.release(lease).catch(() => undefined);
+    await sessions.release(lease).catch(() => undefined);
   }
   await cache?.after(result.status, result.summary);
   const note = `${entry.title}: ${result.summary}`;

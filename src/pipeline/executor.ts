@@ -4,20 +4,10 @@ import { appendSummary } from "../core/summary.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 import { runPipelineCommandStage } from "./command-stage.ts";
 import { isKept } from "./resume-reset.ts";
-import type { ActiveRun, StageOutcome } from "./run-context.ts";
+import type { ActiveRun, ExecutorOutcome, StageOutcome } from "./run-context.ts";
 import { stageGraph } from "./stage-graph.ts";
 
 type StageDefinition = PipelineDefinition["stages"][number];
-
-/** What the executor hands to finalization. */
-export type ExecutorOutcome = {
-  /** Stage notes in stage order (SPEC §9.1 step 3). */
-  notes: string[];
-  /** The `status_detail` of the failure that stopped the pipeline; null when none did. */
-  failureDetail: string | null;
-  /** A stage ended `failed` (the run fails) — also true with a detail of `pipeline-failed` kind. */
-  failed: boolean;
-};
 
 type Running = { promise: Promise<string>; scope: CancelScope; dispose: () => void };
 

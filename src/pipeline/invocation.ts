@@ -20,6 +20,7 @@ import { effectiveTaskId, resolveStoreRoots, type StoreRoots } from "../run/path
 import { DEFAULT_MAX_OUTPUT_BYTES } from "../run/run-log.ts";
 import { resolveNotificationTargets, type NotificationTarget } from "../telemetry/notification-targets.ts";
 import { resolveTelemetrySettings } from "../telemetry/endpoint.ts";
+import { ExecSpans } from "../telemetry/exec-spans.ts";
 import { NOOP_TRACER } from "../telemetry/noop.ts";
 import type { Tracer } from "../telemetry/span-types.ts";
 import { CancelScope } from "./cancel-scope.ts";
@@ -101,6 +102,8 @@ export type Invocation = {
   notifyTargets: NotificationTarget[];
   tracer: Tracer;
   events: EventStream;
+  /** The span subscriber of `events`; null with telemetry off (then nothing is subscribed, nor loaded). */
+  spans: ExecSpans | null;
   cancel: CancelScope;
   logger: Logger;
   /** How much output one run may leave in its logs: `--max-output-bytes`, env, config, or the default. */
@@ -193,6 +196,9 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
     hookCwd: roots.repo,
     hookEnv: stringEnv(input.env),
   });
+  const events = new EventStream();
+  const spans = tracer.enabled ? new ExecSpans() : null;
+  if (spans !== null) events.subscribe(spans.onEvent);
   return {
     env: input.env,
     roots,
@@ -204,7 +210,8 @@ export async function prepareInvocation(input: InvocationInput): Promise<Invocat
     retryTargets,
     notifyTargets,
     tracer,
-    events: new EventStream(),
+    events,
+    spans,
     cancel: new CancelScope(),
     logger,
     maxOutputBytes,

@@ -8,13 +8,15 @@ import type { LoadedInstructions } from "../run/instructions.ts";
 import { ManifestStore } from "../run/manifest-store.ts";
 import { runDir } from "../run/paths.ts";
 import { RunLog, type StoreFault, bindRunStore, storeFaultLine } from "../run/run-log.ts";
+import { RunRecorder } from "../run/run-recorder.ts";
 import type { TaskMetadata } from "../run/task-metadata.ts";
 import type { RunSpan } from "../telemetry/span-types.ts";
+import { executeStages } from "./executor.ts";
+import { finalizeRun, type RecordedRun } from "./finalize.ts";
 import { pipelineHash, stageHash } from "./pipeline-hash.ts";
+import { recordRun } from "./record-run.ts";
 import { recordedNeeds } from "./stage-graph.ts";
-import { executeStages, type ExecutorOutcome } from "./executor.ts";
-import { finalizeRun, recordRun, type RecordedRun } from "./finalize.ts";
-import type { ActiveRun, PipelineHost } from "./run-context.ts";
+import type { ActiveRun, ExecutorOutcome, PipelineHost } from "./run-context.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 import type { RunRuntime } from "./stage-context.ts";
 
@@ -81,7 +83,9 @@ export function openRun(
     roots: invocation.roots,
     store,
     log,
+    recorder: new RunRecorder(log, m.run_id),
     events: invocation.events,
+    spans: invocation.spans,
     orchestrator: invocation.orchestrator,
     runSpan,
     cancel,
@@ -104,11 +108,14 @@ export function runStoreFault(host: PipelineHost): StoreFault | null {
 }
 
 /**
- * Runs the executor on an open run and finishes it (SPEC §9.1 steps 3–6 without notifications and telemetry flush,
- * which belong to the top-level command): `in_progress` with a forced heartbeat, the stages, finalization, RunSummary,
- * metrics line, `state.json`. A crash of the executor finalizes the run `failed` with `Execution error: <message>`.
+ * The one lifecycle of a run — `start`, `resume`, a child run, `exec` (SPEC §9.1 steps 3–6, §14.1): `in_progress`
+ * with a forced heartbeat, the run's recorder subscribed, its stages (the executor, or exec's one stage),
+ * finalization; for a pipeline run its RunSummary, metrics line and `state.json` (an exec run's records react to its
+ * `run:summary`: `run/summary-records.ts`). A crash while running the stages finalizes the run `failed` with
+ * `Execution error: <message>`. A child run is closed here; the top-level run after its `run:summary`
+ * (`top-level.ts`).
  */
-export async function executeRun(run: ActiveRun): Promise<RecordedRun> {
+export async function executeRun(run: ActiveRun, options: { started?: () => void } = {}): Promise<RecordedRun> {
   const { store, heartbeat } = run;
   if (store.manifest.status === "queued") store.manifest.status = "in_progress";
   try {
@@ -120,23 +127,32 @@ export async function executeRun(run: ActiveRun): Promise<RecordedRun> {
   }
   heartbeat.start();
   writeRunOwner(store.files.dir);
+  options.started?.();
+  const unrecord = run.runtime.events.subscribe(run.runtime.recorder.onEvent);
   let outcome: ExecutorOutcome;
   let crash: string | null = null;
   try {
-    outcome = await executeStages(run);
+    outcome = run.exec !== undefined ? await run.exec.execute(run) : await executeStages(run);
   } catch (error) {
     crash = errorMessage(error);
     store.manifest.summary = appendSummary(store.manifest.summary, `Execution error: ${crash}`);
-    outcome = { notes: [], failureDetail: "pipeline-failed", failed: true };
+    outcome = { notes: [], failureDetail: run.exec === undefined ? "pipeline-failed" : "exec-failed", failed: true };
   }
-  await finalizeRun(run, outcome);
-  const recorded = await recordRun(run, outcome.notes);
+  unrecord();
+  const status = await finalizeRun(run, outcome);
+  const recorded = run.exec === undefined ? await recordRun(run, outcome.notes) : { status, runSummary: null };
   run.runSpan.end({ status: store.manifest.status, metrics: store.manifest.metrics });
+  if (run.depth > 0) await closeRun(run);
+  return { ...recorded, crash };
+}
+
+/** The end of a run: its log closed, its last save done, its owner file removed, its store fault kept for the one line. */
+export async function closeRun(run: ActiveRun): Promise<void> {
+  const { store } = run;
   const { log } = run.runtime;
   const warn = log.quiet(run.host.invocation.logger.warn);
   await log.close().catch((error) => warn(`Run log not closed cleanly for run ${store.manifest.run_id}: ${errorMessage(error)}`));
   await log.tolerate(store.idle());
   removeRunOwner(store.files.dir);
   if (log.failure !== null && !hostFaults.has(run.host)) hostFaults.set(run.host, log.failure);
-  return { ...recorded, crash };
 }

@@ -148,10 +148,7 @@ async function resumeExecRun(request: ResumeRequest, found: FoundRun, hooks: Pip
       maxOutputBytes: request.maxOutputBytes,
       resume: { manifestPath: found.files.manifest, actor: request.actor, reason: request.reason, forced: refusal !== null },
     },
-    {
-      prepared: (invocation) => hooks.prepared?.(invocation),
-      summary: async () => undefined,
-    },
+    { prepared: (invocation) => hooks.prepared?.(invocation) },
   );
   if (outcome.failure !== null) process.stderr.write(`${outcome.failure}\n`);
   const manifest = outcome.manifest;

@@ -5,6 +5,7 @@ import type { Heartbeat } from "../run/heartbeat.ts";
 import type { ManifestStore } from "../run/manifest-store.ts";
 import type { RunSpan } from "../telemetry/span-types.ts";
 import { stringEnv } from "../platform/env.ts";
+import type { RunSummaryPayload } from "../core/schemas/events.ts";
 import type { Invocation } from "./invocation.ts";
 import type { SubpipelineStage } from "../core/schemas/config.ts";
 import type { StageSpan } from "../telemetry/span-types.ts";
@@ -23,15 +24,39 @@ export type StageOutcome = {
   failure: { detail: string; line: string } | null;
 };
 
+/** What running a run's stages came to, handed to finalization. */
+export type ExecutorOutcome = {
+  /** Stage notes in stage order (SPEC §9.1 step 3). */
+  notes: string[];
+  /** The `status_detail` of the failure that stopped the run; null when none did. */
+  failureDetail: string | null;
+  /** A stage ended `failed` (the run fails) — also true with a detail of `pipeline-failed` kind. */
+  failed: boolean;
+};
+
+export type FinalStatus = "succeeded" | "failed" | "cancelled";
+
+/**
+ * What makes a run an `exec` run (SPEC §14.1): a one-stage pipeline run with the same lifecycle as `start` and
+ * `resume` (bootstrap, heartbeat, finalize, `run:summary`, notifications, metrics), whose one stage is the command
+ * it was given (no `stage:*` events), whose `run:summary` reports that command, whose records react to the summary
+ * (`run/summary-records.ts`) and whose exit code is the command's.
+ */
+export type ExecKind = {
+  execute(run: ActiveRun): Promise<ExecutorOutcome>;
+  summaryPayload(run: ActiveRun, status: FinalStatus): RunSummaryPayload;
+  exitCode(run: ActiveRun, status: FinalStatus): number;
+};
+
 /** What every run of one `start`/`resume` invocation shares (the top-level run and its child runs). */
 export type PipelineHost = {
   invocation: Invocation;
-  /** One session manager per CLI process: persisted stage sessions are shared by child runs (SPEC §9.4). */
-  sessions: SessionManager;
+  /** One session manager per CLI process: persisted stage sessions are shared by child runs (SPEC §9.4); null for exec. */
+  sessions: SessionManager | null;
   /** The process cwd: a relative stage `cwd` resolves against it (SPEC §6.1). */
   cwd: string;
   /** The CLI command that made the runs (span attribute). */
-  command: "start" | "resume";
+  command: "start" | "resume" | "exec";
   /** Recorded in `approval_policy` of the runs this invocation creates. */
   approvalPolicy: string | null;
   /** `start --only` (issue 18): the stages of the top-level run to run (the others stay `pending`); null for all. */
@@ -53,6 +78,8 @@ export type ActiveRun = {
   runSpan: RunSpan;
   /** 0 for the run the CLI started or resumed, parent depth + 1 for a child run. */
   depth: number;
+  /** Set for an `exec` run; a pipeline run runs its stages with the executor. */
+  exec?: ExecKind;
 };
 
 /**

@@ -1,10 +1,10 @@
 import type { CancelSignal } from "../core/cancel-signal.ts";
 import type { AttemptResult } from "../exec/attempt.ts";
-import { type OutputChunk, Utf8Chunker } from "../exec/chunker.ts";
+import type { OutputChunk } from "../exec/chunker.ts";
 import { RunFailedError } from "../core/errors.ts";
 import { execInSession } from "../exec/session-client.ts";
 import type { SessionSandbox } from "../exec/session-manager.ts";
-import { TailBuffer } from "../exec/tail-buffer.ts";
+import { OutputSink } from "../exec/output-sink.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 
 /** A live shell that runs one command line at a time: a `PtyShell` of this process, or a session host's shell. */
@@ -70,14 +70,12 @@ export async function runInShell(
     onChunk: (chunk: OutputChunk) => void | Promise<void>;
   },
 ): Promise<AttemptResult> {
-  const chunker = new Utf8Chunker("stdout");
-  const tail = new TailBuffer();
+  // The same byte source as a spawned attempt: redaction, chunking and the retained tail (exec/output-sink.ts).
+  const sink = new OutputSink("stdout", options.onChunk);
   let cancelledBy: CancelSignal | null = null;
-  // The shell pushes output synchronously; chunks are handed on in order through one promise chain.
+  // The shell pushes output synchronously; it is handed on in order through one promise chain (a copy each: the sink
+  // releases the buffers it is given).
   let chain: Promise<void> = Promise.resolve();
-  const forward = (chunks: OutputChunk[]) => {
-    for (const chunk of chunks) chain = chain.then(() => options.onChunk(chunk));
-  };
   const untrack = options.cancel.track({
     cancel(signal) {
       cancelledBy = signal;
@@ -90,19 +88,19 @@ export async function runInShell(
       env: options.env,
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       onData(bytes) {
-        tail.push(bytes);
-        forward(chunker.push(bytes));
+        const copy = new Uint8Array(bytes);
+        chain = chain.then(() => sink.write(copy));
       },
     });
-    forward(chunker.end());
+    chain = chain.then(() => sink.end());
     await chain;
     return {
       exitCode: result.exitCode ?? 1,
       signal: null,
       durationMs: Math.round(result.durationMs ?? performance.now() - started),
-      stdout: tail.text(),
+      stdout: sink.tail.text(),
       stderr: "",
-      stdoutBytes: tail.totalBytes,
+      stdoutBytes: sink.tail.totalBytes,
       stderrBytes: 0,
       timedOut: result.timedOut,
       cancelledBy,

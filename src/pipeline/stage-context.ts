@@ -9,6 +9,8 @@ import type { AttemptInput } from "../exec/attempt.ts";
 import type { ManifestStore } from "../run/manifest-store.ts";
 import type { StoreRoots } from "../run/paths.ts";
 import type { RunLog } from "../run/run-log.ts";
+import type { RunRecorder } from "../run/run-recorder.ts";
+import type { ExecSpans } from "../telemetry/exec-spans.ts";
 import type { RunSpan } from "../telemetry/span-types.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 import type { ShellHandle } from "./shell-attempt.ts";
@@ -18,7 +20,11 @@ export type RunRuntime = {
   roots: StoreRoots;
   store: ManifestStore;
   log: RunLog;
+  /** The run's recorder: subscribed to `events` while the run is open, it writes the stage logs. */
+  recorder: RunRecorder;
   events: EventStream;
+  /** The invocation's span subscriber (a stage lends it its span while it runs); null with telemetry off. */
+  spans: ExecSpans | null;
   orchestrator: ToolOrchestrator;
   runSpan: RunSpan;
   cancel: CancelScope;

@@ -5,20 +5,20 @@ import { buildRefusedToolRunRecord, buildToolRunRecord, toolInvocationId, upsert
 import type { ToolOutcome } from "../autonomy/tool-orchestrator.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { SandboxState } from "../core/schemas/common.ts";
-import type { OrchestratorEvent } from "../core/schemas/events.ts";
 import type { CommandEntry, CommandSandbox } from "../core/schemas/manifest.ts";
 import type { ToolRunRecord } from "../core/schemas/tool-run.ts";
 import { stageSummary } from "../core/summary.ts";
 import type { AttemptResult } from "../exec/attempt.ts";
+import { CommandEvents } from "../exec/command-events.ts";
 import { rel } from "../run/paths.ts";
-import { type StageLog, storeFaultText } from "../run/run-log.ts";
+import { storeFaultText } from "../run/run-log.ts";
+import type { ToolRunEvents } from "../run/tool-run-events.ts";
 import { signalNumber } from "../platform/signals.ts";
 import { writeErrorArtifact } from "../run/error-artifact.ts";
 import type { StageSpan } from "../telemetry/span-types.ts";
 import { CancelScope } from "./cancel-scope.ts";
 import { type ClassifiedAttempt, StageAttempts } from "./stage-attempt.ts";
 import type { CommandStage, RunRuntime } from "./stage-context.ts";
-import { ToolRunEvents } from "./tool-run-events.ts";
 
 export type StageResult = {
   status: "succeeded" | "failed" | "skipped" | "cancelled";
@@ -52,8 +52,10 @@ export function entryExitCode(result: Pick<AttemptResult, "exitCode" | "signal">
 export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, stageSpan: StageSpan): Promise<StageResult> {
   const { store } = runtime;
   const entry = store.manifest.commands[stage.index - 1] as CommandEntry;
-  const stageLog = runtime.log.stage(stage.index, stage.id);
-  entry.log_path = rel(runtime.roots, stageLog.path);
+  // The stage's log is the recorder's: it opens here (`command:start`), takes the stage's events from the stream, and
+  // closes with `command:end` below.
+  const opened = runtime.recorder.openStage(stage.index, stage.id, stage.command);
+  entry.log_path = rel(runtime.roots, runtime.recorder.stagePath(stage.id) as string);
   entry.status = "running";
   entry.started_at = new Date().toISOString();
   entry.completed_at = null;
@@ -63,7 +65,7 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   // Not awaited before the spawn: written at the end of this event-loop turn, i.e. once the command has started and
   // while it runs (a whole save, ~1 ms, hidden behind the child). It also records the previous stage's end.
   store.saveSoon();
-  await stageLog.append({ type: "command:start", command: stage.command });
+  await opened;
 
   // The attempts of this stage are cancelled by the run's scope (SIGINT/SIGTERM) and also when the run's store can no
   // longer be written (issue 10, B2): a run whose log cannot be written cannot be recorded honestly, so its command
@@ -75,7 +77,21 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   if (runtime.log.failure !== null) attempts.cancel("SIGTERM");
 
   const correlationId = crypto.randomUUID();
-  const toolEvents = new ToolRunEvents();
+  const events = new CommandEvents(runtime.events, {
+    runId: runtime.runId,
+    stageId: stage.id,
+    correlationId,
+    command: stage.command,
+    args: stage.args,
+    cwd: stage.cwd,
+    sessionId: stage.session.id,
+    persisted: stage.session.persisted,
+    argv: stage.argv,
+  });
+  // For the time of this invocation: the recorder keeps its events for `run:summary.toolRun`, the span subscriber puts
+  // its attempts under the stage span.
+  const toolEvents = runtime.recorder.watchToolRun(correlationId);
+  const offSpans = runtime.spans?.stage(runtime.runId, stage.id, stageSpan) ?? (() => {});
   const invocationId = toolInvocationId(runtime.runId, stage.id === "exec" && runtime.pipelineId === "exec" ? "exec" : stage.id, Date.now());
   let outcome: ToolOutcome<ClassifiedAttempt> | null = null;
   let failure: string | null = null;
@@ -83,18 +99,9 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
   let refused: CommandRefusedError | null = null;
   const started = performance.now();
 
-  const attemptsOf = new StageAttempts(runtime, stage, stageSpan, stageLog, attempts, correlationId, toolEvents);
+  const attemptsOf = new StageAttempts(stage, attempts, events);
 
-  runtime.retryTargets.set(invocationId, (info) =>
-    emitRetry(runtime, stageLog, stageSpan, {
-      attempt: info.attempt,
-      delayMs: info.delayMs,
-      sandboxState: info.sandboxState,
-      errorMessage: info.errorMessage,
-      correlationId,
-      stageId: stage.id,
-    }).then((event) => toolEvents.add(event)),
-  );
+  runtime.retryTargets.set(invocationId, (info) => events.retry(info).then(() => undefined));
   try {
     outcome = await runtime.orchestrator.invoke(
       {
@@ -131,6 +138,8 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     else if (!(error instanceof ApprovalError)) runtime.warn(`Command execution failed: ${failure}`);
   }
   runtime.retryTargets.delete(invocationId);
+  runtime.recorder.unwatchToolRun(correlationId);
+  offSpans();
   offRunCancel();
   offLogFailure();
   if (outcome?.sandboxWarning) runtime.warn(outcome.sandboxWarning);
@@ -182,14 +191,12 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     else status = stage.allowFailure ? "skipped" : "failed";
   }
 
-  await stageLog.append({
-    type: "command:end",
+  // The run's log is closed (and its errors reported) at the end of the run: the next stage need not wait.
+  await runtime.recorder.closeStage(stage.id, {
     exit_code: exitCode,
     signal: attempt?.signal ?? null,
     duration_ms: attempt?.durationMs ?? durationMs,
   });
-  // The run's log is closed (and its errors reported) at the end of the run: the next stage need not wait.
-  stageLog.closeInBackground();
 
   entry.completed_at = new Date().toISOString();
   entry.exit_code = exitCode;
@@ -293,31 +300,4 @@ export async function runCommandStage(runtime: RunRuntime, stage: CommandStage, 
     sandboxState,
     sandbox,
   };
-}
-
-/** Emits the retry event for the orchestrator's `onRetry` (log line + stream event + span event). */
-export async function emitRetry(
-  runtime: RunRuntime,
-  stageLog: Pick<StageLog, "append"> | null,
-  stageSpan: StageSpan,
-  info: { attempt: number; delayMs: number; sandboxState: SandboxState; errorMessage: string; correlationId: string; stageId?: string },
-): Promise<OrchestratorEvent> {
-  await stageLog?.append({
-    type: "exec:retry",
-    correlation_id: info.correlationId,
-    attempt: info.attempt,
-    delay_ms: info.delayMs,
-    sandbox_state: info.sandboxState,
-    error: info.errorMessage,
-  });
-  stageSpan.addRetry({ attempt: info.attempt, delayMs: info.delayMs, error: info.errorMessage });
-  return runtime.events.emit("exec:retry", {
-    attempt: info.attempt,
-    correlationId: info.correlationId,
-    delayMs: info.delayMs,
-    sandboxState: info.sandboxState,
-    errorMessage: info.errorMessage,
-    ...(info.stageId === undefined ? {} : { stageId: info.stageId }),
-    runId: runtime.runId,
-  });
 }

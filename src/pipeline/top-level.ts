@@ -2,14 +2,16 @@ import { cancelExitCode } from "../core/cancel-signal.ts";
 import { RunFailedError } from "../core/errors.ts";
 import type { Manifest } from "../core/schemas/manifest.ts";
 import { storeFaultLine } from "../run/run-log.ts";
-import { SessionManager } from "../exec/session-manager.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
 import { runSubpipelineStage } from "./child-run.ts";
 import { type FailureReport, describeFailure } from "./failure-report.ts";
+import { SessionManager } from "../exec/session-manager.ts";
+import { runNotifier } from "../telemetry/run-notifier.ts";
+import { pipelineSummaryPayload } from "./pipeline-summary-payload.ts";
 import type { RecordedRun } from "./finalize.ts";
 import type { Invocation } from "./invocation.ts";
-import { notifyPipelineRun } from "./pipeline-notify.ts";
-import { runStoreFault } from "./pipeline-run.ts";
+import { summaryRecords } from "../run/summary-records.ts";
+import { closeRun, runStoreFault } from "./pipeline-run.ts";
 import { evictAfterRun } from "./stage-cache.ts";
 import { type ActiveRun, type PipelineHost, stageBaseEnv } from "./run-context.ts";
 
@@ -33,18 +35,23 @@ export type PipelineResult = {
 export type PipelineHooks = { prepared?(invocation: Invocation): void | Promise<void> };
 
 /**
- * Runs `body` as the top-level pipeline invocation: one session manager for every run of the process, signal
- * handlers for cancellation (SPEC §13), and the end of §9.1 step 6 (notifications, the `run:summary` event,
- * telemetry flush bounded to 2 s). Sessions are disposed whatever happens.
+ * Runs `body` as the top-level invocation of `start`, `resume` or `exec`: one session manager for every run of the
+ * process, signal handlers for cancellation (SPEC §13), and the end of §9.1 step 6 / §14.1 steps 5–6 — the
+ * `run:summary` event onto the stream, where the notifier completes it (notifications, `first`), the printers print
+ * it and, for an exec run, its records react to it; then the telemetry flush (bounded to 2 s) and the run's close.
+ * Sessions are disposed whatever happens.
  */
 export async function withPipelineHost(
   invocation: Invocation,
-  options: { cwd: string; command: "start" | "resume"; approvalPolicy: string | null; only?: ReadonlySet<string> | null },
+  options: { cwd: string; command: "start" | "resume" | "exec"; approvalPolicy: string | null; only?: ReadonlySet<string> | null },
   body: (host: PipelineHost) => Promise<{ run: ActiveRun; recorded: RecordedRun }>,
 ): Promise<PipelineResult> {
+  // An exec run has no pipeline stages to share sessions between (`exec --session` talks to the session host).
+  const sessions =
+    options.command === "exec" ? null : new SessionManager({ env: stageBaseEnv(invocation.env), cwd: invocation.roots.repo, idleMs: 0 });
   const host: PipelineHost = {
     invocation,
-    sessions: new SessionManager({ env: stageBaseEnv(invocation.env), cwd: invocation.roots.repo, idleMs: 0 }),
+    sessions,
     cwd: options.cwd,
     command: options.command,
     approvalPolicy: options.approvalPolicy,
@@ -55,19 +62,49 @@ export async function withPipelineHost(
   try {
     const { run, recorded } = await body(host);
     await evictAfterRun(invocation);
+    const { log } = run.runtime;
+    const { store } = run;
     // A run store that could not be written (issue 10, B2) is the command's one error line, printed last.
-    const fault = runStoreFault(host);
-    if (recorded.crash !== null && fault === null) invocation.logger.warn(`Execution error: ${recorded.crash}`);
-    const event = await notifyPipelineRun(run, recorded.status).catch((error) => {
-      if (fault === null) throw error;
-      return null;
-    });
-    if (event !== null) await invocation.events.dispatch(event);
+    if (recorded.crash !== null && (log.failure ?? runStoreFault(host)) === null) invocation.logger.warn(`Execution error: ${recorded.crash}`);
+    const m = store.manifest;
+    const payload = run.exec === undefined ? pipelineSummaryPayload(run, recorded.status) : run.exec.summaryPayload(run, recorded.status);
+    const event = invocation.events.envelope("run:summary", payload);
+    const offNotifier =
+      invocation.notifyTargets.length === 0
+        ? () => {}
+        : invocation.events.subscribe(
+            runNotifier(
+              m.run_id,
+              invocation.notifyTargets,
+              { repo: invocation.roots.repo, warn: invocation.logger.plain, env: invocation.env },
+              async (record) => {
+                m.notifications = record;
+                await log.tolerate(store.save());
+              },
+            ),
+            { first: true },
+          );
+    const offRecords =
+      run.exec === undefined ? () => {} : invocation.events.subscribe(summaryRecords(store, log, invocation.roots, log.quiet(invocation.logger.warn)));
+    try {
+      await invocation.events.dispatch(event);
+    } finally {
+      offNotifier();
+      offRecords();
+    }
     await invocation.tracer.shutdown();
+    await closeRun(run);
+    const fault = runStoreFault(host);
     if (fault !== null) throw new RunFailedError(storeFaultLine(invocation.roots.runs, fault), { cause: fault.error });
-    const m = run.store.manifest;
     const signal = invocation.cancel.signal;
-    const exitCode = recorded.status === "succeeded" ? 0 : recorded.status === "failed" ? 1 : cancelExitCode(signal ?? "SIGTERM");
+    const exitCode =
+      run.exec !== undefined
+        ? run.exec.exitCode(run, recorded.status)
+        : recorded.status === "succeeded"
+          ? 0
+          : recorded.status === "failed"
+            ? 1
+            : cancelExitCode(signal ?? "SIGTERM");
     return {
       exitCode,
       runId: m.run_id,
@@ -75,11 +112,11 @@ export async function withPipelineHost(
       artifactRoot: m.artifact_root,
       logPath: m.log_path,
       manifest: m,
-      manifestPath: run.store.files.manifest,
-      failure: recorded.status === "failed" ? await describeFailure(invocation.roots, m) : null,
+      manifestPath: store.files.manifest,
+      failure: recorded.status === "failed" && run.exec === undefined ? await describeFailure(invocation.roots, m) : null,
     };
   } finally {
-    await host.sessions.disposeAll().catch(() => undefined);
+    await host.sessions?.disposeAll().catch(() => undefined);
     removeSignals();
   }
 }

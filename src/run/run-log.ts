@@ -1,7 +1,6 @@
 import { stat } from "node:fs/promises";
 import { relative } from "node:path";
 import { errorMessage } from "../core/errors.ts";
-import { redactJson } from "../core/redact.ts";
 import { appendSummary } from "../core/summary.ts";
 import { isoTimestamp } from "../core/timestamp.ts";
 import { AppendFile } from "./append-file.ts";
@@ -38,6 +37,9 @@ export function storeFaultLine(runsDir: string, fault: StoreFault): string {
 
 /** Fields of one log line, `type` first (SPEC §9.7); `timestamp` and `index` are added by the log. */
 export type LogFields = { type: string } & Record<string, unknown>;
+
+/** A log line's `timestamp`: an event's own (already ISO), or a time. */
+const stamp = (at: Date | string): string => (typeof at === "string" ? at : isoTimestamp(at));
 
 /** Reused encoding buffer: `writeBytes` copies what it is given before returning, so one buffer serves every line. */
 let scratch = new Uint8Array(16 * 1024);
@@ -90,24 +92,25 @@ export class StageLog {
 
   /**
    * Appends `{...fields, timestamp, index}` (compact, this key order) to both files. Returns a promise when the
-   * buffers are full; a producer of bulk output awaits it, which keeps memory bounded.
+   * buffers are full; a producer of bulk output awaits it, which keeps memory bounded. The fields come redacted
+   * (from the event stream, or redacted by the recorder): the log writes what it is given.
    */
-  append(fields: LogFields, at: Date = this.clock()): Promise<void> | undefined {
-    return this.writeLine(`${JSON.stringify({ ...fields, timestamp: isoTimestamp(at), index: this.index })}\n`);
+  append(fields: LogFields, at: Date | string = this.clock()): Promise<void> | undefined {
+    return this.writeLine(`${JSON.stringify({ ...fields, timestamp: stamp(at), index: this.index })}\n`);
   }
 
   /**
    * Appends the line of one output chunk, `{...head, data, encoding?, timestamp, index}`, to the stage's file. `data`
-   * arrives as bytes already escaped for JSON (`ChunkBytes.json`), so 8 KiB of output is copied into the buffer,
-   * never turned into a string. The data bytes were redacted before they were chunked (`OutputSink`); the JSON
-   * around them is redacted here. Past the run's output budget chunks are dropped (counted), after one
-   * `output:truncated` line in both files.
+   * arrives as bytes already escaped for JSON (`ChunkBytes.json`: the same bytes the JSONL printer writes), so 8 KiB
+   * of output is copied into the buffer, never turned into a string. The data bytes were redacted before they were
+   * chunked (`OutputSink`) and the head holds ids and counts only. Past the run's output budget chunks are dropped
+   * (counted), after one `output:truncated` line in both files.
    */
   appendChunk(
     head: LogFields & { stream: "stdout" | "stderr"; bytes?: number },
     json: Uint8Array,
     encoding: string | undefined,
-    at: Date = this.clock(),
+    at: Date | string = this.clock(),
   ): Promise<void> | undefined {
     const size = typeof head.bytes === "number" ? head.bytes : json.byteLength;
     if (this.budget.used + size > this.budget.limit) {
@@ -118,13 +121,13 @@ export class StageLog {
     }
     this.budget.used += size;
     const enc = encoding === undefined ? "" : `,"encoding":${JSON.stringify(encoding)}`;
-    const tail = redactJson(`"${enc},"timestamp":"${isoTimestamp(at)}","index":${this.index}}\n`);
-    return this.file.writeParts([redactJson(`${JSON.stringify(head).slice(0, -1)},"data":"`), json, tail]);
+    const tail = `"${enc},"timestamp":"${stamp(at)}","index":${this.index}}\n`;
+    return this.file.writeParts([`${JSON.stringify(head).slice(0, -1)},"data":"`, json, tail]);
   }
 
-  /** Redacts the line, encodes it once and hands the same bytes to both files (each copies them). */
+  /** Encodes the line once and hands the same bytes to both files (each copies them). */
   private writeLine(line: string): Promise<void> | undefined {
-    const bytes = encodeLine(redactJson(line));
+    const bytes = encodeLine(line);
     return both(this.runner.writeBytes(bytes), this.file.writeBytes(bytes));
   }
 

@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { resolve } from "node:path";
-import { redactJson } from "../core/redact.ts";
 import type { NotificationsRecord } from "../core/schemas/common.ts";
 import { type NotificationTarget, targetsForStatus } from "./notification-targets.ts";
 
@@ -36,8 +35,7 @@ export async function deliverNotifications(
   options: DeliveryOptions,
 ): Promise<NotificationsRecord> {
   const record: NotificationsRecord = { targets: [...targets], delivered: [], failures: [] };
-  // Secrets of the CLI's environment never leave the machine in a notification (issue 10).
-  body = redactJson(body);
+  // The body is a `run:summary` event, redacted by the stream that stamped it (issue 10): nothing to redact here.
   const timeoutMs = options.timeoutMs ?? NOTIFICATION_TIMEOUT_MS;
   await Promise.all(
     targets.map(async (target) => {

@@ -2,7 +2,6 @@ import { type Attributes, ROOT_CONTEXT, type Span, type SpanContext, type Tracer
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { AlwaysOnSampler, type ReadableSpan, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { VERSION } from "../core/version.ts";
-import { type TelemetryInputs, resolveTelemetrySettings } from "./endpoint.ts";
 import { ExportGuard, type ExportStats } from "./export-guard.ts";
 import { NOOP_TRACER } from "./noop.ts";
 import { type SendBatch, createOtlpSender } from "./otlp-sender.ts";
@@ -48,20 +47,6 @@ export function createTracer(options: TracerOptions): Tracer {
     options.warn?.(`Telemetry disabled: ${error instanceof Error ? error.message : String(error)}`);
     return NOOP_TRACER;
   }
-}
-
-/**
- * The usual wiring for `exec`, `start` and `resume`: endpoint and headers by precedence (may throw a UsageError for a
- * bad flag or config value, before anything runs), `TRACEPARENT` from the same environment.
- */
-export function tracerFor(inputs: TelemetryInputs): Tracer {
-  const settings = resolveTelemetrySettings(inputs);
-  return createTracer({
-    endpoint: settings.endpoint,
-    headers: settings.headers,
-    traceparent: inputs.env.TRACEPARENT,
-    warn: inputs.warn,
-  });
 }
 
 class LiveTracer implements Tracer, SpanHost {

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { readdirSync, readFileSync, } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
+import { shutdownHost } from "../../src/exec/session-client.ts";
 import { runCli } from "../helpers/cli.ts";
 import { workspace } from "../helpers/workspace.ts";
 
@@ -125,4 +126,20 @@ test("a CI runner's env: every JSON file and stream line of exec and start still
   // status reads the manifest back: a `***` where a boolean was would make it refuse.
   const status = await runCli(["status", result.runId ?? result.run_id, "--format", "json"], { cwd: w, env: CI_ENV });
   expect(status.code).toBe(0);
+});
+
+test("output of a command in a live session shell is redacted at its source like a spawned one's (issue 16)", async () => {
+  const w = workspace(undefined, "co-redact-session-");
+  try {
+    const r = await runCli(["exec", "--jsonl", "--session", "red", "--", "sh", "-c", 'echo "token=$MY_API_TOKEN"'], {
+      cwd: w,
+      env: { MY_API_TOKEN: SECRET },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("token=***");
+    expect(r.stdout).not.toContain(SECRET);
+    expect(readTree(join(w, ".runs", "t1", "cli"))).not.toContain(SECRET);
+  } finally {
+    await shutdownHost(join(w, ".runs")).catch(() => {});
+  }
 });

@@ -1,12 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { UsageError } from "../../src/core/errors.ts";
-import {
-  createTracer,
-  parseOtlpHeaders,
-  resolveTelemetrySettings,
-  tracerFor,
-  tracesUrl,
-} from "../../src/telemetry/index.ts";
+import { createTracer } from "../../src/telemetry/tracing.ts";
+import { parseOtlpHeaders, resolveTelemetrySettings, tracesUrl } from "../../src/telemetry/endpoint.ts";
 import { type OtlpReceiver, startOtlpReceiver } from "../helpers/otlp-receiver.ts";
 
 describe("endpoint precedence (SPEC §20, issue 6)", () => {
@@ -99,17 +94,5 @@ describe("resolved settings drive a real export", () => {
     expect(receiver.requests[0]!.headers["x-api-key"]).toBe("k1");
     expect(receiver.requests[0]!.headers["x-from-config"]).toBe("yes");
     expect(receiver.spans().map((s) => s.name)).toEqual(["run"]);
-  });
-
-  test("tracerFor: --otel-endpoint and TRACEPARENT from the environment, off without an endpoint", async () => {
-    receiver = await startOtlpReceiver();
-    const env = { TRACEPARENT: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" };
-    expect(tracerFor({ env }).enabled).toBe(false);
-    const tracer = tracerFor({ cliEndpoint: receiver.base, env, warn: () => undefined });
-    tracer.startRun({ runId: "r", taskId: "t", pipelineId: "exec", command: "exec" }).end({ status: "succeeded" });
-    await tracer.shutdown();
-    const [run] = receiver.spans();
-    expect(run!.traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
-    expect(run!.parentSpanId).toBe("00f067aa0ba902b7");
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { createTracer } from "../../src/telemetry/index.ts";
+import { createTracer } from "../../src/telemetry/tracing.ts";
 import { type OtlpReceiver, refusedUrl, startOtlpReceiver } from "../helpers/otlp-receiver.ts";
 import { waitFor } from "../helpers/wait.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { UsageError } from "../../src/core/errors.ts";
-import { resolveNotificationTargets, targetsForStatus } from "../../src/telemetry/index.ts";
+import { resolveNotificationTargets, targetsForStatus } from "../../src/telemetry/notification-targets.ts";
 
 const plain = (...targets: string[]) => targets.map((target) => ({ target, events: null }));
 

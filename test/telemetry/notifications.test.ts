@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
-import { deliverNotifications, notifyRunSummary } from "../../src/telemetry/index.ts";
+import { deliverNotifications, notifyRunSummary } from "../../src/telemetry/notifications.ts";
 import { scratchDir } from "../helpers/cli.ts";
 import { refusedUrl } from "../helpers/otlp-receiver.ts";
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createRequire } from "node:module";
-import { createTracer } from "../../src/telemetry/index.ts";
+import { createTracer } from "../../src/telemetry/tracing.ts";
 import { type OtlpReceiver, startOtlpReceiver } from "../helpers/otlp-receiver.ts";
 import { decodeExportTraceServiceRequest, decodeFields, spansOf } from "../helpers/protobuf.ts";
 

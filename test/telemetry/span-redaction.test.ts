@@ -1,6 +1,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { configureRedaction } from "../../src/core/redact.ts";
-import { ATTR, createTracer } from "../../src/telemetry/index.ts";
+import { ATTR } from "../../src/telemetry/span-attributes.ts";
+import { createTracer } from "../../src/telemetry/tracing.ts";
 import { startOtlpReceiver } from "../helpers/otlp-receiver.ts";
 
 afterEach(() => {

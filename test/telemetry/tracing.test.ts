@@ -2,7 +2,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { VERSION } from "../../src/core/version.ts";
-import { ATTR, createTracer } from "../../src/telemetry/index.ts";
+import { ATTR } from "../../src/telemetry/span-attributes.ts";
+import { createTracer } from "../../src/telemetry/tracing.ts";
 import { type OtlpReceiver, startOtlpReceiver } from "../helpers/otlp-receiver.ts";
 import { STATUS_CODE, decodeExportTraceServiceRequest } from "../helpers/protobuf.ts";
 

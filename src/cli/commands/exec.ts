@@ -57,11 +57,9 @@ export default defineCommand({
           prepared.events.subscribe(renderer.onEvent);
           return renderer.start();
         },
-        async summary(event, trailer) {
-          await renderer?.finish(event, trailer);
-        },
       },
     ).finally(discardPrespawnedSandboxHelper);
+    await (renderer as ExecRenderer | null)?.finish();
     // The one error line of a run failed by --output-schema (not a warning: --quiet keeps it, SPEC §14.7).
     if (outcome.failure !== null) {
       await stderrStream.write(`${outcome.failure}\n`);

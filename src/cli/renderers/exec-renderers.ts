@@ -1,5 +1,4 @@
 import { chunkBytesOf } from "../../core/chunk-event.ts";
-import { redactJson } from "../../core/redact.ts";
 import type { OrchestratorEvent } from "../../core/schemas/events.ts";
 import type { EventSubscriber } from "../../core/event-stream.ts";
 import type { ExecOutputMode } from "../exec-args.ts";
@@ -15,12 +14,12 @@ export type ExecRendererOptions = {
 };
 
 export type ExecRenderer = {
-  /** Subscriber for the event stream (chunks, retries); `run:summary` is rendered by `finish`. */
+  /** Subscriber for the event stream: chunks and retries as they come, the final `run:summary` in the mode's form. */
   onEvent: EventSubscriber;
   /** Prints what precedes the run (interactive `$ <shell>` line). */
   start(): Promise<void> | undefined;
-  /** Prints the final `run:summary` in the mode's form. */
-  finish(summary: OrchestratorEvent, trailer: { runId: string; status: string; manifest: string; log: string }): Promise<void>;
+  /** Waits until everything printed has been handed to the OS. */
+  finish(): Promise<void>;
 };
 
 /** A chunk's output bytes: those it carries, else decoded from its payload. */
@@ -34,25 +33,19 @@ function chunkBytes(event: OrchestratorEvent & { type: "exec:chunk" }): Uint8Arr
 /** One renderer per output mode (SPEC §14.3). */
 export function createExecRenderer(options: ExecRendererOptions): ExecRenderer {
   const { stdout, stderr } = options;
+  const finish = () => stdout.flush();
   if (options.mode === "jsonl") {
-    return {
-      onEvent: (event) => stdout.writeEvent(event),
-      start: () => undefined,
-      async finish(summary) {
-        await stdout.write(redactJson(`${JSON.stringify(summary)}\n`));
-        await stdout.flush();
-      },
-    };
+    return { onEvent: (event) => stdout.writeEvent(event), start: () => undefined, finish };
   }
   if (options.mode === "json") {
     return {
-      onEvent: () => undefined,
-      start: () => undefined,
-      async finish(summary) {
-        const text = options.jsonStyle === "compact" ? JSON.stringify(summary) : JSON.stringify(summary, null, 2);
-        await stdout.write(redactJson(`${text}\n`));
-        await stdout.flush();
+      onEvent(event) {
+        if (event.type !== "run:summary") return undefined;
+        const text = options.jsonStyle === "compact" ? JSON.stringify(event) : JSON.stringify(event, null, 2);
+        return stdout.write(`${text}\n`);
       },
+      start: () => undefined,
+      finish,
     };
   }
   return {
@@ -64,14 +57,13 @@ export function createExecRenderer(options: ExecRendererOptions): ExecRenderer {
       if (event.type === "exec:retry") {
         return stderr.write(`[retry] attempt ${event.payload.attempt + 1} in ${event.payload.delayMs}ms — ${event.payload.errorMessage}\n`);
       }
+      if (event.type === "run:summary" && !options.quiet) {
+        const { payload } = event;
+        return stdout.write(`\n${payload.runId} ${payload.status.toUpperCase()}\nManifest: ${payload.run.manifest}\nLog: ${payload.logs.runner}\n`);
+      }
       return undefined;
     },
     start: () => (options.quiet ? undefined : stdout.write(`$ ${options.shell}\n`)),
-    async finish(_summary, trailer) {
-      if (!options.quiet) {
-        await stdout.write(`\n${trailer.runId} ${trailer.status.toUpperCase()}\nManifest: ${trailer.manifest}\nLog: ${trailer.log}\n`);
-      }
-      await stdout.flush();
-    },
+    finish,
   };
 }

@@ -7,11 +7,6 @@ export const IsoTimestamp = v.pipe(
 );
 export const NullableIso = v.nullable(IsoTimestamp);
 
-export const RunIdString = v.pipe(
-  v.string(),
-  v.regex(/^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z-[0-9a-f]{8}$/, "expected a run id"),
-);
-
 export const RunStatus = v.picklist(["queued", "in_progress", "succeeded", "failed", "cancelled"]);
 export type RunStatus = v.InferOutput<typeof RunStatus>;
 

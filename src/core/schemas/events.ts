@@ -5,7 +5,6 @@ import {
   NotificationsRecord,
   PositiveInt,
   RunMetrics,
-  type RunStatus,
   SandboxBackendName,
   SandboxState,
   ToolStatus,
@@ -208,4 +207,3 @@ export type OrchestratorEvent = {
   [T in EventType]: { type: T; timestamp: string; v: number; seq: number; payload: EventPayload<T> };
 }[EventType];
 
-export type RunStatusValue = v.InferOutput<typeof RunStatus>;

@@ -1,5 +1,7 @@
 import type { OrchestratorEvent } from "../core/schemas/events.ts";
-import { TAIL_BYTES_PER_STREAM } from "./limits.ts";
+
+/** The retained window of each stream (SPEC §14.4): what the retained tail of an attempt holds, 64 KiB. */
+const TAIL_BYTES_PER_STREAM = 65_536;
 
 type Flat = Record<string, unknown> & { type: string };
 
@@ -12,6 +14,7 @@ function flatten(event: OrchestratorEvent): Flat {
 /**
  * The flattened events of one tool invocation for `run:summary.toolRun.events` (SPEC §16.3): every begin/retry/end
  * event, and chunk events only within the retained window of each stream (the last 64 KiB), so memory stays bounded.
+ * Fed by the run's recorder (`RunRecorder.watchToolRun`), which subscribes to the stream.
  */
 export class ToolRunEvents {
   /** Chunk events are flattened only when listed: flattening reads `data`, which decodes the chunk's bytes. */
