@@ -19,6 +19,8 @@ export type CommandIdentity = {
   persisted: boolean;
   /** The command's argv, without a sandbox wrapper. */
   argv: readonly string[];
+  /** A stage cache hit replayed (issue 18): `cached: true` on its `exec:begin` and `exec:end`; the command never ran. */
+  cached?: boolean;
 };
 
 /** The sandbox one attempt runs in, as its events report it. */
@@ -53,7 +55,7 @@ export class CommandEvents {
    * span subscriber needs besides the payload, and where it leaves the attempt's `TRACEPARENT`, which the caller reads
    * once this resolves (before the spawn).
    */
-  async begin(attempt: number, sandbox: AttemptSandbox, context: ExecBeginContext): Promise<OrchestratorEvent> {
+  async begin(attempt: number, sandbox: AttemptSandbox, context?: ExecBeginContext): Promise<OrchestratorEvent> {
     const { id } = this;
     return this.stream.emit("exec:begin", {
       attempt,
@@ -69,7 +71,8 @@ export class CommandEvents {
       landlockAbi: sandbox.landlockAbi,
       stageId: id.stageId,
       runId: id.runId,
-      [EXEC_BEGIN_CONTEXT]: context,
+      ...(id.cached === true ? { cached: true } : {}),
+      ...(context === undefined ? {} : { [EXEC_BEGIN_CONTEXT]: context }),
     } as never);
   }
 
@@ -117,6 +120,7 @@ export class CommandEvents {
       landlockAbi: sandbox.landlockAbi,
       stageId: id.stageId,
       runId: id.runId,
+      ...(id.cached === true ? { cached: true } : {}),
     });
   }
 

@@ -15,7 +15,6 @@ import { CacheStore, restoreFile, type StoredEntry } from "../cache/cache-store.
 import { matchFiles } from "../cache/input-files.ts";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { CHUNK_BYTES } from "../core/chunk-event.ts";
 import { errorMessage } from "../core/errors.ts";
 import * as v from "valibot";
 import { CachedChunk, type CacheExplanation, type CacheFingerprint, type CacheRecord } from "../core/schemas/cache.ts";
@@ -24,6 +23,7 @@ import type { CommandEntry } from "../core/schemas/manifest.ts";
 import type { OrchestratorEvent } from "../core/schemas/events.ts";
 import { VERSION } from "../core/version.ts";
 import { OutputChunk } from "../exec/chunker.ts";
+import { CommandEvents } from "../exec/command-events.ts";
 import { rel } from "../run/paths.ts";
 import type { Invocation } from "./invocation.ts";
 import { stageHash } from "./pipeline-hash.ts";
@@ -298,87 +298,56 @@ async function replayHit(run: ActiveRun, def: CommandStageDef, index: number, cw
   }
   for (const [i, file] of found.entry.outputs.entries()) await restoreFile(join(cwd, file.path), found.outputs[i] as Uint8Array, file.mode);
 
-  const stageLog = runtime.log.stage(index, def.id);
-  const started = new Date();
-  entry.log_path = rel(runtime.roots, stageLog.path);
+  // Replayed like a live attempt: the recorder opens the stage's log and writes what the events say (the same lines,
+  // with `cached: true`), printers and subscribers see the same events.
+  const correlationId = crypto.randomUUID();
+  const source = found.entry.run_id;
+  await runtime.recorder.openStage(index, def.id, def.command);
+  entry.log_path = rel(runtime.roots, runtime.recorder.stagePath(def.id) as string);
   entry.status = "running";
-  entry.started_at = started.toISOString();
+  entry.started_at = new Date().toISOString();
   entry.completed_at = null;
   entry.exit_code = null;
   entry.summary = null;
   run.store.saveSoon();
-  const correlationId = crypto.randomUUID();
-  const source = found.entry.run_id;
-  await stageLog.append({ type: "command:start", command: def.command });
-  await stageLog.append({ type: "cache:hit", key, source_run_id: source });
-  const common = { attempt: 1, correlationId, stageId: def.id, runId: runtime.runId };
-  await stageLog.append({
-    type: "exec:begin",
-    correlation_id: correlationId,
-    attempt: 1,
-    command: def.command,
-    args: [],
-    cwd,
-    session_id: "",
-    sandbox_state: "unsandboxed",
-    sandbox_backend: null,
-    landlock_abi: null,
-    persisted: false,
-    cached: true,
-  });
-  await runtime.events.emit("exec:begin", {
-    ...common,
+  await runtime.recorder.note(def.id, { type: "cache:hit", key, source_run_id: source });
+  const events = new CommandEvents(runtime.events, {
+    runId: runtime.runId,
+    stageId: def.id,
+    correlationId,
     command: def.command,
     args: [],
     cwd,
     sessionId: "",
-    sandboxState: "unsandboxed",
     persisted: false,
     argv: ["/bin/sh", "-c", def.command],
-    sandboxBackend: null,
-    landlockAbi: null,
     cached: true,
   });
+  const sandbox = { sandboxState: "unsandboxed", sandboxBackend: null, landlockAbi: null } as const;
+  await events.begin(1, sandbox);
+  const onChunk = events.chunks(1);
   const tails = { stdout: "", stderr: "" };
-  let sequence = 0;
+  const totals = { stdout: 0, stderr: 0 };
   for (const recorded of chunks) {
-    sequence += 1;
     const raw = recorded.encoding === "base64" ? new Uint8Array(Buffer.from(recorded.data, "base64")) : new TextEncoder().encode(recorded.data);
     const chunk = new OutputChunk(recorded.stream, raw);
     tails[recorded.stream] = (tails[recorded.stream] + (chunk.encoding === undefined ? recorded.data : "")).slice(-TAIL_CHARS);
-    const at = new Date();
-    const head = { type: "exec:chunk", correlation_id: correlationId, attempt: 1, stream: chunk.stream, sequence, bytes: chunk.bytes };
-    await stageLog.appendChunk(head, chunk.json, chunk.encoding, at);
-    const payload = {
-      ...common,
-      stream: chunk.stream,
-      sequence,
-      bytes: chunk.bytes,
-      data: chunk.data,
-      ...(chunk.encoding ? { encoding: chunk.encoding } : {}),
-      [CHUNK_BYTES]: chunk,
-    };
-    await runtime.events.dispatch(runtime.events.envelope("exec:chunk", payload, at));
+    totals[recorded.stream] += chunk.bytes;
+    await onChunk(chunk);
   }
-  await stageLog.append({ type: "exec:end", correlation_id: correlationId, attempt: 1, exit_code: 0, signal: null, duration_ms: 0, status: "succeeded", cached: true });
-  await runtime.events.emit("exec:end", {
-    ...common,
+  await events.end(1, sandbox, {
     exitCode: 0,
     signal: null,
     durationMs: 0,
     stdout: tails.stdout,
     stderr: tails.stderr,
-    sandboxState: "unsandboxed",
-    sessionId: "",
-    status: "succeeded",
-    spawnError: null,
+    stdoutBytes: totals.stdout,
+    stderrBytes: totals.stderr,
     timedOut: false,
-    sandboxBackend: null,
-    landlockAbi: null,
-    cached: true,
+    cancelledBy: null,
+    spawnError: null,
   });
-  await stageLog.append({ type: "command:end", exit_code: 0, signal: null, duration_ms: 0 });
-  stageLog.closeInBackground();
+  await runtime.recorder.closeStage(def.id, { exit_code: 0, signal: null, duration_ms: 0 });
 
   const summary = found.entry.summary ?? "Restored from the stage cache";
   entry.status = "cached";

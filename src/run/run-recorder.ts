@@ -33,6 +33,11 @@ export class RunRecorder {
     return stage.append({ type: "command:start", command: redact(command) });
   }
 
+  /** A line of the stage's own that no event carries (a stage cache hit's `cache:hit`, issue 18). */
+  note(stageId: string, line: { type: string } & Record<string, unknown>): Promise<void> | undefined {
+    return this.stages.get(stageId)?.append(line);
+  }
+
   /** The absolute path of an open stage's log. */
   stagePath(stageId: string): string | null {
     return this.stages.get(stageId)?.path ?? null;
@@ -103,6 +108,7 @@ function writeEvent(stage: StageLog, event: OrchestratorEvent): Promise<void> | 
           sandbox_backend: p.sandboxBackend ?? null,
           landlock_abi: p.landlockAbi ?? null,
           persisted: p.persisted,
+          ...(p.cached === true ? { cached: true } : {}),
         },
         at,
       );
@@ -118,6 +124,7 @@ function writeEvent(stage: StageLog, event: OrchestratorEvent): Promise<void> | 
           signal: p.signal,
           duration_ms: p.durationMs,
           status: p.status,
+          ...(p.cached === true ? { cached: true } : {}),
         },
         at,
       );

@@ -90,6 +90,10 @@ describe("stage cache (issue 18)", () => {
     // The recorded output is replayed into the new run's command log and onto the event stream.
     const log = jsonLines(readFileSync(join(runDirOf(w, second.runId), "commands/01-build.ndjson"), "utf8"));
     expect(log.find((l) => l.type === "cache:hit")).toMatchObject({ key: record.key, source_run_id: first.runId });
+    // Written by the run's recorder from the replayed events, like a live attempt's, each line once.
+    const types = log.map((l) => l.type).filter((t) => t !== "exec:chunk");
+    expect(types).toEqual(["command:start", "cache:hit", "exec:begin", "exec:end", "command:end"]);
+    expect(log.filter((l) => l.type === "exec:begin" || l.type === "exec:end").map((l) => l.cached)).toEqual([true, true]);
     const text = (lines: Record<string, string>[], stream: string) =>
       lines.filter((l) => l.type === "exec:chunk" && l.stream === stream).map((l) => l.data).join("");
     const firstLog = jsonLines(readFileSync(join(runDirOf(w, first.runId), "commands/01-build.ndjson"), "utf8"));
@@ -98,6 +102,7 @@ describe("stage cache (issue 18)", () => {
     const events = jsonLines(second.stdout);
     expect(events.filter((e) => e.type === "exec:chunk").map((e) => e.payload.data).join("")).toContain("built\n");
     expect(events.find((e) => e.type === "stage:end")?.payload.status).toBe("cached");
+    expect(events.filter((e) => e.type === "exec:begin" || e.type === "exec:end").map((e) => e.payload.cached)).toEqual([true, true]);
     // The metrics line counts a cached stage as passed.
     const metrics = readFileSync(join(w, ".runs/t1/metrics.json"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(metrics.at(-1)?.commands_passed).toBe(1);

@@ -33,6 +33,8 @@ export const ExecBeginPayload = v.looseObject({
   runId: v.string(),
   /** The stage's id (additive, issue 17: output of concurrent stages is told apart by it). */
   stageId: v.optional(v.string()),
+  /** A stage cache hit replayed (additive, issue 18): the command did not run. */
+  cached: v.optional(v.literal(true)),
 });
 export type ExecBeginPayload = v.InferOutput<typeof ExecBeginPayload>;
 
@@ -83,6 +85,8 @@ export const ExecEndPayload = v.looseObject({
   runId: v.string(),
   /** The stage's id (additive, issue 17: output of concurrent stages is told apart by it). */
   stageId: v.optional(v.string()),
+  /** A stage cache hit replayed (additive, issue 18): the command did not run. */
+  cached: v.optional(v.literal(true)),
 });
 export type ExecEndPayload = v.InferOutput<typeof ExecEndPayload>;
 
