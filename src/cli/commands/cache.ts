@@ -1,6 +1,6 @@
 import type { ArgsDef } from "citty";
+import { commandCacheSettings } from "../cache-options.ts";
 import { defineCommand } from "../define-command.ts";
-import { resolveCacheSettings } from "../../cache/cache-settings.ts";
 import { CacheStore } from "../../cache/cache-store.ts";
 import { formatByteCount } from "../../core/byte-size.ts";
 import { UsageError } from "../../core/errors.ts";
@@ -38,15 +38,7 @@ export default defineCommand({
     }
     const roots = resolveStoreRoots({ env: process.env, cwd: process.cwd() });
     const loaded = loadConfig(roots.repo);
-    const settings = resolveCacheSettings({
-      env: process.env,
-      cwd: process.cwd(),
-      repo: roots.repo,
-      config: loaded?.config,
-      configPath: loaded?.path,
-      cliDir: stringOption(parsed, "cache-dir"),
-      cliMaxBytes: stringOption(parsed, "max-bytes"),
-    });
+    const settings = commandCacheSettings(roots.repo, loaded, { cliDir: stringOption(parsed, "cache-dir"), cliMaxBytes: stringOption(parsed, "max-bytes") });
     const store = new CacheStore(settings.dir);
     if (action === "stats") {
       const stats = await store.stats(settings.maxBytes);

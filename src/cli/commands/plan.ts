@@ -1,5 +1,5 @@
+import { commandCacheSettings } from "../cache-options.ts";
 import { defineCommand } from "../define-command.ts";
-import { resolveCacheSettings } from "../../cache/cache-settings.ts";
 import { UsageError } from "../../core/errors.ts";
 import type { CacheExplanation } from "../../core/schemas/cache.ts";
 import { loadConfig } from "../../pipeline/config-loader.ts";
@@ -60,15 +60,7 @@ export default defineCommand({
     const doc = describePlan(resolved);
     let explained: CacheExplanation[] | null = null;
     if (booleanOption(parsed, "explain")) {
-      const settings = resolveCacheSettings({
-        env: process.env,
-        cwd: process.cwd(),
-        repo: roots.repo,
-        config: loaded?.config,
-        configPath: loaded?.path,
-        cliDir: stringOption(parsed, "cache-dir"),
-        noCache: booleanOption(parsed, "no-cache"),
-      });
+      const settings = commandCacheSettings(roots.repo, loaded, { cliDir: stringOption(parsed, "cache-dir"), noCache: booleanOption(parsed, "no-cache") });
       const ctx = { pipeline: resolved.pipeline, config: loaded?.config, cwd: process.cwd(), repo: roots.repo, keys: new Map() };
       explained = await explainStages(ctx, settings);
     }
