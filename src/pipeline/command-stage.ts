@@ -1,4 +1,3 @@
-import { resolve } from "node:path";
 import { errorMessage } from "../core/errors.ts";
 import type { SandboxMode } from "../core/schemas/common.ts";
 import type { CommandStage as CommandStageDef } from "../core/schemas/config.ts";
@@ -11,7 +10,7 @@ import type { CancelScope } from "./cancel-scope.ts";
 import type { ActiveRun, StageOutcome } from "./run-context.ts";
 import type { CommandStage } from "./stage-context.ts";
 import { sessionSandbox } from "./session-sandbox.ts";
-import { stageCache } from "./stage-cache.ts";
+import { stageCache, stageCwd } from "./stage-cache.ts";
 import { stageSandbox } from "./stage-sandbox.ts";
 import { runCommandStage } from "./stage-runner.ts";
 
@@ -70,7 +69,7 @@ export async function runPipelineCommandStage(
   const entry = store.manifest.commands[index - 1] as CommandEntry;
   entry.command = def.command;
   entry.kind = "command";
-  const cwd = def.cwd === undefined ? run.runtime.roots.repo : resolve(host.cwd, def.cwd);
+  const cwd = stageCwd(def, host.cwd, run.runtime.roots.repo);
   // The stage cache (issue 18): a hit is replayed and the command never runs; a miss is recorded, then stored.
   const cache = stageCache(run, def, index, cwd);
   const early = await cache?.before();

@@ -4,17 +4,15 @@
  * and the store live in `src/cache/`.
  *
  * A hit replays the stage's recorded output chunks through the path live output takes: `exec:begin`, one
- * `exec:chunk` per chunk and `exec:end` on the invocation's event stream, and the same lines into the stage's log
- * (the shapes of `stage-attempt.ts`; when the run log becomes a subscriber of the stream, issue 16, the log lines
- * here go with those there).
+ * `exec:chunk` per chunk and `exec:end` from a `CommandEvents` of its own (`cached: true`) onto the run's stream,
+ * whose recorder writes the stage's log as it does for a live attempt.
  */
-import { resolve } from "node:path";
 import { fingerprintChange, fingerprintOf, keyOf } from "../cache/cache-key.ts";
 import type { CacheSettings } from "../cache/cache-settings.ts";
 import { CacheStore, restoreFile, type StoredEntry } from "../cache/cache-store.ts";
 import { matchFiles } from "../cache/input-files.ts";
 import { readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { errorMessage } from "../core/errors.ts";
 import * as v from "valibot";
 import { CachedChunk, type CacheExplanation, type CacheFingerprint, type CacheRecord } from "../core/schemas/cache.ts";
@@ -24,6 +22,7 @@ import type { OrchestratorEvent } from "../core/schemas/events.ts";
 import { VERSION } from "../core/version.ts";
 import { OutputChunk } from "../exec/chunker.ts";
 import { CommandEvents } from "../exec/command-events.ts";
+import { TailBuffer } from "../exec/tail-buffer.ts";
 import { rel } from "../run/paths.ts";
 import type { Invocation } from "./invocation.ts";
 import { stageHash } from "./pipeline-hash.ts";
@@ -50,15 +49,16 @@ export function isCacheable(def: PipelineDefinition["stages"][number]): def is C
   return def.kind === "command" && def.inputs !== undefined;
 }
 
-function stageCwd(ctx: KeyContext, def: CommandStageDef): string {
-  return def.cwd === undefined ? ctx.repo : resolve(ctx.cwd, def.cwd);
+/** Where a command stage runs: its `cwd` against the invocation's cwd, else the repository root. */
+export function stageCwd(def: CommandStageDef, cwd: string, repo: string): string {
+  return def.cwd === undefined ? repo : resolve(cwd, def.cwd);
 }
 
 /** The key of a cacheable stage from its inputs as they are now and the keys of the stages it needs. */
 export function computeStageKey(ctx: KeyContext, def: CommandStageDef & { inputs: string[] }): StageKey {
   const needs: Record<string, string> = {};
   for (const id of stageGraph(ctx.pipeline).needs.get(def.id) ?? []) needs[id] = dependencyKey(ctx, id);
-  const cwd = stageCwd(ctx, def);
+  const cwd = stageCwd(def, ctx.cwd, ctx.repo);
   const sandbox = stageSandbox(def, ctx.pipeline, ctx.config);
   const fingerprint = fingerprintOf({
     command: def.command,
@@ -282,9 +282,6 @@ function refusedMiss(run: ActiveRun, entry: CommandEntry, def: CommandStageDef, 
   };
 }
 
-/** A tail of replayed text, as `exec:end` carries it (the attempt's last 64 KiB per stream). */
-const TAIL_CHARS = 64 * 1024;
-
 /** A hit: the outputs restored, the recorded output replayed, the entry `cached`. Throws when outputs cannot be written. */
 async function replayHit(run: ActiveRun, def: CommandStageDef, index: number, cwd: string, key: string, found: StoredEntry): Promise<StageOutcome> {
   const { runtime } = run;
@@ -326,23 +323,21 @@ async function replayHit(run: ActiveRun, def: CommandStageDef, index: number, cw
   const sandbox = { sandboxState: "unsandboxed", sandboxBackend: null, landlockAbi: null } as const;
   await events.begin(1, sandbox);
   const onChunk = events.chunks(1);
-  const tails = { stdout: "", stderr: "" };
-  const totals = { stdout: 0, stderr: 0 };
+  // The tails `exec:end` carries, kept as a live attempt keeps them (SPEC §14.4).
+  const tails = { stdout: new TailBuffer(), stderr: new TailBuffer() };
   for (const recorded of chunks) {
     const raw = recorded.encoding === "base64" ? new Uint8Array(Buffer.from(recorded.data, "base64")) : new TextEncoder().encode(recorded.data);
-    const chunk = new OutputChunk(recorded.stream, raw);
-    tails[recorded.stream] = (tails[recorded.stream] + (chunk.encoding === undefined ? recorded.data : "")).slice(-TAIL_CHARS);
-    totals[recorded.stream] += chunk.bytes;
-    await onChunk(chunk);
+    tails[recorded.stream].push(raw);
+    await onChunk(new OutputChunk(recorded.stream, raw));
   }
   await events.end(1, sandbox, {
     exitCode: 0,
     signal: null,
     durationMs: 0,
-    stdout: tails.stdout,
-    stderr: tails.stderr,
-    stdoutBytes: totals.stdout,
-    stderrBytes: totals.stderr,
+    stdout: tails.stdout.text(),
+    stderr: tails.stderr.text(),
+    stdoutBytes: tails.stdout.totalBytes,
+    stderrBytes: tails.stderr.totalBytes,
     timedOut: false,
     cancelledBy: null,
     spawnError: null,
