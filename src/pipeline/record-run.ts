@@ -1,8 +1,6 @@
 import { guardrailCounts, guardrailsPresent } from "../core/guardrails.ts";
 import { appendSummary, guardrailLine, guardrailRecommendation, upsertGuardrailLine } from "../core/summary.ts";
-import { buildMetricsLine, tryAppendMetricsLine } from "../run/metrics-file.ts";
-import { rel } from "../run/paths.ts";
-import { writeRunSummaryFile } from "../run/run-summary-file.ts";
+import { writeSummaryAndMetrics } from "../run/summary-records.ts";
 import { recordTaskState } from "../run/task-state.ts";
 import type { RecordedRun } from "./finalize.ts";
 import type { ActiveRun, FinalStatus } from "./run-context.ts";
@@ -20,15 +18,8 @@ export async function recordRun(run: ActiveRun, notes: readonly string[]): Promi
   const warn = log.quiet(logger.warn);
   const manifest = store.manifest;
   const runSummary = buildRunSummary({ manifest, pipeline: run.pipeline, notes, now: new Date() });
-  // run-summary.json and the metrics line are independent fsync'd writes: done side by side (about 3 ms less per run,
-  // measured); one save then covers `run_summary_path` and the metrics outcome.
-  const summaryBytes = () => JSON.stringify(runSummary, null, 2).length;
-  const writeSummary = () => log.tolerate(store.withRoom(store.files.runSummary, summaryBytes, () => writeRunSummaryFile(store.files.dir, runSummary)));
-  const writeMetrics = async () => (manifest.metrics_recorded ? false : tryAppendMetricsLine(roots, buildMetricsLine(manifest, new Date()), warn));
-  // After a store fault, one at a time: the summary's write frees space (if it must) before the metrics line needs it.
-  const [path, recorded] =
-    log.failure === null ? await Promise.all([writeSummary(), writeMetrics()]) : [await writeSummary(), await writeMetrics()];
-  if (path !== null) manifest.run_summary_path = rel(roots, path);
+  // One save then covers `run_summary_path` and the metrics outcome.
+  const recorded = await writeSummaryAndMetrics(store, log, roots, runSummary, warn, manifest.metrics_recorded);
   if (recorded) {
     const counts = guardrailCounts(manifest.commands);
     if (!guardrailsPresent(manifest.commands)) {
