@@ -108,6 +108,23 @@ landlock.describe("the sandbox helper started ahead of its command", () => {
     expect(carriersOf(marker)).toEqual([]);
   });
 
+  test("started by the executable's entry: arguments that do not parse start nothing, and --help runs nothing", async () => {
+    const { w, env, marker } = setup();
+    const target = join(w, "ran.txt");
+    const bad = await runCli(["exec", "--sandbox", "read-only", "--no-such-option", "--", "sh", "-c", `echo ran > ${target}`], { cwd: w, env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toEqual(["Unknown exec option: --no-such-option"]);
+    const help = await runCli(["exec", "--help", "--sandbox", "read-only", "--", "sh", "-c", `echo ran > ${target}`], { cwd: w, env });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--sandbox");
+    // `--sandbox` after `--` belongs to the command: no helper for an unsandboxed run.
+    const after = await runCli(["exec", "--json", "compact", "--", "sh", "-c", `echo ran > ${target}`, "--sandbox", "read-only"], { cwd: w, env });
+    expect(after.code).toBe(0);
+    expect(jsonLines(after.stdout).at(-1)?.payload.result.sandboxState).toBe("unsandboxed");
+    expect(readFileSync(target, "utf8")).toBe("ran\n");
+    expect(carriersOf(marker)).toEqual([]);
+  });
+
   test("a handoff larger than the socket's buffer (a 300 KB environment) arrives whole", async () => {
     const { w, env } = setup();
     const big = { BIG_A: "a".repeat(100_000), BIG_B: "b".repeat(100_000), BIG_C: "c".repeat(100_000) };
