@@ -44,3 +44,18 @@ export async function prespawnForExecArgs(rawArgs: readonly string[], env: Recor
   }
   await prespawnSandboxHelperFor(args, resolveExecStdin(args, isTerminal(0)), env);
 }
+
+/**
+ * Runs `work` (a command that runs many attempts: `start`, `resume`, `mcp`) with a sandbox helper kept waiting for
+ * its next Landlock attempt (`keepSandboxHelperWarm`, exec/sandbox-prespawn.ts); the waiting one is ended, having run
+ * nothing, when `work` settles.
+ */
+export async function withWarmSandboxHelper<T>(work: () => Promise<T>): Promise<T> {
+  const prespawn = await import("../exec/sandbox-prespawn.ts");
+  prespawn.keepSandboxHelperWarm(process.env);
+  try {
+    return await work();
+  } finally {
+    await prespawn.stopKeepingSandboxHelperWarm();
+  }
+}
