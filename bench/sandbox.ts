@@ -10,12 +10,15 @@
  *
  *   bun run bench/sandbox.ts [runs]     (binary: CODEX_ORCHESTRATOR_BENCH_BIN / _TEST_BIN or dist/codex-orchestrator)
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { probeLandlockAbi } from "../src/exec/landlock.ts";
 import { benchEnv, binaryPath, buildHello, cpuMedian, ensureBinary, interleaved, round, type Sample, scratch, timedRun, wallMedian } from "./lib.ts";
 
 export const SANDBOX_TARGET_MS = 5;
 export const SANDBOX_TARGET_RATIO = 1.3;
+/** Stages of the pipeline figures. */
+export const PIPELINE_STAGES = 10;
 
 type Figure = { ms: number; cpuMs: number };
 
@@ -46,6 +49,14 @@ export type SandboxBench =
       execSandboxedLateMs: number;
       addedLateMs: number;
       ratioLate: number;
+      /** `start` of a pipeline of PIPELINE_STAGES × `true`: sandboxed (read-only, Landlock) and not, per stage. */
+      pipelineStages: number;
+      pipelineOpenMs: number;
+      pipelineSandboxedMs: number;
+      /** Added per sandboxed stage, with a helper kept waiting for the next stage (the shipping path). */
+      addedPerStageMs: number;
+      /** The same with CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0: each stage starts its own helper. */
+      addedPerStageLateMs: number;
       /** The baseline binary's figures, when one was given. */
       baseline: { bin: string; helperMs: number; execMs: number; execSandboxedMs: number; addedMs: number; ratio: number } | null;
       targetMs: number;
@@ -62,6 +73,17 @@ export async function benchSandbox(cli: string, runs = 21): Promise<SandboxBench
     const hello = await buildHello(s.dir);
     const policy = JSON.stringify({ v: 1, mode: "read-only", write: [], net: false });
     const sandboxed = ["exec", "--json", "compact", "--sandbox", "read-only", "--sandbox-backend", "landlock", "--", "true"];
+    const stages = Array.from({ length: PIPELINE_STAGES }, (_, i) => ({ kind: "command", id: `s${i + 1}`, title: `s${i + 1}`, command: "true" }));
+    writeFileSync(
+      join(s.dir, "codex.orchestrator.json"),
+      JSON.stringify({
+        sandboxBackend: "landlock",
+        pipelines: [
+          { id: "open", title: "Open", stages },
+          { id: "boxed", title: "Boxed", sandbox: "read-only", stages },
+        ],
+      }),
+    );
     const base = process.env.CODEX_ORCHESTRATOR_BENCH_BASELINE_BIN;
     const variants: Record<string, () => Promise<Sample>> = {
       true: () => timedRun(["true"], opts),
@@ -70,6 +92,9 @@ export async function benchSandbox(cli: string, runs = 21): Promise<SandboxBench
       exec: () => timedRun([cli, "exec", "--json", "compact", "--", "true"], opts),
       sandboxed: () => timedRun([cli, ...sandboxed], opts),
       late: () => timedRun([cli, ...sandboxed], lateOpts),
+      pipeOpen: () => timedRun([cli, "start", "open"], opts),
+      pipeBoxed: () => timedRun([cli, "start", "boxed"], opts),
+      pipeBoxedLate: () => timedRun([cli, "start", "boxed"], lateOpts),
     };
     if (base !== undefined) {
       variants.baseHelper = () => timedRun([base, "__sandbox-exec", policy, "--", "true"], opts);
@@ -80,6 +105,7 @@ export async function benchSandbox(cli: string, runs = 21): Promise<SandboxBench
     const samples = await interleaved(variants, runs, 3);
     const f = (name: string): Figure => ({ ms: wallMedian(samples[name] ?? []), cpuMs: cpuMedian(samples[name] ?? []) });
     const [t, h, helper, exec, sbx, late] = ["true", "hello", "helper", "exec", "sandboxed", "late"].map(f) as Figure[] as [Figure, Figure, Figure, Figure, Figure, Figure];
+    const [po, pb, pl] = ["pipeOpen", "pipeBoxed", "pipeBoxedLate"].map(f) as [Figure, Figure, Figure];
     let baseline = null;
     if (base !== undefined) {
       const [bh, be, bs] = ["baseHelper", "baseExec", "baseSandboxed"].map(f) as [Figure, Figure, Figure];
@@ -106,6 +132,11 @@ export async function benchSandbox(cli: string, runs = 21): Promise<SandboxBench
       execSandboxedLateMs: round(late.ms),
       addedLateMs: round(late.ms - exec.ms),
       ratioLate: round(late.ms / exec.ms, 3),
+      pipelineStages: PIPELINE_STAGES,
+      pipelineOpenMs: round(po.ms),
+      pipelineSandboxedMs: round(pb.ms),
+      addedPerStageMs: round((pb.ms - po.ms) / PIPELINE_STAGES),
+      addedPerStageLateMs: round((pl.ms - po.ms) / PIPELINE_STAGES),
       baseline,
       targetMs: SANDBOX_TARGET_MS,
       targetRatio: SANDBOX_TARGET_RATIO,
@@ -136,6 +167,7 @@ export function formatSandbox(r: SandboxBench): string {
     `  exec --json compact -- true                        ${r.execMs.toFixed(1)} ms (cpu ${r.execCpuMs.toFixed(1)} ms)`,
     `  exec … --sandbox read-only -- true                 ${r.execSandboxedMs.toFixed(1)} ms (cpu ${r.execSandboxedCpuMs.toFixed(1)} ms): +${r.addedMs.toFixed(1)} ms (cpu +${r.addedCpuMs.toFixed(1)} ms), ratio ${r.ratio.toFixed(3)} (targets ≤ +${r.targetMs} ms: ${met(r.addedMs <= r.targetMs)}; ≤ ${r.targetRatio}×: ${met(r.ratio <= r.targetRatio)})`,
     `  the same, helper started with its attempt          ${r.execSandboxedLateMs.toFixed(1)} ms: +${r.addedLateMs.toFixed(1)} ms, ratio ${r.ratioLate.toFixed(3)} (CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0)`,
+    `  start of ${r.pipelineStages} × true, read-only        ${r.pipelineSandboxedMs.toFixed(1)} ms vs ${r.pipelineOpenMs.toFixed(1)} ms unsandboxed: +${r.addedPerStageMs.toFixed(1)} ms per stage (a helper kept waiting); +${r.addedPerStageLateMs.toFixed(1)} ms each starting its own`,
   ];
   if (r.baseline !== null) {
     const b = r.baseline;

@@ -1,5 +1,6 @@
 import { MIN_LANDLOCK_ABI } from "../core/sandbox-backend.ts";
-import type { ExecArgs } from "./exec-args.ts";
+import { isTerminal } from "../platform/terminal.ts";
+import { type ExecArgs, parseExecArgs, resolveExecStdin } from "./exec-args.ts";
 
 /**
  * Whether this `exec` will want the Landlock helper, judged from what is known before the run is prepared (issue
@@ -26,4 +27,35 @@ export async function prespawnSandboxHelperFor(args: ExecArgs, stdin: boolean, e
 export async function discardPrespawnedSandboxHelper(): Promise<void> {
   const prespawn = await import("../exec/sandbox-prespawn.ts");
   await prespawn.discardPrespawnedHelper();
+}
+
+/**
+ * `exec`'s arguments as the executable's entry sees them (src/entry.ts), before the CLI itself is loaded: the helper
+ * then starts some 8–10 ms earlier than from the command's own `run` (measured, docs/benchmarks.md#sandbox-helper),
+ * which is about what it needs to be ready when the attempt hands it the command. Arguments that do not parse start
+ * nothing (the command reports them); the command's own call is then a no-op, one helper being the most there is.
+ */
+export async function prespawnForExecArgs(rawArgs: readonly string[], env: Record<string, string | undefined>): Promise<void> {
+  let args: ExecArgs;
+  try {
+    args = parseExecArgs(rawArgs);
+  } catch {
+    return;
+  }
+  await prespawnSandboxHelperFor(args, resolveExecStdin(args, isTerminal(0)), env);
+}
+
+/**
+ * Runs `work` (a command that runs many attempts: `start`, `resume`, `mcp`) with a sandbox helper kept waiting for
+ * its next Landlock attempt (`keepSandboxHelperWarm`, exec/sandbox-prespawn.ts); the waiting one is ended, having run
+ * nothing, when `work` settles.
+ */
+export async function withWarmSandboxHelper<T>(work: () => Promise<T>): Promise<T> {
+  const prespawn = await import("../exec/sandbox-prespawn.ts");
+  prespawn.keepSandboxHelperWarm(process.env);
+  try {
+    return await work();
+  } finally {
+    await prespawn.stopKeepingSandboxHelperWarm();
+  }
 }

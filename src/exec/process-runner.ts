@@ -11,7 +11,7 @@ import { OutputSink } from "./output-sink.ts";
 import { startPtyAttempt } from "./pty-once.ts";
 import { checkWorkingDirectory, classifySpawnError, type SpawnError } from "./spawn-error.ts";
 import { orphanGuard } from "./orphan-guard.ts";
-import { takePrespawnedHelper } from "./sandbox-prespawn.ts";
+import { sandboxAttemptStarted, takePrespawnedHelper } from "./sandbox-prespawn.ts";
 
 export type { AttemptResult, AttemptSpec, ChunkHandler, RunningAttempt } from "./attempt.ts";
 
@@ -57,6 +57,7 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
     return failed(classifySpawnError(error, spec.argv[0] ?? ""));
   }
 
+  sandboxAttemptStarted(spec);
   const control = new AttemptControl(proc.pid, spec);
 
   const stdout = new OutputSink("stdout", onChunk);

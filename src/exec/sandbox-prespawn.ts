@@ -31,6 +31,16 @@ type Waiting = {
 
 let waiting: Waiting | null = null;
 
+/**
+ * A long-lived host (a pipeline run, the MCP server) keeps one helper waiting for its next sandboxed attempt: each
+ * Landlock attempt that starts, from a waiting helper or its own, starts the next one soon after, so that every
+ * sandboxed stage or call but the first finds its helper ready instead of paying a whole start of the executable.
+ * Null: off (a one-command `exec` starts at most the one helper it knows it needs).
+ */
+let warm: { env: Record<string, string | undefined> } | null = null;
+/** A refill scheduled and not yet run (at most one). */
+let refillTimer: ReturnType<typeof setTimeout> | null = null;
+
 /** `CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0` turns this off (the helper then starts with its attempt, as before). */
 export const SANDBOX_PRESPAWN_ENV = "CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN";
 
@@ -79,6 +89,39 @@ export function takePrespawnedHelper(spec: AttemptSpec): Waiting["proc"] | null 
     return null;
   }
   return w.proc;
+}
+
+/**
+ * Turns on keeping a helper waiting (see `warm`). Starts none by itself: the first Landlock attempt does, so a host
+ * whose attempts are never sandboxed never starts one.
+ */
+export function keepSandboxHelperWarm(env: Record<string, string | undefined> = process.env): void {
+  if (process.platform !== "linux" || process.env[SANDBOX_PRESPAWN_ENV] === "0" || env[SANDBOX_PRESPAWN_ENV] === "0") return;
+  warm = { env };
+}
+
+/** Turns it off again and ends the waiting helper, if any (it executed nothing). */
+export async function stopKeepingSandboxHelperWarm(): Promise<void> {
+  warm = null;
+  if (refillTimer !== null) clearTimeout(refillTimer);
+  refillTimer = null;
+  await discardPrespawnedHelper();
+}
+
+/**
+ * Called by the runner once an attempt has started: when a helper is kept warm and this attempt was the Landlock
+ * helper's, the next one is started on the next turn of the event loop (after the attempt's own start, not in its way),
+ * with the same stdin.
+ */
+export function sandboxAttemptStarted(spec: AttemptSpec): void {
+  if (warm === null || waiting !== null || refillTimer !== null || spec.tty !== undefined) return;
+  const prefix = [...selfCommand(), SANDBOX_HELPER_ENTRY];
+  if (spec.argv.length <= prefix.length || !prefix.every((word, i) => spec.argv[i] === word)) return;
+  const stdin = spec.stdin === "inherit" ? "inherit" : "ignore";
+  refillTimer = setTimeout(() => {
+    refillTimer = null;
+    if (warm !== null) prespawnSandboxHelper({ stdin, env: warm.env });
+  }, 0);
 }
 
 /** Ends a helper no attempt took: descriptor 3 closed unwritten (it executes nothing), then SIGKILL, and reaped. */

@@ -11,6 +11,8 @@ import { needsFeature } from "../helpers/needs-program.ts";
 import { pathWithout } from "../helpers/path-without.ts";
 import { cmdline, isAlive, pids, procStat } from "../helpers/processes.ts";
 import { DOWN, onTerminal } from "../helpers/terminal.ts";
+import { waitFor } from "../helpers/wait.ts";
+import { call, stdioClient } from "./mcp-helpers.ts";
 
 const probe = probeLandlockAbi({});
 const landlock = needsFeature("landlock", probe.abi >= 3, `Landlock ABI ≥ 3 not available here (${probe.reason ?? `ABI ${probe.abi}`})`);
@@ -106,6 +108,93 @@ landlock.describe("the sandbox helper started ahead of its command", () => {
     expect(jsonLines(unavailable.stdout).at(-1)?.payload.result.sandboxState).toBe("unavailable");
     expect(existsSync(target)).toBe(false);
     expect(carriersOf(marker)).toEqual([]);
+  });
+
+  test("started by the executable's entry: arguments that do not parse start nothing, and --help runs nothing", async () => {
+    const { w, env, marker } = setup();
+    const target = join(w, "ran.txt");
+    const bad = await runCli(["exec", "--sandbox", "read-only", "--no-such-option", "--", "sh", "-c", `echo ran > ${target}`], { cwd: w, env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toEqual(["Unknown exec option: --no-such-option"]);
+    const help = await runCli(["exec", "--help", "--sandbox", "read-only", "--", "sh", "-c", `echo ran > ${target}`], { cwd: w, env });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("--sandbox");
+    // `--sandbox` after `--` belongs to the command: no helper for an unsandboxed run.
+    const after = await runCli(["exec", "--json", "compact", "--", "sh", "-c", `echo ran > ${target}`, "--sandbox", "read-only"], { cwd: w, env });
+    expect(after.code).toBe(0);
+    expect(jsonLines(after.stdout).at(-1)?.payload.result.sandboxState).toBe("unsandboxed");
+    expect(readFileSync(target, "utf8")).toBe("ran\n");
+    expect(carriersOf(marker)).toEqual([]);
+  });
+
+  test("a pipeline keeps a helper waiting for its next sandboxed stage; none is left when the run ends", async () => {
+    const { w, env, marker } = setup();
+    // Each stage records how long its own process had been alive when the command began (clock ticks since the
+    // process started, from /proc): a helper started during the stage before (which sleeps 1 s) is about 1 s old, one
+    // started with its own attempt a few milliseconds.
+    const age = (file: string) => `read up _ < /proc/uptime; start=$(cut -d' ' -f22 /proc/$$/stat); echo "$up $start" > ${file}`;
+    const config = {
+      pipelines: [
+        {
+          id: "p",
+          title: "P",
+          sandbox: "workspace-write",
+          stages: [
+            { kind: "command", id: "one", title: "One", command: `${age("one.txt")}; sleep 1` },
+            { kind: "command", id: "two", title: "Two", command: `${age("two.txt")}; sleep 1` },
+            { kind: "command", id: "three", title: "Three", command: age("three.txt") },
+            { kind: "command", id: "open", title: "Unsandboxed", command: "echo $CODEX_ORCHESTRATOR_SANDBOX > open.txt", sandbox: "danger-full-access" },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(w, "codex.orchestrator.json"), JSON.stringify(config));
+    const run = await runCli(["start", "p", "--format", "json"], { cwd: w, env });
+    expect(run.code).toBe(0);
+    const ageOf = (file: string) => {
+      const [up, start] = readFileSync(join(w, file), "utf8").trim().split(" ").map(Number) as [number, number];
+      return up - start / 100;
+    };
+    expect(ageOf("one.txt")).toBeLessThan(0.9);
+    expect(ageOf("two.txt")).toBeGreaterThan(0.9);
+    expect(ageOf("three.txt")).toBeGreaterThan(0.9);
+    expect(readFileSync(join(w, "open.txt"), "utf8")).toBe("\n");
+    const m = JSON.parse(readFileSync(join(w, JSON.parse(run.stdout).manifest), "utf8"));
+    expect(m.commands.map((c: { sandbox?: { state?: string; backend?: string } }) => [c.sandbox?.state, c.sandbox?.backend])).toEqual([
+      ["sandboxed", "landlock"],
+      ["sandboxed", "landlock"],
+      ["sandboxed", "landlock"],
+      ["unsandboxed", null],
+    ]);
+    // The helper started after the third stage was never used: ended with the run, having run nothing.
+    expect(carriersOf(marker)).toEqual([]);
+  });
+
+  test("the MCP server keeps a helper waiting after its first sandboxed exec; the next call becomes it", async () => {
+    const { w, env, marker } = setup();
+    const waitingOf = () => carriersOf(marker).filter((p) => (cmdline(p) ?? "").includes("__sandbox-exec --handoff"));
+    const { client, close } = await stdioClient(w, env, { args: ["--sandbox", "workspace-write"] });
+    try {
+      expect(waitingOf()).toEqual([]);
+      const first = await call(client, "exec", { command: ["sh", "-c", "echo $$; echo x > first.txt"] });
+      expect(first.s.exit_code).toBe(0);
+      expect(existsSync(join(w, "first.txt"))).toBe(true);
+      await waitFor(() => waitingOf().length === 1);
+      const [helper] = waitingOf();
+      const second = await call(client, "exec", { command: ["sh", "-c", "echo $$; touch /var/tmp/co-prespawn-mcp-escape || true"] });
+      expect(second.s.exit_code).toBe(0);
+      // The command ran as the waiting helper's own process (execve keeps the pid), inside the sandbox.
+      expect(Number(String(second.s.output).trim().split("\n")[0])).toBe(helper as number);
+      expect(existsSync("/var/tmp/co-prespawn-mcp-escape")).toBe(false);
+      expect((JSON.parse(readFileSync(second.s.manifest, "utf8")) as { commands: { sandbox: { state: string; backend: string } }[] }).commands[0]?.sandbox).toMatchObject({
+        state: "sandboxed",
+        backend: "landlock",
+      });
+    } finally {
+      await close();
+    }
+    // The server gone, the helper waiting for a third call is gone too, having run nothing.
+    await waitFor(() => carriersOf(marker).length === 0);
   });
 
   test("a handoff larger than the socket's buffer (a 300 KB environment) arrives whole", async () => {

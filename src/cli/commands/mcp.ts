@@ -1,4 +1,5 @@
 import { defineCommand } from "../define-command.ts";
+import { withWarmSandboxHelper } from "../exec-prespawn.ts";
 import { loadUserGlobalConfig, parseApprovalPolicyOption, resolveSandboxMode } from "../../autonomy/approval-policy.ts";
 import { UsageError } from "../../core/errors.ts";
 import { validateTaskId } from "../../core/ids.ts";
@@ -54,14 +55,17 @@ export default defineCommand({
     };
     if (httpOption === undefined) {
       const { serveStdio } = await import("../../mcp/stdio.ts");
-      await serveStdio(ctx);
+      // Sandboxed calls after the first find a sandbox helper ready (exec/sandbox-prespawn.ts).
+      await withWarmSandboxHelper(() => serveStdio(ctx));
       return;
     }
     const { parseHttpAddress, serveHttp, serverToken } = await import("../../mcp/http.ts");
     const address = parseHttpAddress(httpOption);
-    await serveHttp(ctx, address, serverToken(env), async (text) => {
-      await stdoutStream.write(text);
-      await stdoutStream.flush();
-    });
+    await withWarmSandboxHelper(() =>
+      serveHttp(ctx, address, serverToken(env), async (text) => {
+        await stdoutStream.write(text);
+        await stdoutStream.flush();
+      }),
+    );
   },
 });

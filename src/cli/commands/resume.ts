@@ -1,4 +1,5 @@
 import { defineCommand } from "../define-command.ts";
+import { withWarmSandboxHelper } from "../exec-prespawn.ts";
 import { reportToGithubActions } from "../github-actions.ts";
 import { ExitSignal, UsageError } from "../../core/errors.ts";
 import { runResume } from "../../pipeline/resume-run.ts";
@@ -35,7 +36,8 @@ export default defineCommand({
     if (runId === undefined) throw new UsageError("resume requires --run <run-id>.");
     let progress: ProgressRenderer | null = null;
     let invocation: Invocation | null = null;
-    const result = await runResume(
+    const result = await withWarmSandboxHelper(() =>
+      runResume(
       {
         env: process.env,
         cwd: process.cwd(),
@@ -57,6 +59,7 @@ export default defineCommand({
           progress = attachPipelineOutput(prepared, "text", stdoutStream);
         },
       },
+    ),
     );
     await (progress as ProgressRenderer | null)?.finish();
     const report = await reportAfterRun(reportWanted(parsed.options.report, invocation as Invocation | null), result.manifestPath);

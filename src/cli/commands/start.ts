@@ -1,4 +1,5 @@
 import { defineCommand } from "../define-command.ts";
+import { withWarmSandboxHelper } from "../exec-prespawn.ts";
 import { reportToGithubActions } from "../github-actions.ts";
 import { ExitSignal, UsageError } from "../../core/errors.ts";
 import { validateRunId } from "../../core/ids.ts";
@@ -118,7 +119,8 @@ export default defineCommand({
     const format = pipelineFormat(parsed);
     let progress: ProgressRenderer | null = null;
     let invocation: Invocation | null = null;
-    const result = await runStart(
+    const result = await withWarmSandboxHelper(() =>
+      runStart(
       {
         env: process.env,
         cwd: process.cwd(),
@@ -144,6 +146,7 @@ export default defineCommand({
           progress = attachPipelineOutput(prepared, format, stdoutStream);
         },
       },
+    ),
     );
     await (progress as ProgressRenderer | null)?.finish();
     const report = await reportAfterRun(reportWanted(parsed.options.report, invocation as Invocation | null), result.manifestPath);
