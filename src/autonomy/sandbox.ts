@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, readFileSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
-import { MIN_LANDLOCK_ABI, type SandboxBackend } from "../core/sandbox-backend.ts";
+import { type LandlockProbe, MIN_LANDLOCK_ABI, type SandboxBackend } from "../core/sandbox-backend.ts";
 import { SANDBOX_HELPER_ENTRY, encodeSandboxPolicy } from "../core/sandbox-policy.ts";
 import { SANDBOX_EXEC_PATH, seatbeltArgv } from "./seatbelt-profile.ts";
 import type { SandboxBackendChoice, SandboxBackendName, SandboxFallback, SandboxMode, SandboxState } from "../core/schemas/common.ts";
@@ -177,7 +177,7 @@ export function resolveProgram(program: string, cwd: string, pathVariable: strin
 }
 
 /** What the Landlock probe of the exec layer found (`src/exec/landlock.ts`). */
-export type LandlockProbe = { abi: number; reason: string | null };
+export type { LandlockProbe };
 
 /** Where Seatbelt's `sandbox-exec` is (`path`, null when it cannot be used here) and why not. */
 export type SeatbeltProbe = { path: string | null; reason: string | null };

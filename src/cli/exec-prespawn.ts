@@ -1,14 +1,14 @@
-import { MIN_LANDLOCK_ABI } from "../core/sandbox-backend.ts";
+import { NO_LANDLOCK_TEST_ENV } from "../core/sandbox-backend.ts";
 import { isTerminal } from "../platform/terminal.ts";
 import { type ExecArgs, parseExecArgs, resolveExecStdin } from "./exec-args.ts";
 
 /**
  * Whether this `exec` will want the Landlock helper, judged from what is known before the run is prepared (issue
  * 15/21): `--sandbox read-only|workspace-write` on a pipe run (no `--tty`, no session), a backend choice (flag, else
- * environment) of `auto` or `landlock`, and a kernel whose Landlock and seccomp can enforce it. Then the helper starts
- * now and gets ready while the run is prepared (`exec/sandbox-prespawn.ts`). When the guess is wrong (the config picks
- * bubblewrap, the approval is denied, the run fails before its command) the waiting helper is discarded having run
- * nothing; with no Landlock here it is never started, so a sandbox that fails closed spawns nothing at all.
+ * environment) of `auto` or `landlock`, on an architecture the helper knows. Then the helper starts now, probes the
+ * kernel (reporting what it found, so the orchestrator need not) and gets ready while the run is prepared
+ * (`exec/sandbox-prespawn.ts`). When the guess is wrong (no usable Landlock after all, the config picks bubblewrap, the
+ * approval is denied, the run fails before its command) the waiting helper is discarded having run nothing.
  */
 export async function prespawnSandboxHelperFor(args: ExecArgs, stdin: boolean, env: Record<string, string | undefined>): Promise<void> {
   if (process.platform !== "linux" || args.tty || args.session !== undefined) return;
@@ -18,8 +18,9 @@ export async function prespawnSandboxHelperFor(args: ExecArgs, stdin: boolean, e
   const { SANDBOX_BACKEND_ENV } = await import("../autonomy/sandbox-settings.ts");
   const choice = args.sandboxBackend ?? env[SANDBOX_BACKEND_ENV] ?? "auto";
   if (choice !== "auto" && choice !== "landlock" && choice !== "") return;
-  const landlock = await import("../exec/landlock.ts");
-  if (landlock.probeLandlockAbi(env).abi < MIN_LANDLOCK_ABI || !landlock.seccompAvailable()) return;
+  // The kernel is not probed here (that would load bun:ffi): the helper probes and reports (sandbox-prespawn.ts), and
+  // on a kernel without usable Landlock it is discarded having run nothing. Only what needs no probe is ruled out.
+  if ((process.arch !== "x64" && process.arch !== "arm64") || env[NO_LANDLOCK_TEST_ENV] === "1") return;
   prespawn.prespawnSandboxHelper({ stdin: stdin ? "inherit" : "ignore", env });
 }
 

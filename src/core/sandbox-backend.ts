@@ -12,3 +12,9 @@ export type SandboxBackend =
 
 /** Landlock ABI 3 (Linux 6.2) is the oldest that can refuse truncate(2), so the oldest that can keep a file read-only. */
 export const MIN_LANDLOCK_ABI = 3;
+
+/** Set to `1`, Landlock counts as unavailable (tests prove the fail-closed path on a kernel that has it). */
+export const NO_LANDLOCK_TEST_ENV = "CODEX_ORCHESTRATOR_TEST_NO_LANDLOCK";
+
+/** The kernel's Landlock ABI (≥ 1 when usable), or 0 with the reason. */
+export type LandlockProbe = { abi: number; reason: string | null };

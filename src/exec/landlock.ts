@@ -1,5 +1,6 @@
 import { ptr } from "bun:ffi";
 import { closeSync, fstatSync, readFileSync } from "node:fs";
+import { type LandlockProbe, NO_LANDLOCK_TEST_ENV } from "../core/sandbox-backend.ts";
 import { errnoName, lastErrno, loadLibc, openPath, sys, syscallTable } from "./libc.ts";
 
 /**
@@ -58,10 +59,8 @@ export function handledFsRights(abi: number): bigint {
  * EOPNOTSUPP), with the reason. `CODEX_ORCHESTRATOR_TEST_NO_LANDLOCK=1` forces "not available", so tests can prove the
  * fail-closed path on a kernel that has it. The helper probes again before it restricts itself.
  */
-export function probeLandlockAbi(env: Record<string, string | undefined> = process.env): { abi: number; reason: string | null } {
-  if (env.CODEX_ORCHESTRATOR_TEST_NO_LANDLOCK === "1") {
-    return { abi: 0, reason: "disabled by CODEX_ORCHESTRATOR_TEST_NO_LANDLOCK=1" };
-  }
+export function probeLandlockAbi(env: Record<string, string | undefined> = process.env): LandlockProbe {
+  if (env[NO_LANDLOCK_TEST_ENV] === "1") return { abi: 0, reason: `disabled by ${NO_LANDLOCK_TEST_ENV}=1` };
   if (process.platform !== "linux") return { abi: 0, reason: `Landlock is Linux only (this is ${process.platform})` };
   const table = syscallTable();
   if (table === null) return { abi: 0, reason: `no syscall table for ${process.arch}` };
@@ -86,6 +85,16 @@ export function seccompAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What the Landlock backend needs of this kernel: the ABI, and seccomp filters for the helper's network filter. The
+ * orchestrator's probe and the waiting helper's report (sandbox-prespawn.ts) are both this.
+ */
+export function probeLandlockSandbox(env: Record<string, string | undefined> = process.env): LandlockProbe {
+  const probe = probeLandlockAbi(env);
+  if (probe.abi >= 1 && !seccompAvailable()) return { abi: 0, reason: "the kernel has no seccomp filters (CONFIG_SECCOMP_FILTER)" };
+  return probe;
 }
 
 /** One path rule: `path` (followed if a symlink) gets `access`; a path that does not exist is skipped. */

@@ -1,9 +1,12 @@
 /**
  * How a sandbox helper started ahead of its command (issue 15, `sandbox-prespawn.ts`) learns it: the runner writes one
  * JSON message on the helper's descriptor 3 and closes it; the helper reads to end-of-file. End-of-file with nothing
- * read means "run nothing" (the orchestrator decided not to run, or died). Shared by both ends; no imports, because
- * the helper loads as little as it can.
+ * read means "run nothing" (the orchestrator decided not to run, or died). Before it waits, the helper writes one
+ * line the other way: what its Landlock probe found (`encodeReady`), so that the orchestrator need not load `bun:ffi`
+ * and probe the kernel itself (the helper inherited its seccomp filters and environment: the answer is the same).
+ * Shared by both ends; only type imports, because the helper loads as little as it can.
  */
+import type { LandlockProbe } from "../core/sandbox-backend.ts";
 
 /** The helper's first argument after the entry word when it is to wait for its command on `HANDOFF_FD`. */
 export const HANDOFF_FLAG = "--handoff";
@@ -40,4 +43,20 @@ export function decodeHandoff(text: string): SandboxHandoff | string {
     return "the handoff's env must map names to strings";
   }
   return { args: r.args as string[], env: r.env as Record<string, string>, cwd: r.cwd };
+}
+
+/** The helper's one line on descriptor 3 before it waits: its probe, newline-terminated. */
+export function encodeReady(probe: LandlockProbe): string {
+  return `${JSON.stringify({ v: HANDOFF_VERSION, abi: probe.abi, reason: probe.reason })}\n`;
+}
+
+/** The probe in a ready line (without its newline), or null when the line is not one. */
+export function decodeReady(line: string): LandlockProbe | null {
+  try {
+    const raw = JSON.parse(line) as Record<string, unknown>;
+    if (raw.v !== HANDOFF_VERSION || !Number.isInteger(raw.abi) || (raw.reason !== null && typeof raw.reason !== "string")) return null;
+    return { abi: raw.abi as number, reason: raw.reason as string | null };
+  } catch {
+    return null;
+  }
 }

@@ -2,9 +2,18 @@ import { ptr } from "bun:ffi";
 import { closeSync, readSync, writeSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { SANDBOX_HELPER_PREFIX, type SandboxPolicy, decodeSandboxPolicy } from "../core/sandbox-policy.ts";
-import { FIXED_RULE_PATHS, type OpenedPath, SandboxSetupError, applyLandlock, landlockPlan, openRulePaths, probeLandlockAbi } from "./landlock.ts";
+import {
+  FIXED_RULE_PATHS,
+  type OpenedPath,
+  SandboxSetupError,
+  applyLandlock,
+  landlockPlan,
+  openRulePaths,
+  probeLandlockAbi,
+  probeLandlockSandbox,
+} from "./landlock.ts";
 import { type SyscallTable, errnoName, lastErrno, loadLibc, sys, syscallTable } from "./libc.ts";
-import { HANDOFF_FD, HANDOFF_FLAG, decodeHandoff } from "./sandbox-handoff.ts";
+import { HANDOFF_FD, HANDOFF_FLAG, decodeHandoff, encodeReady } from "./sandbox-handoff.ts";
 import { type SeccompFilter, buildSeccompFilter, installSeccomp } from "./seccomp.ts";
 
 /**
@@ -62,8 +71,13 @@ type Prepared = {
  */
 function runHandedOff(): never {
   const table = syscallTable();
-  if (table === null) fail(`no sandbox for ${process.arch}; nothing was run`);
-  const { abi, reason } = probeLandlockAbi();
+  if (table === null) {
+    report({ abi: 0, reason: `no sandbox for ${process.arch}` });
+    fail(`no sandbox for ${process.arch}; nothing was run`);
+  }
+  const probe = probeLandlockSandbox();
+  report(probe);
+  const { abi, reason } = probe;
   if (abi < 1) fail(`${reason}; nothing was run`);
   let prepared: Prepared;
   try {
@@ -90,6 +104,15 @@ function runHandedOff(): never {
     fail(`cannot enter ${handoff.cwd} (${(error as NodeJS.ErrnoException).code ?? "error"}); nothing was run`);
   }
   runCommand(handoff.args, handoff.env, prepared);
+}
+
+/** The probe, to the orchestrator on descriptor 3 (sandbox-handoff.ts); one that no longer listens is ignored. */
+function report(probe: { abi: number; reason: string | null }): void {
+  try {
+    writeSync(HANDOFF_FD, encodeReady(probe));
+  } catch {
+    // Gone (it then closed descriptor 3, and the read below ends the helper) or never a reader: nothing to tell.
+  }
 }
 
 /** Descriptor 3 to its end, then closed (the command must not inherit it). */

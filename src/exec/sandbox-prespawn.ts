@@ -1,8 +1,9 @@
-import { closeSync, writeSync } from "node:fs";
+import { closeSync, readSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
+import type { LandlockProbe } from "../core/sandbox-backend.ts";
 import { SANDBOX_HELPER_ENTRY } from "../core/sandbox-policy.ts";
 import type { AttemptSpec } from "./attempt.ts";
-import { HANDOFF_FLAG, encodeHandoff } from "./sandbox-handoff.ts";
+import { HANDOFF_FLAG, decodeReady, encodeHandoff } from "./sandbox-handoff.ts";
 import { selfCommand } from "./self-command.ts";
 
 /**
@@ -27,6 +28,8 @@ type Waiting = {
   stdin: "inherit" | "ignore";
   /** The helper's command line up to and including the entry word, as a wrapped attempt's argv starts. */
   prefix: string[];
+  /** Its probe report once read (null: it cannot give one); undefined until then (`prespawnedLandlockProbe`). */
+  probe: LandlockProbe | null | undefined;
 };
 
 let waiting: Waiting | null = null;
@@ -65,7 +68,7 @@ export function prespawnSandboxHelper(input: { stdin: "inherit" | "ignore"; env?
       proc.kill("SIGKILL");
       return;
     }
-    waiting = { proc: proc as unknown as Waiting["proc"], fd, stdin: input.stdin, prefix };
+    waiting = { proc: proc as unknown as Waiting["proc"], fd, stdin: input.stdin, prefix, probe: undefined };
   } catch {
     // No helper ahead of time: the attempt starts its own.
   }
@@ -89,6 +92,35 @@ export function takePrespawnedHelper(spec: AttemptSpec): Waiting["proc"] | null 
     return null;
   }
   return w.proc;
+}
+
+/**
+ * What the waiting helper's Landlock probe found, if it has said so yet (it reports once it runs, on descriptor 3:
+ * sandbox-handoff.ts): the orchestrator then need not load `bun:ffi` and probe the kernel itself. Never waits for the
+ * helper — waiting would put the helper's start-up before the rest of the attempt's preparation instead of beside it —
+ * so null means "probe yourself": no helper waits, it has not reported yet, or it ended or said something else.
+ */
+export function prespawnedLandlockProbe(): LandlockProbe | null {
+  const w = waiting;
+  if (w === null) return null;
+  if (w.probe === undefined) w.probe = readReport(w.fd);
+  return w.probe ?? null;
+}
+
+/** The helper's ready line, if it is there to read on our non-blocking end of its descriptor 3. */
+function readReport(fd: number): LandlockProbe | null | undefined {
+  const buffer = Buffer.alloc(512);
+  let n: number;
+  try {
+    n = readSync(fd, buffer, 0, buffer.length, null);
+  } catch {
+    // EAGAIN: not yet. Asked again next time.
+    return undefined;
+  }
+  const text = buffer.toString("utf8", 0, n);
+  const end = text.indexOf("\n");
+  // The line is written at once and is far shorter than a socket buffer; anything else is not a report.
+  return end === -1 ? null : decodeReady(text.slice(0, end));
 }
 
 /**

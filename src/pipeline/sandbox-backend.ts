@@ -18,10 +18,13 @@ export function sandboxBackendLookup(choice: SandboxBackendChoice, env: Record<s
   };
 }
 
-/** The kernel's Landlock ABI, or 0 with the reason; seccomp (the helper's network filter) is required too. */
+/**
+ * The kernel's Landlock ABI, or 0 with the reason; seccomp (the helper's network filter) is required too. A helper
+ * started ahead that has reported its own probe by now answers; otherwise the Landlock module (bun:ffi) is loaded
+ * and asked.
+ */
 export async function probeLandlock(env: Record<string, string | undefined>): Promise<LandlockProbe> {
-  const landlock = await import("../exec/landlock.ts");
-  const probe = landlock.probeLandlockAbi(env);
-  if (probe.abi >= 1 && !landlock.seccompAvailable()) return { abi: 0, reason: "the kernel has no seccomp filters (CONFIG_SECCOMP_FILTER)" };
-  return probe;
+  const reported = (await import("../exec/sandbox-prespawn.ts")).prespawnedLandlockProbe();
+  if (reported !== null) return reported;
+  return (await import("../exec/landlock.ts")).probeLandlockSandbox(env);
 }

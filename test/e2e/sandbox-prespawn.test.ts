@@ -3,7 +3,7 @@
 // pid) once handed it, and when the orchestrator decides not to run — approval denied, refused, the sandbox
 // unavailable — it is gone with the CLI having executed nothing. Also the helper's end of the handoff on its own.
 import { expect, test } from "bun:test";
-import { closeSync, existsSync, mkdirSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, readFileSync, readSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { probeLandlockAbi } from "../../src/exec/landlock.ts";
 import { CLI, cliEnv, jsonLines, runCli, scratchDir } from "../helpers/cli.ts";
@@ -235,6 +235,30 @@ async function handoff(send: string | null) {
 
 landlock.describe("the helper's end of the handoff (__sandbox-exec --handoff)", () => {
   const policy = JSON.stringify({ v: 1, mode: "read-only", write: [], net: false });
+
+  test("before it waits it reports its Landlock probe on descriptor 3, so the orchestrator need not probe", async () => {
+    for (const [extra, expected] of [
+      [{}, { abi: probe.abi, reason: null }],
+      [{ CODEX_ORCHESTRATOR_TEST_NO_LANDLOCK: "1" }, { abi: 0, reason: "disabled by CODEX_ORCHESTRATOR_TEST_NO_LANDLOCK=1" }],
+    ] as const) {
+      const proc = Bun.spawn([CLI, "__sandbox-exec", "--handoff"], { cwd: "/", env: cliEnv(extra), stdio: ["ignore", "pipe", "pipe", "pipe"] });
+      const fd = (proc.stdio as unknown as number[])[3] as number;
+      const buffer = Buffer.alloc(512);
+      const line = await waitFor(() => {
+        try {
+          const n = readSync(fd, buffer, 0, buffer.length, null);
+          return buffer.toString("utf8", 0, n);
+        } catch {
+          return null;
+        }
+      });
+      expect(line.endsWith("\n")).toBe(true);
+      expect(JSON.parse(line)).toEqual({ v: 1, ...expected });
+      closeSync(fd);
+      // Without Landlock it then fails closed with its one line; with it, end-of-file ends it having run nothing.
+      expect(await proc.exited).toBe(expected.abi > 0 ? 0 : 1);
+    }
+  });
 
   test("end-of-file before a byte: it exits 0 having run nothing", async () => {
     const run = await handoff(null);
