@@ -67,10 +67,14 @@ export class StdioLineTransport implements Transport {
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      return this.reply(null, -32700, `Parse error: ${(error as Error).message}`);
+      this.reply(null, -32700, `Parse error: ${(error as Error).message}`);
+      return;
     }
     const checked = JSONRPCMessageSchema.safeParse(raw);
-    if (!checked.success) return this.reply((raw as { id?: unknown } | null)?.id, -32600, "Invalid Request: not a JSON-RPC 2.0 message");
+    if (!checked.success) {
+      this.reply((raw as { id?: unknown } | null)?.id, -32600, "Invalid Request: not a JSON-RPC 2.0 message");
+      return;
+    }
     try {
       this.onmessage?.(checked.data);
     } catch (error) {
