@@ -131,7 +131,9 @@ await section(
   formatMcp,
   (r) =>
     `MCP exec of true ${r.execMs.toFixed(1)} ms, ${r.overheadMs.toFixed(1)} ms over the command — target ≤ ${r.targetMs} ms ${ok(r.overheadMs <= r.targetMs)}` +
-    (r.overheadTmpfsMs === null ? "" : `; with the run store on tmpfs ${r.overheadTmpfsMs.toFixed(1)} ms`),
+    (r.overheadTmpfsMs === null ? "" : `; with the run store on tmpfs ${r.overheadTmpfsMs.toFixed(1)} ms`) +
+    (r.serverCpuMs === null ? "" : `; server CPU ${r.serverCpuMs.toFixed(2)} ms per call`) +
+    (r.baseline === undefined ? "" : `; baseline ${r.baseline.overheadMs.toFixed(1)} ms over (tmpfs ${r.baseline.overheadTmpfsMs?.toFixed(1) ?? "-"}, CPU ${r.baseline.serverCpuMs?.toFixed(2) ?? "-"})`),
 );
 
 await section(

@@ -6,37 +6,64 @@
  * write (write + fsync + rename of a small file) on the disk: a run makes several, so on a slow disk they are most of
  * the figure.
  *
- *   bun run bench/mcp.ts [--n 200]
+ * The server's CPU time per call (all its threads, from /proc) is reported too: on a shared machine it varies less
+ * than the wall time. `CODEX_ORCHESTRATOR_BENCH_BASELINE_BIN=<binary>` runs that binary's servers in the same
+ * interleaved series, for a before/after in one run.
+ *
+ *   bun run bench/mcp.ts [--n 200] [--warmup 30]
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { benchEnv, binaryPath, ensureBinary, median, percentile, round, scratch } from "./lib.ts";
 
-export type McpBench = {
-  n: number;
-  /** MCP exec of `true`, round trip at the client, run store on disk. */
+export type McpServerFigures = {
+  /** MCP exec of `true`, round trip at the client, run store on disk: median and p95. */
   execMs: number;
   execP95Ms: number;
   /** The same with the run store on tmpfs. */
   execTmpfsMs: number | null;
-  /** Bare spawn of `true`. */
-  trueMs: number;
   /** execMs − trueMs: what the MCP exec costs over the command itself. */
   overheadMs: number;
   overheadTmpfsMs: number | null;
+  /** CPU time of the server process (all its threads, not its children) per call, run store on disk. */
+  serverCpuMs: number | null;
+};
+
+export type McpBench = McpServerFigures & {
+  n: number;
+  warmup: number;
+  /** Bare spawn of `true`. */
+  trueMs: number;
   /** One write + fsync + rename of a 2 KiB file on the disk of the run store. */
   durableWriteMs: number;
   targetMs: number;
+  /** `CODEX_ORCHESTRATOR_BENCH_BASELINE_BIN`: the same figures for that binary, in the same interleaved series. */
+  baseline?: McpServerFigures & { bin: string };
 };
 
-async function server(bin: string, cwd: string, env: Record<string, string>): Promise<Client> {
+type Server = { client: Client; pid: number | null };
+
+async function server(bin: string, cwd: string, env: Record<string, string>): Promise<Server> {
   const client = new Client({ name: "bench", version: "1" });
-  await client.connect(new StdioClientTransport({ command: bin, args: ["mcp"], cwd, env, stderr: "ignore" }));
-  return client;
+  const transport = new StdioClientTransport({ command: bin, args: ["mcp"], cwd, env, stderr: "ignore" });
+  await client.connect(transport);
+  return { client, pid: transport.pid };
 }
+
+/** User + system CPU time of a process, all threads, in ms (Linux /proc; null elsewhere). */
+function cpuMs(pid: number | null): number | null {
+  if (pid === null) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = 100;
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -44,15 +71,38 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-export async function benchMcp(bin: string, n = 200): Promise<McpBench> {
+type Series = { disk: Server; tmpfs: Server | null; a: number[]; b: number[]; cpu0: number | null };
+
+function figures(s: Series, trueMs: number, n: number): McpServerFigures {
+  const execMs = median(s.a);
+  const execTmpfsMs = s.b.length === 0 ? null : median(s.b);
+  const cpu1 = cpuMs(s.disk.pid);
+  return {
+    execMs: round(execMs),
+    execP95Ms: round(percentile(s.a, 95)),
+    execTmpfsMs: execTmpfsMs === null ? null : round(execTmpfsMs),
+    overheadMs: round(execMs - trueMs),
+    overheadTmpfsMs: execTmpfsMs === null ? null : round(execTmpfsMs - trueMs),
+    serverCpuMs: s.cpu0 === null || cpu1 === null ? null : round((cpu1 - s.cpu0) / n),
+  };
+}
+
+export async function benchMcp(bin: string, n = 200, warmup = 30, baselineBin = process.env.CODEX_ORCHESTRATOR_BENCH_BASELINE_BIN): Promise<McpBench> {
   const s = scratch("bench-mcp-");
   const disk = join(s.dir, "repo");
   mkdirSync(disk);
   const shm = existsSync("/dev/shm") ? mkdtempSync("/dev/shm/bench-mcp-") : null;
   try {
-    const onDisk = await server(bin, disk, benchEnv(s.home));
-    const onTmpfs = shm === null ? null : await server(bin, disk, benchEnv(s.home, { CODEX_ORCHESTRATOR_RUNS_DIR: join(shm, "runs") }));
-    const exec = (client: Client) => () => client.callTool({ name: "exec", arguments: { command: ["true"] } });
+    const open = async (b: string, tag: string): Promise<Series> => ({
+      disk: await server(b, disk, benchEnv(s.home)),
+      tmpfs: shm === null ? null : await server(b, disk, benchEnv(s.home, { CODEX_ORCHESTRATOR_RUNS_DIR: join(shm, `runs-${tag}`) })),
+      a: [],
+      b: [],
+      cpu0: null,
+    });
+    const series = [await open(bin, "new")];
+    if (baselineBin !== undefined && baselineBin !== "") series.push(await open(baselineBin, "base"));
+    const exec = (server: Server) => () => server.client.callTool({ name: "exec", arguments: { command: ["true"] } });
     const bare = async () => {
       const proc = Bun.spawn(["true"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
       await proc.exited;
@@ -68,36 +118,38 @@ export async function benchMcp(bin: string, n = 200): Promise<McpBench> {
       renameSync(tmp, join(disk, "w.json"));
     };
     // Warm-up: the server's first calls load modules and compile.
-    for (let i = 0; i < 30; i++) {
-      await exec(onDisk)();
-      if (onTmpfs !== null) await exec(onTmpfs)();
+    for (let i = 0; i < warmup; i++) {
+      for (const x of series) {
+        await exec(x.disk)();
+        if (x.tmpfs !== null) await exec(x.tmpfs)();
+      }
       await bare();
     }
-    const a: number[] = [];
-    const b: number[] = [];
+    for (const x of series) x.cpu0 = cpuMs(x.disk.pid);
     const c: number[] = [];
     const d: number[] = [];
     for (let i = 0; i < n; i++) {
-      a.push(await timed(exec(onDisk)));
-      if (onTmpfs !== null) b.push(await timed(exec(onTmpfs)));
+      for (const x of series) {
+        x.a.push(await timed(exec(x.disk)));
+        if (x.tmpfs !== null) x.b.push(await timed(exec(x.tmpfs)));
+      }
       c.push(await timed(bare));
       if (i % 4 === 0) d.push(await timed(durable));
     }
-    await onDisk.close();
-    await onTmpfs?.close();
-    const execMs = median(a);
     const trueMs = median(c);
-    const execTmpfsMs = b.length === 0 ? null : median(b);
+    const [current, base] = series.map((x) => figures(x, trueMs, n));
+    for (const x of series) {
+      await x.disk.client.close();
+      await x.tmpfs?.client.close();
+    }
     return {
       n,
-      execMs: round(execMs),
-      execP95Ms: round(percentile(a, 95)),
-      execTmpfsMs: execTmpfsMs === null ? null : round(execTmpfsMs),
+      warmup,
+      ...(current as McpServerFigures),
       trueMs: round(trueMs),
-      overheadMs: round(execMs - trueMs),
-      overheadTmpfsMs: execTmpfsMs === null ? null : round(execTmpfsMs - trueMs),
       durableWriteMs: round(median(d)),
       targetMs: 5,
+      ...(base === undefined ? {} : { baseline: { bin: baselineBin as string, ...base } }),
     };
   } finally {
     s.dispose();
@@ -106,21 +158,26 @@ export async function benchMcp(bin: string, n = 200): Promise<McpBench> {
 }
 
 export function formatMcp(r: McpBench): string {
-  return [
-    `MCP exec of true (round trip, ${r.n} calls): median ${r.execMs.toFixed(2)} ms, p95 ${r.execP95Ms.toFixed(2)} ms; bare true ${r.trueMs.toFixed(2)} ms`,
-    `  overhead over the command: ${r.overheadMs.toFixed(2)} ms (target ≤ ${r.targetMs} ms)`,
-    r.execTmpfsMs === null
+  const lines = (f: McpServerFigures, who: string) => [
+    `${who}MCP exec of true (round trip, ${r.n} calls after ${r.warmup}): median ${f.execMs.toFixed(2)} ms, p95 ${f.execP95Ms.toFixed(2)} ms; bare true ${r.trueMs.toFixed(2)} ms`,
+    `  overhead over the command: ${f.overheadMs.toFixed(2)} ms (target ≤ ${r.targetMs} ms)` +
+      (f.serverCpuMs === null ? "" : `; server CPU ${f.serverCpuMs.toFixed(2)} ms per call`),
+    f.execTmpfsMs === null
       ? "  (no /dev/shm: the tmpfs variant was skipped)"
-      : `  run store on tmpfs: ${r.execTmpfsMs.toFixed(2)} ms, overhead ${(r.overheadTmpfsMs ?? 0).toFixed(2)} ms`,
+      : `  run store on tmpfs: ${f.execTmpfsMs.toFixed(2)} ms, overhead ${(f.overheadTmpfsMs ?? 0).toFixed(2)} ms`,
+  ];
+  return [
+    ...lines(r, ""),
+    ...(r.baseline === undefined ? [] : lines(r.baseline, `baseline ${r.baseline.bin}: `)),
     `  one durable atomic write on the run store's disk: ${r.durableWriteMs.toFixed(2)} ms`,
   ].join("\n");
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { n: { type: "string", default: "200" } } });
+  const { values } = parseArgs({ options: { n: { type: "string", default: "200" }, warmup: { type: "string", default: "30" } } });
   const bin = binaryPath();
   await ensureBinary(bin);
-  const r = await benchMcp(bin, Number(values.n));
+  const r = await benchMcp(bin, Number(values.n), Number(values.warmup));
   console.log(formatMcp(r));
   console.log(JSON.stringify({ bench: "mcp", ...r }));
 }
