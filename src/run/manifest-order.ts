@@ -84,24 +84,85 @@ const LATENCY_KEYS = ["p50", "p95", "max"] as const;
 const NOTIFICATION_KEYS = ["targets", "delivered", "failures"] as const;
 
 type Obj = Record<string, unknown>;
+type Nested = Record<string, (v: unknown) => unknown>;
 const isObj = (value: unknown): value is Obj => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** A copy of `value` with `keys` first (those present), then any other keys in their existing order. */
-function ordered(value: unknown, keys: readonly string[], nested: Record<string, (v: unknown) => unknown> = {}): unknown {
-  if (!isObj(value)) return value;
-  const out: Obj = {};
-  for (const key of keys) if (key in value) out[key] = value[key];
-  for (const key of Object.keys(value)) if (!(key in out)) out[key] = value[key];
-  for (const [key, fn] of Object.entries(nested)) if (key in out) out[key] = fn(out[key]);
-  return out;
+/** Each key list's positions, computed once (a manifest is ordered at every save: once per stage and more). */
+const ranks = new WeakMap<readonly string[], Map<string, number>>();
+
+function rankOf(keys: readonly string[]): Map<string, number> {
+  let rank = ranks.get(keys);
+  if (rank === undefined) {
+    rank = new Map(keys.map((key, i) => [key, i]));
+    ranks.set(keys, rank);
+  }
+  return rank;
 }
 
-const each = (keys: readonly string[], nested?: Record<string, (v: unknown) => unknown>) => (list: unknown) =>
-  Array.isArray(list) ? list.map((item) => ordered(item, keys, nested)) : list;
+/** Whether `value`'s known keys already come first and in `keys`' order (our writers build objects that way). */
+function inOrder(value: Obj, rank: Map<string, number>): boolean {
+  let last = -1;
+  let unknownSeen = false;
+  for (const key in value) {
+    const at = rank.get(key);
+    if (at === undefined) {
+      unknownSeen = true;
+    } else {
+      if (unknownSeen || at < last) return false;
+      last = at;
+    }
+  }
+  return true;
+}
+
+/**
+ * `value` with `keys` first (those present), then any other keys in their existing order, and the `nested` values
+ * ordered likewise. An object already in that order whose nested values are too is returned as it is (it is only
+ * serialised), so a save copies nothing of what was already right: at a stage's end, every earlier stage's entry.
+ */
+function ordered(value: unknown, keys: readonly string[], nested?: Nested): unknown {
+  if (!isObj(value)) return value;
+  let out: Obj | null = null;
+  if (!inOrder(value, rankOf(keys))) {
+    out = {};
+    for (const key of keys) if (key in value) out[key] = value[key];
+    for (const key in value) if (!(key in out)) out[key] = value[key];
+  }
+  if (nested !== undefined) {
+    for (const key in nested) {
+      const source = out ?? value;
+      if (!(key in source)) continue;
+      const before = source[key];
+      const after = (nested[key] as (v: unknown) => unknown)(before);
+      if (after === before) continue;
+      out ??= { ...value };
+      out[key] = after;
+    }
+  }
+  return out ?? value;
+}
+
+/** Each entry of a list ordered by `keys`; the list itself when no entry changed. */
+const each = (keys: readonly string[], nested?: Nested) => (list: unknown) => {
+  if (!Array.isArray(list)) return list;
+  let out: unknown[] | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    const after = ordered(item, keys, nested);
+    if (after !== item) {
+      out ??= list.slice();
+      out[i] = after;
+    }
+  }
+  return out ?? list;
+};
 
 /** The manifest with every object's keys in the documented order. */
 export function orderManifest(manifest: Manifest): Manifest {
-  return ordered(manifest, MANIFEST_KEYS, {
+  return ordered(manifest, MANIFEST_KEYS, MANIFEST_NESTED) as Manifest;
+}
+
+const MANIFEST_NESTED: Nested = {
     resume_events: each(RESUME_EVENT_KEYS),
     approvals: each(APPROVAL_KEYS),
     commands: each(COMMAND_KEYS),
@@ -109,6 +170,5 @@ export function orderManifest(manifest: Manifest): Manifest {
     instructions: (v) => ordered(v, INSTRUCTIONS_KEYS, { sources: each(SOURCE_KEYS) }),
     toolRuns: each(TOOL_RUN_KEYS),
     metrics: (v) => ordered(v, METRICS_KEYS, { commandLatencyMs: (l) => ordered(l, LATENCY_KEYS) }),
-    notifications: (v) => ordered(v, NOTIFICATION_KEYS),
-  }) as Manifest;
-}
+  notifications: (v) => ordered(v, NOTIFICATION_KEYS),
+};
