@@ -1,6 +1,7 @@
-import { describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { MAX_CHUNK_BYTES, type OutputChunk, Utf8Chunker } from "../../src/exec/chunker.ts";
-import { escapeJsonBytes, escapeJsonBytesInJs, escapesInModule } from "../../src/exec/json-escape.ts";
+import { escapeJsonBytes, escapeJsonBytesInJs, useEscapeModule } from "../../src/exec/json-escape.ts";
 import { startAttempt } from "../../src/exec/process-runner.ts";
 
 /** Real processes on a shared 2-core machine: far above the expected times, well below a hang. */
@@ -167,6 +168,9 @@ for (const [path, escapeBytes] of [
   ["the JavaScript loop", escapeJsonBytesInJs],
 ] as const) {
   describe(`escapeJsonBytes: ${path}`, () => {
+    beforeAll(async () => {
+      expect(await useEscapeModule()).toBe(true);
+    });
   const escapedText = (bytes: Uint8Array) => new TextDecoder().decode(escapeBytes(bytes));
 
   test("escapes exactly as JSON.stringify does between its quotes", () => {
@@ -226,8 +230,34 @@ for (const [path, escapeBytes] of [
 }
 
 describe("escapeJsonBytes", () => {
-  test("uses the WebAssembly module (the fast path) here, and the loop for inputs over 8 KiB, with the same result", () => {
-    expect(escapesInModule()).toBe(true);
+  test("a process escapes with the loop until 1 MiB went through it, then with the module, compiled meanwhile", async () => {
+    const script = `
+      import { escapeJsonBytes, escapeModuleState } from ${JSON.stringify(join(import.meta.dir, "../../src/exec/json-escape.ts"))};
+      const text = 'a "b"\\n\\t c ' + "x".repeat(8000);
+      const input = new TextEncoder().encode(text);
+      const want = JSON.stringify(text).slice(1, -1);
+      const states = [];
+      for (let i = 0; i < 400; i++) {
+        if (new TextDecoder().decode(escapeJsonBytes(input)) !== want) throw new Error("wrong at " + i);
+        if (i === 100 || i === 130) states.push(escapeModuleState());
+        if (i === 130) while (escapeModuleState() === "compiling") await new Promise((r) => setTimeout(r, 1));
+      }
+      states.push(escapeModuleState());
+      console.log(states.join(" "));
+    `;
+    const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+    const [out, err] = [await new Response(proc.stdout).text(), await new Response(proc.stderr).text()];
+    expect(err).toBe("");
+    expect(await proc.exited).toBe(0);
+    // 8 KiB per call: 1 MiB after 128 calls.
+    const [at100, at130, end] = out.trim().split(" ");
+    expect(at100).toBe("not-loaded");
+    expect(["compiling", "ready"]).toContain(at130 as string);
+    expect(end).toBe("ready");
+  }, 20_000);
+
+  test("uses the WebAssembly module (the fast path) here, and the loop for inputs over 8 KiB, with the same result", async () => {
+    expect(await useEscapeModule()).toBe(true);
     const text = `${"x".repeat(9000)}\n"${"é".repeat(10)}\u0001`;
     expect(new TextDecoder().decode(escapeJsonBytes(enc.encode(text)))).toBe(JSON.stringify(text).slice(1, -1));
   });
