@@ -149,10 +149,10 @@ type Escaper = { run: (n: number) => number; memory: Uint8Array };
 /**
  * Bytes escaped by the loop before the module is compiled. Assembling, compiling and instantiating it takes about 5 ms
  * (measured in the executable) and maps the WebAssembly compiler's code: a command printing a few lines must not pay
- * that. The loop, left to the JIT, escapes 1 MiB in about 6–10 ms; compiled in the background meanwhile, the module
- * takes over on bulk output.
+ * that. The loop, taken to the baseline JIT early, escapes 256 KiB in a few milliseconds; compiled in the background
+ * meanwhile, the module takes over on bulk output.
  */
-export const MODULE_AFTER_BYTES = 1024 * 1024;
+export const MODULE_AFTER_BYTES = 256 * 1024;
 let loopBytes = 0;
 
 /** The module: not asked for yet (undefined), compiling, ready, or null where WebAssembly (with SIMD) is not available. */
@@ -231,8 +231,10 @@ let loopScratch = new Uint8Array(6 * MODULE_INPUT_BYTES);
  * (no module here), so it asks the optimizing JIT for it once bulk output is seen.
  */
 export function escapeJsonBytesInJs(src: Uint8Array, hot = false): Uint8Array {
-  // Under the raised JIT thresholds one hint only takes it to the baseline JIT; a few take it to the DFG.
-  if (hot && ++loopCalls % HOT_AFTER_CALLS === 0 && loopCalls <= HOT_AFTER_CALLS * 8) optimizeHotLoop(escapeJsonBytesInJs);
+  // Under the raised JIT thresholds one hint only takes it to the baseline JIT (at once: interpreted, the loop costs
+  // ~30 ns a byte); a few more take it to the DFG, which only pays where it is the escaper for good.
+  loopCalls += 1;
+  if (loopCalls === 2 || (hot && loopCalls % HOT_AFTER_CALLS === 0 && loopCalls <= HOT_AFTER_CALLS * 8)) optimizeHotLoop(escapeJsonBytesInJs);
   const n = src.byteLength;
   let i = 0;
   while (i < n) {

@@ -230,7 +230,7 @@ for (const [path, escapeBytes] of [
 }
 
 describe("escapeJsonBytes", () => {
-  test("a process escapes with the loop until 1 MiB went through it, then with the module, compiled meanwhile", async () => {
+  test("a process escapes with the loop until 256 KiB went through it, then with the module, compiled meanwhile", async () => {
     const script = `
       import { escapeJsonBytes, escapeModuleState } from ${JSON.stringify(join(import.meta.dir, "../../src/exec/json-escape.ts"))};
       const text = 'a "b"\\n\\t c ' + "x".repeat(8000);
@@ -239,8 +239,8 @@ describe("escapeJsonBytes", () => {
       const states = [];
       for (let i = 0; i < 400; i++) {
         if (new TextDecoder().decode(escapeJsonBytes(input)) !== want) throw new Error("wrong at " + i);
-        if (i === 100 || i === 130) states.push(escapeModuleState());
-        if (i === 130) while (escapeModuleState() === "compiling") await new Promise((r) => setTimeout(r, 1));
+        if (i === 20 || i === 40) states.push(escapeModuleState());
+        if (i === 40) while (escapeModuleState() === "compiling") await new Promise((r) => setTimeout(r, 1));
       }
       states.push(escapeModuleState());
       console.log(states.join(" "));
@@ -249,10 +249,10 @@ describe("escapeJsonBytes", () => {
     const [out, err] = [await new Response(proc.stdout).text(), await new Response(proc.stderr).text()];
     expect(err).toBe("");
     expect(await proc.exited).toBe(0);
-    // 8 KiB per call: 1 MiB after 128 calls.
-    const [at100, at130, end] = out.trim().split(" ");
-    expect(at100).toBe("not-loaded");
-    expect(["compiling", "ready"]).toContain(at130 as string);
+    // 8 KiB per call: 256 KiB after 32 calls.
+    const [at20, at40, end] = out.trim().split(" ");
+    expect(at20).toBe("not-loaded");
+    expect(["compiling", "ready"]).toContain(at40 as string);
     expect(end).toBe("ready");
   }, 20_000);
 
