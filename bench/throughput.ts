@@ -9,7 +9,8 @@
  * A third variant shows what the runtime itself costs: `floor`, a compiled Bun program (same flags as the CLI) that
  * only spawns the same pipeline, reads its stdout as the CLI does and writes the bytes to its stdout and to a log file
  * in 256 KiB batches — no chunking, no JSON, no run record. The binaries' pages are dropped from the page cache before
- * the series (`dropPageCache`), so the peak RSS does not depend on whether the binary was just built.
+ * the series (`dropPageCache`), so the peak RSS does not depend on whether the binary was just built. With
+ * CODEX_ORCHESTRATOR_BENCH_BEFORE=<another build>, that build's `exec --jsonl` joins the same interleaved series.
  *
  *   bun run bench/throughput.ts [runs]
  */
@@ -62,6 +63,8 @@ export type SizeFigures = {
   floorMs: number;
   floorRatio: number;
   floorMaxPeakRssMiB: number;
+  /** The CODEX_ORCHESTRATOR_BENCH_BEFORE binary in the same series, when given. */
+  before?: { execMs: number; ratio: number; execMaxPeakRssMiB: number };
 };
 
 export type ThroughputBench = {
@@ -86,20 +89,22 @@ export type ThroughputBench = {
 export const throughputRatioMet = (r: ThroughputBench) => r.ratio <= r.ratioTarget;
 export const throughputRssMet = (r: ThroughputBench) => r.maxPeakRssMiB <= r.rssTargetMiB;
 
-export async function benchThroughput(cli: string, runs = 5): Promise<ThroughputBench> {
+export async function benchThroughput(cli: string, runs = 5, before = process.env.CODEX_ORCHESTRATOR_BENCH_BEFORE): Promise<ThroughputBench> {
   const s = scratch("co-bench-throughput-");
   try {
     const opts = { cwd: s.dir, env: benchEnv(s.home), rss: true };
     const floor = await buildCompiled(s.dir, "floor", FLOOR_SOURCE);
     const floorLog = `${s.dir}/floor.log`;
-    const pageCacheDropped = dropPageCache(cli) && dropPageCache(floor);
+    const pageCacheDropped = [cli, floor, ...(before === undefined ? [] : [before])].every(dropPageCache);
+    const execOf = (bin: string, bytes: number) => () => timedRun([bin, "exec", "--jsonl", "--", "/bin/sh", "-c", producer(bytes)], opts);
     const measure = (bytes: number, n: number) =>
       interleaved(
         {
           bare: () => timedRun(["/bin/sh", "-c", producer(bytes)], opts),
           floor: () => timedRun([floor, producer(bytes), floorLog], opts),
-          exec: () => timedRun([cli, "exec", "--jsonl", "--", "/bin/sh", "-c", producer(bytes)], opts),
-        },
+          exec: execOf(cli, bytes),
+          ...(before === undefined ? {} : { before: execOf(before, bytes) }),
+        } as Record<"bare" | "floor" | "exec" | "before", () => ReturnType<typeof timedRun>>,
         n,
         1,
       );
@@ -114,6 +119,15 @@ export async function benchThroughput(cli: string, runs = 5): Promise<Throughput
       floorMs: round(wallMedian(x.floor)),
       floorRatio: round(wallMedian(x.floor) / wallMedian(x.bare)),
       floorMaxPeakRssMiB: round(Math.max(...x.floor.map((y) => y.maxRssMiB)), 1),
+      ...(x.before === undefined || x.before.length === 0
+        ? {}
+        : {
+            before: {
+              execMs: round(wallMedian(x.before)),
+              ratio: round(wallMedian(x.before) / wallMedian(x.bare)),
+              execMaxPeakRssMiB: round(Math.max(...x.before.map((y) => y.maxRssMiB)), 1),
+            },
+          }),
     });
     const main = figures(BYTES, runs, samples);
     const sizes = [main];
@@ -152,7 +166,7 @@ export function formatThroughput(r: ThroughputBench): string {
     `  exec peak RSS                         median ${r.execPeakRssMiB.toFixed(1)} MiB, max ${r.execMaxPeakRssMiB.toFixed(1)} MiB (binaries' pages dropped from the page cache first: ${r.pageCacheDropped ? "yes" : "no"})`,
     ...r.sizes.map(
       (x) =>
-        `  ${`${x.bytes / 1_000_000} MB`.padEnd(7)} (${x.runs} runs)                      exec ${x.execMs.toFixed(0)} ms vs bare ${x.bareMs.toFixed(0)} ms (ratio ${x.ratio.toFixed(2)}), max peak RSS ${x.execMaxPeakRssMiB.toFixed(1)} MiB; runtime floor ${x.floorMs.toFixed(0)} ms (ratio ${x.floorRatio.toFixed(2)}), ${x.floorMaxPeakRssMiB.toFixed(1)} MiB`,
+        `  ${`${x.bytes / 1_000_000} MB`.padEnd(7)} (${x.runs} runs)                      exec ${x.execMs.toFixed(0)} ms vs bare ${x.bareMs.toFixed(0)} ms (ratio ${x.ratio.toFixed(2)}), max peak RSS ${x.execMaxPeakRssMiB.toFixed(1)} MiB; runtime floor ${x.floorMs.toFixed(0)} ms (ratio ${x.floorRatio.toFixed(2)}), ${x.floorMaxPeakRssMiB.toFixed(1)} MiB${x.before === undefined ? "" : `; before: ${x.before.execMs.toFixed(0)} ms (ratio ${x.before.ratio.toFixed(2)}), ${x.before.execMaxPeakRssMiB.toFixed(1)} MiB`}`,
     ),
     `  max peak RSS over the sizes           ${r.maxPeakRssMiB.toFixed(1)} MiB (target ≤ ${r.rssTargetMiB} MiB at every size: ${rssOk})`,
   ].join("\n");
