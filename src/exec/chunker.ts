@@ -102,6 +102,7 @@ export const MAX_CHUNK_BYTES = 8192;
 
 /** Only ever decodes bytes `isUtf8` accepted; a BOM is kept as text. */
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
 /** Length of the sequence a lead byte announces, or 0 when the byte cannot start a sequence. */
 function sequenceLength(byte: number): number {
   if (byte < 0x80) return 1;

@@ -13,7 +13,9 @@ import { optimizeHotLoop } from "./jit-hints.ts";
  * 55–100 ms for the byte loop in JavaScript (below, still used for inputs over 8 KiB and where WebAssembly with SIMD
  * is not available). Ways without a module were measured too: reading the bytes as a latin1 string for the runtime's
  * own scanner and `JSON.stringify` costs a fresh 8 KiB string per chunk, and the garbage collector does not reclaim
- * them fast enough: +20 MiB of peak memory on 50 MB, and first-touch page faults that cost more than the loop.
+ * them fast enough: +20 MiB of peak memory on 50 MB, and first-touch page faults that cost more than the loop. The
+ * module's price is memory: ~4 MiB more peak than the loop at DFG speed, mostly its optimizing tier (OMG), which has
+ * no switch per module (figures and the trade-off: docs/benchmarks.md, issue 21 streaming; `MODULE_AFTER_BYTES`).
  */
 
 /** Largest input the module escapes; chunks are at most this long (`MAX_CHUNK_BYTES`). */
