@@ -106,10 +106,15 @@ export async function ensureBinary(path: string): Promise<void> {
  * ESM, autoload off, the same JIT policy): the floor any compiled Bun CLI pays to start.
  */
 export async function buildHello(dir: string): Promise<string> {
+  return buildCompiled(dir, "hello", 'console.log("hello");\n');
+}
+
+/** `source` compiled into `<dir>/<name>` with the same flags as `build.ts` (a baseline program of a bench). */
+export async function buildCompiled(dir: string, name: string, source: string): Promise<string> {
   const { JIT_POLICY } = await import("../build.ts");
-  const entry = join(dir, "hello.ts");
-  const outfile = join(dir, "hello");
-  writeFileSync(entry, 'console.log("hello");\n');
+  const entry = join(dir, `${name}.ts`);
+  const outfile = join(dir, name);
+  writeFileSync(entry, source);
   const result = await Bun.build({
     entrypoints: [entry],
     compile: {
@@ -125,8 +130,20 @@ export async function buildHello(dir: string): Promise<string> {
     minify: true,
     sourcemap: "none",
   });
-  if (!result.success) throw new Error(`could not compile the hello-world baseline: ${result.logs.join("; ")}`);
+  if (!result.success) throw new Error(`could not compile the ${name} baseline: ${result.logs.join("; ")}`);
   return outfile;
+}
+
+/**
+ * Drops a file's pages from the page cache (`dd iflag=nocache count=0`), so that every variant of a series starts
+ * from the same state. A binary just written (by the build, an install) has all its pages cached, and the kernel then
+ * maps up to 64 KiB of cached pages around each page a process touches: the same executable was measured at 45.0
+ * MiB peak right after it was written and 39.1 MiB once its pages had been dropped and read again (issue 21). False
+ * when `dd` cannot do it.
+ */
+export function dropPageCache(path: string): boolean {
+  const proc = Bun.spawnSync(["dd", `if=${path}`, "iflag=nocache", "count=0", "status=none"], { stdout: "ignore", stderr: "ignore" });
+  return proc.exitCode === 0;
 }
 
 /** A scratch directory (realpath) with a `home/` inside, removed by `dispose`. */

@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import { write, writeSync } from "node:fs";
+import { fstatSync, write, writeSync } from "node:fs";
 import { isTerminal } from "../platform/terminal.ts";
 import { chunkEventParts } from "../core/chunk-event.ts";
 import type { OrchestratorEvent } from "../core/schemas/events.ts";
@@ -38,7 +38,8 @@ export class OutputStream {
     if (this.closed || data.length === 0) return undefined;
     let ok: boolean;
     try {
-      ok = this.stream.write(data);
+      // A copy of bytes: a Node stream may queue them by reference, and a chunk's bytes are reused (exec/tail-buffer.ts).
+      ok = this.stream.write(typeof data === "string" ? data : Buffer.from(data));
     } catch {
       this.closed = true;
       return undefined;
@@ -84,17 +85,23 @@ export class OutputStream {
   }
 }
 
-/** Above this many buffered bytes a write returns a promise: the producer waits for the descriptor. */
+/** Above this many buffered bytes a write returns a promise (a pipe), or the buffer is written at once (a file). */
 const HIGH_WATER_BYTES = 64 * 1024;
 const textEncoder = new TextEncoder();
+
+/** How a descriptor is written: a terminal at once, a file or device in batches, a pipe or socket asynchronously. */
+type WriteMode = "terminal" | "batch" | "async";
 
 /**
  * The same writer straight over a file descriptor, without Node's stream machinery: building `process.stdout` costs
  * start-up time (about 10 ms of module loading), and a Node stream copies each write into its own queue, which for
  * 50 MB of JSONL was a large part of the heap's growth. A terminal is written synchronously (so a prompt or another
- * writer never overtakes what was printed before it); a pipe or file is written asynchronously from a buffer that is
- * filled while the previous batch is being written, one write in flight at a time. EPIPE (or any other write error)
- * closes it: later writes are dropped.
+ * writer never overtakes what was printed before it). A regular file or a device such as /dev/null, which never
+ * blocks for long, is written synchronously too, in batches of 64 KiB (or what a turn of the event loop wrote): an
+ * asynchronous write is a trip through the runtime's thread pool, several per JSONL chunk when output streams fast
+ * (issue 21). A pipe or socket, whose reader may stall, is written asynchronously from a buffer that is filled while
+ * the previous batch is being written, one write in flight at a time. EPIPE (or any other write error) closes it:
+ * later writes are dropped.
  */
 export class FdOutputStream extends OutputStream {
   private buffer: Buffer | null = null;
@@ -102,6 +109,9 @@ export class FdOutputStream extends OutputStream {
   private used = 0;
   private writing: Promise<void> | null = null;
   private tty: boolean | null = null;
+  private mode: WriteMode | null = null;
+  /** A batch flush is scheduled for the end of this turn of the event loop. */
+  private flushSoon = false;
 
   constructor(private readonly fd: number) {
     super(() => {
@@ -114,19 +124,69 @@ export class FdOutputStream extends OutputStream {
     return this.tty;
   }
 
+  private get writeMode(): WriteMode {
+    if (this.mode === null) {
+      if (this.isTTY) this.mode = "terminal";
+      else {
+        let batch = false;
+        try {
+          const stat = fstatSync(this.fd);
+          batch = stat.isFile() || stat.isCharacterDevice();
+        } catch {
+          // Unknown: written asynchronously, which is right for anything.
+        }
+        this.mode = batch ? "batch" : "async";
+      }
+    }
+    return this.mode;
+  }
+
   override write(data: string | Uint8Array): Promise<void> | undefined {
     if (this.closed || data.length === 0) return undefined;
-    if (this.isTTY && this.writing === null) {
+    const mode = this.writeMode;
+    if (mode === "terminal" && this.writing === null) {
       this.writeNow(typeof data === "string" ? textEncoder.encode(data) : data);
       return undefined;
     }
     this.append(data);
+    if (mode === "batch" && this.writing === null) {
+      if (this.used >= HIGH_WATER_BYTES) this.writeBatch();
+      else if (!this.flushSoon) {
+        this.flushSoon = true;
+        setImmediate(() => this.writeBatch());
+      }
+      return undefined;
+    }
     this.writing ??= this.drain();
     return this.used >= HIGH_WATER_BYTES ? this.writing : undefined;
   }
 
   override flush(): Promise<void> {
+    if (this.mode === "batch" && this.writing === null) this.writeBatch();
     return this.writing ?? Promise.resolve();
+  }
+
+  /** Writes the buffer synchronously (a file or device); a descriptor that turns out non-blocking and full goes async. */
+  private writeBatch(): void {
+    this.flushSoon = false;
+    if (this.used === 0 || this.closed || this.writing !== null) return;
+    const bytes = (this.buffer as Buffer).subarray(0, this.used);
+    let offset = 0;
+    try {
+      while (offset < bytes.byteLength) offset += writeSync(this.fd, bytes, offset, bytes.byteLength - offset);
+      this.used = 0;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "EAGAIN") {
+        // Keep what was not written, in order, and let the asynchronous path retry it.
+        bytes.copyWithin(0, offset);
+        this.used -= offset;
+        this.mode = "async";
+        this.writing ??= this.drain();
+        return;
+      }
+      this.closed = true;
+      this.used = 0;
+    }
   }
 
   /** Copies `data` into the buffer, growing it when it does not fit. */

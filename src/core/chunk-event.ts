@@ -6,9 +6,14 @@ import type { OrchestratorEvent } from "./schemas/events.ts";
  * never turned into JS strings (the payload's `data` is then decoded only if something reads it).
  */
 export type ChunkBytes = {
-  /** The output bytes themselves. */
+  /** The output bytes, for a subscriber to write or copy while it handles the event (they are reused later). */
+  readonly view: Uint8Array;
+  /** The output bytes as a copy of the subscriber's own, free to keep (made when asked for). */
   readonly raw: Uint8Array;
-  /** `data` as the inside of a JSON string literal (UTF-8): what `JSON.stringify(data)` puts between the quotes. */
+  /**
+   * `data` as the inside of a JSON string literal (UTF-8): what `JSON.stringify(data)` puts between the quotes. Like
+   * `view`, to be written or copied at once (it may be the next chunk's after that).
+   */
   readonly json: Uint8Array;
 };
 

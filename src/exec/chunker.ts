@@ -1,5 +1,6 @@
 import { Buffer, isUtf8 } from "node:buffer";
-import { optimizeHotLoop } from "./jit-hints.ts";
+import { escapeGeneration, escapeJsonBytes } from "./json-escape.ts";
+import { TAIL_BYTES, TailBuffer } from "./tail-buffer.ts";
 
 /**
  * Cuts one output stream into `exec:chunk`-sized pieces (SPEC §14.4): at most 8 192 bytes, never inside a UTF-8
@@ -10,37 +11,89 @@ import { optimizeHotLoop } from "./jit-hints.ts";
 export type OutputStream = "stdout" | "stderr";
 
 /**
- * One piece of output. Its text (`data`) and that text escaped for JSON (`json`) are made on first use: the logs and
- * the JSONL printer take the escaped bytes, so bulk output through `exec --jsonl` never becomes a JS string (each
- * 8 KiB chunk used to be decoded, escaped and concatenated into six strings, the bulk of the heap's growth on 50 MB).
+ * One piece of output. Its bytes are a view of the stream's ring (`TailBuffer`), not a copy: bulk output allocates
+ * nothing per chunk. Its text (`data`), its own copy (`raw`) and its escaped JSON (`json`) are made on first use: the
+ * logs and the JSONL printer take `json` at once, so bulk output through `exec --jsonl` never becomes a JS string.
  */
 export class OutputChunk {
   /** Raw byte length of the chunk. */
   readonly bytes: number;
   /** Set when the bytes are not valid UTF-8: `data` is then their base64. */
   readonly encoding: "base64" | undefined;
+  #bytes: Uint8Array;
+  /** The ring the bytes are a view of (null: the chunk owns them), and their stream offset in it. */
+  #ring: TailBuffer | null;
+  readonly #at: number;
   #data: string | undefined;
+  /** Set when the bytes need no escaping: `json` is `view`. */
+  #plain = false;
   #json: Uint8Array | undefined;
+  /** Which escape result `#json` is (escaped bytes live in a scratch buffer until the next escape). */
+  #jsonStamp = -1;
 
+  /** `bytes` become the chunk's own (they must not change), unless `ring` says they are a view of it at `at`. */
   constructor(
     readonly stream: OutputStream,
-    /** The bytes themselves (for the on-disk log and raw terminal output): the consumer's own copy, free to keep. */
-    readonly raw: Uint8Array,
+    bytes: Uint8Array,
+    ring: TailBuffer | null = null,
+    at = 0,
   ) {
-    this.bytes = raw.byteLength;
-    this.encoding = isUtf8(raw) ? undefined : "base64";
+    this.#bytes = bytes;
+    this.#ring = ring;
+    this.#at = at;
+    this.bytes = bytes.byteLength;
+    this.encoding = isUtf8(bytes) ? undefined : "base64";
+  }
+
+  /**
+   * The bytes, without a copy: to be used at once (written, copied) by a subscriber, not kept — the ring reuses them
+   * after 128 KiB more output. Reading them after that throws rather than returning other output.
+   */
+  get view(): Uint8Array {
+    if (this.#ring !== null && !this.#ring.holds(this.#at)) throw new Error(`Output chunk of ${this.stream} read after its bytes were reused`);
+    return this.#bytes;
+  }
+
+  /** The chunk's own copy of its bytes, free to keep (made on first use). */
+  get raw(): Uint8Array {
+    if (this.#ring !== null) {
+      this.#bytes = this.view.slice();
+      this.#ring = null;
+    }
+    return this.#bytes;
   }
 
   /** The text, or base64 of the bytes when `encoding` is set. */
   get data(): string {
-    this.#data ??=
-      this.encoding === undefined ? decoder.decode(this.raw) : Buffer.from(this.raw.buffer, this.raw.byteOffset, this.raw.byteLength).toString("base64");
+    if (this.#data === undefined) {
+      const bytes = this.view;
+      this.#data = this.encoding === undefined ? decoder.decode(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+    }
     return this.#data;
   }
 
-  /** `data` as the inside of a JSON string literal, UTF-8 encoded: exactly what `JSON.stringify(data)` puts between its quotes. */
+  /**
+   * `data` as the inside of a JSON string literal, UTF-8 encoded: exactly what `JSON.stringify(data)` puts between its
+   * quotes. To be copied at once: it is `view` when nothing needs escaping, else valid until the next chunk's `json`.
+   */
   get json(): Uint8Array {
-    this.#json ??= this.encoding === undefined ? escapeJsonBytes(this.raw) : Buffer.from(this.data, "latin1");
+    const view = this.view;
+    if (this.#plain) return view;
+    if (this.#json === undefined || (this.#jsonStamp !== -1 && this.#jsonStamp !== escapeGeneration())) {
+      if (this.encoding === "base64") {
+        // Base64 needs no escaping: its own bytes, kept.
+        this.#json = Buffer.from(this.data, "latin1");
+        this.#jsonStamp = -1;
+        return this.#json;
+      }
+      const json = escapeJsonBytes(view);
+      if (json === view) {
+        this.#plain = true;
+        return view;
+      }
+      this.#json = json;
+      this.#jsonStamp = escapeGeneration();
+    }
     return this.#json;
   }
 }
@@ -49,58 +102,6 @@ export const MAX_CHUNK_BYTES = 8192;
 
 /** Only ever decodes bytes `isUtf8` accepted; a BOM is kept as text. */
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-const HEX = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
-/** Calls after which the byte loop below is worth its compilation (bulk output: 16 chunks = 128 KiB), and between hints. */
-const HOT_AFTER_CALLS = 16;
-let escapeCalls = 0;
-/** Worst case: every byte a control character, `\u00XX` (6 bytes). */
-let escapeScratch = new Uint8Array(6 * 8192);
-
-/**
- * Valid UTF-8 escaped for the inside of a JSON string, as `JSON.stringify` escapes the decoded text: `"` and `\\`,
- * `\b \f \n \r \t`, other control characters as `\u00xx`; everything else (DEL, multi-byte sequences) as is. The
- * input itself when nothing needs escaping.
- */
-export function escapeJsonBytes(src: Uint8Array): Uint8Array {
-  // Repeated a few times: under the raised thresholds one hint only takes it to the baseline JIT. Still pays (issue 16,
-  // 5 interleaved runs of 50 MB through `exec --jsonl`, builds with and without the hint): peak RSS median 63.3 MiB
-  // with it, 67.1 MiB without; user CPU 0.37 s vs 0.41 s.
-  if (++escapeCalls % HOT_AFTER_CALLS === 0 && escapeCalls <= HOT_AFTER_CALLS * 8) optimizeHotLoop(escapeJsonBytes);
-  const n = src.byteLength;
-  let i = 0;
-  while (i < n) {
-    const b = src[i] as number;
-    if (b < 0x20 || b === 0x22 || b === 0x5c) break;
-    i++;
-  }
-  if (i === n) return src;
-  if (escapeScratch.byteLength < n * 6) escapeScratch = new Uint8Array(n * 6);
-  const out = escapeScratch;
-  out.set(src.subarray(0, i), 0);
-  let o = i;
-  for (; i < n; i++) {
-    const b = src[i] as number;
-    if (b >= 0x20 && b !== 0x22 && b !== 0x5c) {
-      out[o++] = b;
-      continue;
-    }
-    out[o++] = 0x5c;
-    if (b === 0x22 || b === 0x5c) out[o++] = b;
-    else if (b === 0x0a) out[o++] = 0x6e;
-    else if (b === 0x0d) out[o++] = 0x72;
-    else if (b === 0x09) out[o++] = 0x74;
-    else if (b === 0x08) out[o++] = 0x62;
-    else if (b === 0x0c) out[o++] = 0x66;
-    else {
-      out[o++] = 0x75;
-      out[o++] = 0x30;
-      out[o++] = 0x30;
-      out[o++] = HEX[b >> 4] as number;
-      out[o++] = HEX[b & 15] as number;
-    }
-  }
-  return out.slice(0, o);
-}
 
 /** Length of the sequence a lead byte announces, or 0 when the byte cannot start a sequence. */
 function sequenceLength(byte: number): number {
@@ -127,65 +128,84 @@ export function incompleteTail(buf: Uint8Array, start: number, end: number): num
   return end;
 }
 
-/** Encodes a byte range as a chunk: text when valid UTF-8, else base64. */
+/** Encodes bytes of its own as a chunk: text when valid UTF-8, else base64. */
 export function makeChunk(stream: OutputStream, raw: Uint8Array): OutputChunk {
   return new OutputChunk(stream, raw);
 }
 
 /**
- * A copy of `buf[start, end)` in a buffer of its own. Not `buf.slice()`: on a Node `Buffer` (what Bun's PTY callback
- * hands out) `slice` is a view, and the read buffer is released right after chunking (issue 22.3: every PTY chunk was
- * lost that way).
+ * The chunker of one stream. Each read is copied into the stream's ring piece by piece as its chunks are taken
+ * (`feed`, then `next` until null), so a chunk is a view that stays valid while it is handed on, however large the
+ * read; the ring is also the stream's retained tail (`tail`).
  */
-function copyOf(buf: Uint8Array, start: number, end: number): Uint8Array {
-  const copy = new Uint8Array(end - start);
-  copy.set(buf.subarray(start, end));
-  return copy;
-}
-
 export class Utf8Chunker {
-  /** An incomplete trailing sequence (≤ 3 bytes) carried to the next read. */
-  private pending: Uint8Array | null = null;
+  /** Allocated with the first byte: most streams print nothing. */
+  private ring: TailBuffer | null = null;
+  /** Stream offset up to which the ring's bytes were cut into chunks (the rest, ≤ 3 bytes between reads, waits). */
+  private cut = 0;
+  private input: Uint8Array | null = null;
+  private read = 0;
 
   constructor(
     private readonly stream: OutputStream,
     private readonly maxBytes: number = MAX_CHUNK_BYTES,
   ) {}
 
-  /** Chunks for one read of the stream; the bytes of an unfinished character are kept for the next call. */
+  /** The retained tail of the stream (SPEC §14.4), null before its first byte. */
+  get tail(): TailBuffer | null {
+    return this.ring;
+  }
+
+  /** Starts on one read of the stream; its chunks are taken with `next`. The bytes must not change until then. */
+  feed(bytes: Uint8Array): void {
+    this.input = bytes;
+    this.read = 0;
+  }
+
+  /** The next chunk of the read being fed, or null when the rest of it (an unfinished character) waits for the next. */
+  next(): OutputChunk | null {
+    const input = this.input;
+    if (input === null) return null;
+    this.ring ??= new TailBuffer(TAIL_BYTES, { mirror: Math.max(4, this.maxBytes) });
+    const ring = this.ring;
+    // Copy what the next chunk can take (≤ maxBytes with the bytes still waiting), then cut it.
+    const n = Math.min(this.maxBytes - (ring.totalBytes - this.cut), input.byteLength - this.read);
+    if (n > 0) ring.write(input, this.read, this.read + n);
+    this.read += n;
+    const last = this.read === input.byteLength;
+    if (last) this.input = null;
+    const length = ring.totalBytes - this.cut;
+    if (length === 0) return null;
+    const view = ring.view(this.cut, ring.totalBytes);
+    let end = incompleteTail(view, 0, length);
+    if (end === 0) {
+      // Only an unfinished character: it waits for the next read; mid-read (maxBytes < 4) it goes as it is.
+      if (last) return null;
+      end = length;
+    }
+    const chunk = new OutputChunk(this.stream, end === length ? view : view.subarray(0, end), ring, this.cut);
+    this.cut += end;
+    return chunk;
+  }
+
+  /** Chunks for one read, each with its own copy of its bytes (the hot path takes views: `feed` and `next`). */
   push(bytes: Uint8Array): OutputChunk[] {
-    let buf = bytes;
-    if (this.pending !== null) {
-      buf = new Uint8Array(this.pending.byteLength + bytes.byteLength);
-      buf.set(this.pending, 0);
-      buf.set(bytes, this.pending.byteLength);
-      this.pending = null;
-    }
-    const end = incompleteTail(buf, 0, buf.byteLength);
-    if (end < buf.byteLength) {
-      // Copy: the carried bytes must not alias a buffer the reader may reuse.
-      this.pending = copyOf(buf, end, buf.byteLength);
-    }
     const chunks: OutputChunk[] = [];
-    let start = 0;
-    while (start < end) {
-      let cut = Math.min(start + this.maxBytes, end);
-      if (cut < end) {
-        const back = incompleteTail(buf, start, cut);
-        // Never back off to an empty chunk (only possible with maxBytes < 4).
-        if (back > start) cut = back;
-      }
-      // A copy, not a view: the read buffer is released right after chunking (see OutputSink.write).
-      chunks.push(makeChunk(this.stream, copyOf(buf, start, cut)));
-      start = cut;
+    this.feed(bytes);
+    for (let chunk = this.next(); chunk !== null; chunk = this.next()) {
+      void chunk.raw;
+      chunks.push(chunk);
     }
     return chunks;
   }
 
   /** End of stream: a sequence still incomplete goes out as one base64 chunk. */
-  end(): OutputChunk[] {
-    const rest = this.pending;
-    this.pending = null;
-    return rest === null ? [] : [makeChunk(this.stream, rest)];
+  end(): OutputChunk | null {
+    this.input = null;
+    const ring = this.ring;
+    if (ring === null || ring.totalBytes === this.cut) return null;
+    const chunk = new OutputChunk(this.stream, ring.view(this.cut, ring.totalBytes), ring, this.cut);
+    this.cut = ring.totalBytes;
+    return chunk;
   }
 }

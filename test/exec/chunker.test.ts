@@ -1,5 +1,7 @@
-import { describe, expect, test } from "bun:test";
-import { escapeJsonBytes, MAX_CHUNK_BYTES, type OutputChunk, Utf8Chunker } from "../../src/exec/chunker.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { MAX_CHUNK_BYTES, type OutputChunk, Utf8Chunker } from "../../src/exec/chunker.ts";
+import { escapeJsonBytes, escapeJsonBytesInJs, useEscapeModule } from "../../src/exec/json-escape.ts";
 import { startAttempt } from "../../src/exec/process-runner.ts";
 
 /** Real processes on a shared 2-core machine: far above the expected times, well below a hang. */
@@ -63,7 +65,7 @@ describe("Utf8Chunker", () => {
     expect(first.map((c) => c.data)).toEqual(["A"]);
     const second = chunker.push(bytesOf(0xac, 0x0a));
     expect(second.map((c) => c.data)).toEqual(["€\n"]);
-    expect(chunker.end()).toEqual([]);
+    expect(chunker.end()).toBeNull();
   });
 
   test("a read holding only part of a character yields nothing yet", () => {
@@ -85,8 +87,7 @@ describe("Utf8Chunker", () => {
     const chunker = new Utf8Chunker("stdout");
     expect(chunker.push(bytesOf(0x78, 0xe2, 0x82)).map((c) => c.data)).toEqual(["x"]);
     const tail = chunker.end();
-    expect(tail).toHaveLength(1);
-    expect(tail[0]).toMatchObject({ bytes: 2, encoding: "base64", data: Buffer.from([0xe2, 0x82]).toString("base64") });
+    expect(tail).toMatchObject({ bytes: 2, encoding: "base64", data: Buffer.from([0xe2, 0x82]).toString("base64") });
   });
 
   test("a held sequence followed by a non-continuation byte is invalid, not lost", () => {
@@ -105,8 +106,72 @@ describe("Utf8Chunker", () => {
   });
 });
 
-describe("escapeJsonBytes", () => {
-  const escapedText = (bytes: Uint8Array) => new TextDecoder().decode(escapeJsonBytes(bytes));
+describe("Utf8Chunker: chunks as views of the stream's ring (feed, next)", () => {
+  /** Multi-byte text with escapes, `n` bytes or a little more. */
+  const text = (n: number) => {
+    let s = "";
+    for (let i = 0; s.length < n; i++) s += `${i} é€😀 "q" \\ \t line\n`;
+    return enc.encode(s);
+  };
+
+  test("a read far larger than the ring: each chunk, taken when it is cut, holds its bytes, never a split character", () => {
+    const input = text(1_000_000);
+    const chunker = new Utf8Chunker("stdout");
+    const seen: Uint8Array[] = [];
+    // Two reads, the first ending inside a character.
+    const cut = 600_001;
+    for (const read of [input.subarray(0, cut), input.subarray(cut)]) {
+      chunker.feed(read);
+      for (let chunk = chunker.next(); chunk !== null; chunk = chunker.next()) {
+        expect(chunk.bytes).toBeLessThanOrEqual(MAX_CHUNK_BYTES);
+        expect(chunk.encoding).toBeUndefined();
+        // Copied at once, as a subscriber does; the JSON escape agrees with the text.
+        seen.push(chunk.view.slice());
+        expect(new TextDecoder().decode(chunk.json)).toBe(JSON.stringify(chunk.data).slice(1, -1));
+      }
+    }
+    expect(chunker.end()).toBeNull();
+    expect(Buffer.concat(seen).equals(Buffer.from(input))).toBe(true);
+    // The ring is the stream's tail: the last 64 KiB.
+    expect(Buffer.from(chunker.tail?.bytes() ?? []).equals(Buffer.from(input.subarray(input.byteLength - 65536)))).toBe(true);
+  });
+
+  test("a chunk read after 128 KiB more output throws instead of showing other bytes; raw taken in time is kept", () => {
+    const chunker = new Utf8Chunker("stdout");
+    chunker.feed(new Uint8Array(16384).fill(0x61));
+    const kept = chunker.next() as OutputChunk;
+    const dropped = chunker.next() as OutputChunk;
+    void kept.raw;
+    chunker.feed(new Uint8Array(200_000).fill(0x62));
+    while (chunker.next() !== null);
+    expect(() => dropped.view).toThrow(/reused/);
+    expect(() => dropped.data).toThrow(/reused/);
+    expect(Buffer.from(kept.view).toString()).toBe("a".repeat(8192));
+    expect(kept.data).toBe("a".repeat(8192));
+  });
+
+  test("a chunk's escaped json stays its own after other chunks were escaped", () => {
+    const chunker = new Utf8Chunker("stdout");
+    chunker.feed(enc.encode('one\n"1"'));
+    const a = chunker.next() as OutputChunk;
+    const aJson = new TextDecoder().decode(a.json);
+    chunker.feed(enc.encode("two\t\\2"));
+    const b = chunker.next() as OutputChunk;
+    expect(new TextDecoder().decode(b.json)).toBe(JSON.stringify("two\t\\2").slice(1, -1));
+    expect(new TextDecoder().decode(a.json)).toBe(aJson);
+    expect(aJson).toBe(JSON.stringify('one\n"1"').slice(1, -1));
+  });
+});
+
+for (const [path, escapeBytes] of [
+  ["the WebAssembly module", escapeJsonBytes],
+  ["the JavaScript loop", escapeJsonBytesInJs],
+] as const) {
+  describe(`escapeJsonBytes: ${path}`, () => {
+    beforeAll(() => {
+      expect(useEscapeModule()).toBe(true);
+    });
+  const escapedText = (bytes: Uint8Array) => new TextDecoder().decode(escapeBytes(bytes));
 
   test("escapes exactly as JSON.stringify does between its quotes", () => {
     let text = "";
@@ -143,9 +208,57 @@ describe("escapeJsonBytes", () => {
     }
   });
 
+  test("every byte value at every position of a 16-byte block, in inputs up to a whole chunk", () => {
+    for (let value = 0; value < 0x80; value++) {
+      for (const size of [1, 15, 16, 17, 31, 32, 33, 4096, 8191, 8192]) {
+        const at = (value * 7) % size;
+        const bytes = new Uint8Array(size).fill(0x61);
+        bytes[at] = value;
+        const text = new TextDecoder().decode(bytes);
+        expect(escapedText(bytes)).toBe(JSON.stringify(text).slice(1, -1));
+      }
+    }
+  });
+
   test("bytes that need no escaping are returned as they are, without a copy", () => {
     const input = enc.encode("plain text, é and € included");
-    expect(escapeJsonBytes(input)).toBe(input);
+    expect(escapeBytes(input)).toBe(input);
+    const chunk = new Uint8Array(8192).fill(0x7a);
+    expect(escapeBytes(chunk)).toBe(chunk);
+  });
+  });
+}
+
+describe("escapeJsonBytes", () => {
+  test("a process escapes with the loop until 256 KiB went through it, then with the module", async () => {
+    const script = `
+      import { escapeJsonBytes, escapeModuleState } from ${JSON.stringify(join(import.meta.dir, "../../src/exec/json-escape.ts"))};
+      const text = 'a "b"\\n\\t c ' + "x".repeat(8000);
+      const input = new TextEncoder().encode(text);
+      const want = JSON.stringify(text).slice(1, -1);
+      const states = [];
+      for (let i = 0; i < 400; i++) {
+        if (new TextDecoder().decode(escapeJsonBytes(input)) !== want) throw new Error("wrong at " + i);
+        if (i === 20 || i === 40) states.push(escapeModuleState());
+      }
+      states.push(escapeModuleState());
+      console.log(states.join(" "));
+    `;
+    const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+    const [out, err] = [await new Response(proc.stdout).text(), await new Response(proc.stderr).text()];
+    expect(err).toBe("");
+    expect(await proc.exited).toBe(0);
+    // 8 KiB per call: 256 KiB after 32 calls.
+    const [at20, at40, end] = out.trim().split(" ");
+    expect(at20).toBe("not-loaded");
+    expect(at40).toBe("ready");
+    expect(end).toBe("ready");
+  }, 20_000);
+
+  test("uses the WebAssembly module (the fast path) here, and the loop for inputs over 8 KiB, with the same result", () => {
+    expect(useEscapeModule()).toBe(true);
+    const text = `${"x".repeat(9000)}\n"${"é".repeat(10)}\u0001`;
+    expect(new TextDecoder().decode(escapeJsonBytes(enc.encode(text)))).toBe(JSON.stringify(text).slice(1, -1));
   });
 
   test("a chunk's json and data agree, for text and for base64", () => {

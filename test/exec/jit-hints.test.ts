@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { numberOfDFGCompiles } from "bun:jsc";
-import { escapeJsonBytes } from "../../src/exec/chunker.ts";
 import { optimizeHotLoop } from "../../src/exec/jit-hints.ts";
 import { JIT_POLICY } from "../../build.ts";
 
@@ -38,19 +37,4 @@ test("a hot loop is compiled by the optimizing JIT soon after the hint, far belo
   expect(compiles).toBeGreaterThan(0);
   expect(calls).toBeLessThan(200);
   expect(sumBytes(bytes)).toBe(16384);
-});
-
-test("escapeJsonBytes hints itself once it is hot, and its output does not change", async () => {
-  const input = new TextEncoder().encode('a "quoted"\n\tline\\ é\u0001'.repeat(300));
-  const expected = JSON.stringify(new TextDecoder().decode(input)).slice(1, -1);
-  let calls = 0;
-  const decode = () => {
-    calls++;
-    return new TextDecoder().decode(escapeJsonBytes(input));
-  };
-  for (let i = 0; i < 8; i++) expect(decode()).toBe(expected);
-  expect(await callUntilCompiled(decode, () => numberOfDFGCompiles(escapeJsonBytes))).toBeGreaterThan(0);
-  // Hinted: about 50 calls here; without the hint about 190.
-  expect(calls).toBeLessThan(120);
-  expect(decode()).toBe(expected);
 });

@@ -50,4 +50,27 @@ describe("TailBuffer", () => {
     tail.push(new Uint8Array([0x61, 0xff, 0x62]));
     expect(tail.text()).toBe("a\uFFFDb");
   });
+
+  test("views of recent bytes are contiguous and exact wherever the ring wraps", () => {
+    const tail = new TailBuffer(TAIL_BYTES, { mirror: 8192 });
+    const all: number[] = [];
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let i = 0; i < 400; i++) {
+      const piece = new Uint8Array(1 + rand(9000)).map(() => rand(256));
+      tail.write(piece, 0, piece.byteLength);
+      all.push(...piece);
+      const to = all.length - rand(Math.min(50, all.length));
+      const from = Math.max(0, to - rand(8193));
+      expect(Buffer.from(tail.view(from, to)).equals(Buffer.from(all.slice(from, to)))).toBe(true);
+    }
+    expect(Buffer.from(tail.bytes()).equals(Buffer.from(all.slice(all.length - TAIL_BYTES)))).toBe(true);
+    // Bytes written more than `span` ago are gone: no view of them.
+    expect(tail.holds(all.length - tail.span)).toBe(true);
+    expect(tail.holds(all.length - tail.span - 1)).toBe(false);
+    expect(() => tail.view(all.length - tail.span - 1, all.length - tail.span)).toThrow(RangeError);
+  });
 });

@@ -84,6 +84,65 @@ describe("the run recorder (a subscriber of the stream, issue 16)", () => {
     ]);
   });
 
+  test("chunk lines are byte for byte the JSON of their fields, over both streams, base64 and two attempts; the tool run keeps the last 64 KiB", async () => {
+    const dir = tempDir();
+    const stream = new EventStream();
+    const log = new RunLog(dir);
+    const recorder = new RunRecorder(log, "run-1");
+    stream.subscribe(recorder.onEvent);
+    await recorder.openStage(3, "out", "print");
+    const toolRun = recorder.watchToolRun("c-9");
+    const events = new CommandEvents(stream, { runId: "run-1", stageId: "out", correlationId: "c-9", command: "print", args: [], cwd: "/", sessionId: "s", persisted: false, argv: ["print"] });
+    const sandbox = { sandboxState: "unsandboxed" as const, sandboxBackend: null, landlockAbi: null };
+    const context = { sandboxMode: null, approvalSource: "not-required" as const, traceparent: null };
+    const written: Record<"stdout" | "stderr", Buffer[]> = { stdout: [], stderr: [] };
+    for (const attempt of [1, 2]) {
+      await events.begin(attempt, sandbox, context);
+      const sinks = { stdout: new OutputSink("stdout", events.chunks(attempt)), stderr: new OutputSink("stderr", events.chunks(attempt)) };
+      for (let i = 0; i < 60; i++) {
+        const name = i % 4 === 3 ? "stderr" : "stdout";
+        // Text with escapes and multi-byte characters cut anywhere, now and then bytes that are not UTF-8.
+        const piece = i % 9 === 8 ? Buffer.from([0xff, 0x0a, 0x22, i]) : Buffer.from(`${i}: "é€" \\ \t ${"x".repeat(i * 97)}\n`.repeat(1 + (i % 5)));
+        if (attempt === 2) written[name].push(piece);
+        await sinks[name].write(new Uint8Array(piece));
+      }
+      await sinks.stdout.end();
+      await sinks.stderr.end();
+    }
+    await recorder.closeStage("out", { exit_code: 0, signal: null, duration_ms: 1 });
+    await log.close();
+
+    const raw = readFileSync(join(dir, "commands/03-out.ndjson"), "utf8").trimEnd().split("\n");
+    const chunkLines = raw.filter((l) => l.startsWith('{"type":"exec:chunk"'));
+    expect(chunkLines.length).toBeGreaterThan(100);
+    for (const text of chunkLines) {
+      const l = JSON.parse(text);
+      const { type, correlation_id, attempt, stream: name, sequence, bytes, data, encoding, timestamp, index } = l;
+      expect(text).toBe(JSON.stringify({ type, correlation_id, attempt, stream: name, sequence, bytes, data, ...(encoding ? { encoding } : {}), timestamp, index }));
+      expect(index).toBe(3);
+    }
+    // Attempt 2's output, each stream rebuilt from its lines, is what was written.
+    for (const name of ["stdout", "stderr"] as const) {
+      const rebuilt = Buffer.concat(
+        chunkLines
+          .map((t) => JSON.parse(t))
+          .filter((l) => l.attempt === 2 && l.stream === name)
+          .map((l) => (l.encoding === "base64" ? Buffer.from(l.data, "base64") : Buffer.from(l.data))),
+      );
+      expect(rebuilt.equals(Buffer.concat(written[name]))).toBe(true);
+      // The tool run's chunks of this stream (the last 64 KiB) are the end of it, read after everything was written.
+      const kept = toolRun
+        .list()
+        .filter((e) => e.type === "exec:chunk" && e.stream === name)
+        .map((e) => (e.encoding === "base64" ? Buffer.from(e.data as string, "base64") : Buffer.from(e.data as string)));
+      const tail = Buffer.concat(kept);
+      expect(tail.byteLength).toBeGreaterThan(0);
+      expect(tail.byteLength).toBeLessThanOrEqual(65536);
+      expect(rebuilt.subarray(rebuilt.byteLength - tail.byteLength).equals(tail)).toBe(true);
+    }
+    expect(toolRun.eventsTruncated).toBe(true);
+  });
+
   test("redaction happens once: the stream redacts the event's fields, the byte source the output; the log writes them as they are", async () => {
     configureRedaction({ DEPLOY_TOKEN: "s3cr3t-value" });
     const dir = tempDir();

@@ -22,10 +22,10 @@ export type ExecRenderer = {
   finish(): Promise<void>;
 };
 
-/** A chunk's output bytes: those it carries, else decoded from its payload. */
+/** A chunk's output bytes: those it carries (written, i.e. copied, at once), else decoded from its payload. */
 function chunkBytes(event: OrchestratorEvent & { type: "exec:chunk" }): Uint8Array | string {
   const carried = chunkBytesOf(event);
-  if (carried !== undefined) return carried.raw;
+  if (carried !== undefined) return carried.view;
   const { payload } = event;
   return payload.encoding === "base64" ? Buffer.from(payload.data, "base64") : payload.data;
 }
