@@ -51,11 +51,20 @@ export function validateRunId(value: string, source?: string): string {
   return value;
 }
 
+/** Bytes as lowercase hex digits, two per byte. */
+export function hexOf(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `size` random bytes as hex (temporary file names, tokens). */
+export function randomHex(size: number): string {
+  return hexOf(crypto.getRandomValues(new Uint8Array(size)));
+}
+
 /** `<ISO with ':' and '.' → '-'>-<8 hex>` (SPEC §3.3). */
 export function newRunId(now: Date = new Date(), random: () => Uint8Array = () => crypto.getRandomValues(new Uint8Array(4))): string {
   const stamp = now.toISOString().replace(/[:.]/g, "-");
-  const hex = Array.from(random().subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${stamp}-${hex}`;
+  return `${stamp}-${hexOf(random().subarray(0, 4))}`;
 }
 
 /** Stage id → file slug (SPEC §7.1). */
