@@ -119,6 +119,16 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   if (capture !== null) invocation.events.subscribe(capture.onEvent);
   const exec = new ExecRun(request, invocation, { shell, commandCwd, sandboxMode, schemaPath, outputSchema, capture, checkOutput: validation?.checkOutput ?? null });
 
+  const execRecord: NonNullable<Manifest["exec"]> = {
+    argv: request.argv,
+    cwd: commandCwd,
+    tty: request.tty,
+    session: request.session ?? null,
+    sandbox: request.sandbox ?? null,
+    timeout_seconds: request.timeoutSeconds ?? null,
+    require_approval: request.requireApproval,
+    output_schema: schemaPath,
+  };
   const result = await withPipelineHost(invocation, { cwd: request.cwd, command: "exec", approvalPolicy: invocation.policy.policy }, async (host) => {
     let store: ManifestStore;
     try {
@@ -134,21 +144,14 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
         status: "in_progress",
         stages: [{ id: "exec", title: `Execute ${shell}`, command: shell, kind: "command" }],
         instructions,
+        exec: execRecord,
       });
     } catch (error) {
       throw new RunFailedError(`Cannot write the run store under ${roots.runs}: ${errorMessage(error)}`, { cause: error });
     }
     const runId = store.manifest.run_id;
-    store.manifest.exec = {
-      argv: request.argv,
-      cwd: commandCwd,
-      tty: request.tty,
-      session: request.session ?? null,
-      sandbox: request.sandbox ?? null,
-      timeout_seconds: request.timeoutSeconds ?? null,
-      require_approval: request.requireApproval,
-      output_schema: schemaPath,
-    };
+    // A resumed run records what it runs now (a new run has it from its first manifest).
+    if (request.resume !== undefined) store.manifest.exec = execRecord;
     const runSpan = invocation.tracer.startRun({ runId, taskId: invocation.taskId, pipelineId: "exec", command: "exec" });
     const pipeline: PipelineDefinition = {
       id: "exec",
@@ -157,7 +160,10 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     };
     const run: ActiveRun = { ...openRun(host, store, pipeline, runSpan, 0), exec };
     if (request.origin !== undefined) run.runtime.origin = request.origin;
-    const recorded = await executeRun(run, { started: () => hooks.started?.({ runId, manifestPath: store.files.manifest }) });
+    const recorded = await executeRun(run, {
+      started: () => hooks.started?.({ runId, manifestPath: store.files.manifest }),
+      manifestCurrent: request.resume === undefined,
+    });
     return { run, recorded };
   });
   return {

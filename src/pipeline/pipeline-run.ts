@@ -113,11 +113,17 @@ export function runStoreFault(host: PipelineHost): StoreFault | null {
  * `Execution error: <message>`. A child run is closed here; the top-level run after its `run:summary`
  * (`top-level.ts`).
  */
-export async function executeRun(run: ActiveRun, options: { started?: () => void } = {}): Promise<RecordedRun> {
+export async function executeRun(
+  run: ActiveRun,
+  /** `manifestCurrent`: the manifest on disk is the one in memory, already `in_progress` (a new exec run). */
+  options: { started?: () => void; manifestCurrent?: boolean } = {},
+): Promise<RecordedRun> {
   const { store, heartbeat } = run;
   if (store.manifest.status === "queued") store.manifest.status = "in_progress";
   try {
-    await heartbeat.force();
+    await (options.manifestCurrent === true && store.manifest.status === "in_progress" ? heartbeat.announce() : heartbeat.force());
+    // The run's first manifest is on disk before any of its commands starts (its fsync ran meanwhile).
+    await store.synced();
   } catch (error) {
     throw new RunFailedError(storeFaultLine(run.host.invocation.roots.runs, run.runtime.log.failure ?? { error, path: store.files.manifest }), {
       cause: error,

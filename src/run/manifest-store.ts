@@ -1,8 +1,9 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import * as v from "valibot";
 import { RunFailedError, errorMessage } from "../core/errors.ts";
+import { hexOf, randomHex } from "../core/ids.ts";
 import { redactJson } from "../core/redact.ts";
 import { type CommandEntry, Manifest } from "../core/schemas/manifest.ts";
 import { prettyJson } from "./atomic-write.ts";
@@ -43,6 +44,8 @@ export type CreateManifestInput = {
   status: "queued" | "in_progress";
   stages: readonly ManifestStageInput[];
   instructions: LoadedInstructions;
+  /** What an exec run runs (`exec`), known at creation: written with the first manifest rather than right after. */
+  exec?: Manifest["exec"];
 };
 
 export type StoreEffects = { now?: () => Date; randomBytes?: (size: number) => Uint8Array };
@@ -62,8 +65,6 @@ export function isNoSpace(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === "ENOSPC" || code === "EDQUOT";
 }
-
-const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** A fresh `commands[]` entry: `pending`, every time, code, summary and path null (§8.2). */
 export function pendingEntry(stage: ManifestStageInput, index: number): CommandEntry {
@@ -131,6 +132,7 @@ export function newManifest(input: CreateManifestInput, now: Date, resumeToken: 
     toolRuns: [],
     metrics: null,
     notifications: null,
+    ...(input.exec !== undefined ? { exec: input.exec } : {}),
   };
 }
 
@@ -144,15 +146,21 @@ const encoder = new TextEncoder();
  * Synchronous on purpose: a manifest is a few KiB, and six awaited file-system calls (each a round trip to the thread
  * pool) cost milliseconds per save where the calls themselves cost microseconds (measured: docs/benchmarks.md).
  *
- * Durability rule: `durable` saves are fsync'd before the rename — the run's creation and every save that records a
- * new run `status`. Other saves (stage progress, heartbeats, paths, metrics flags, `.resume-token`) are atomic but
- * not fsync'd: a crashed process loses nothing (the data is in the page cache); a power loss may bring back the last
- * durable version, which is what recovery after a crash at that point sees anyway. (ext4, the usual case, also
- * flushes a file's data before a rename that replaces another file, so an empty manifest cannot appear there.)
+ * Durability rule: `durable` saves are fsync'd — the run's creation and every save that records a new run `status`.
+ * `durable: true` fsyncs before the rename; `durable: "after"` renames first and returns the fsync of the same file,
+ * done on the thread pool (then the descriptor is closed), so that the flush overlaps with the caller's next work:
+ * the caller awaits it before anything depends on the file being on disk (the command's spawn, the run's end).
+ * Other saves (stage progress, heartbeats, paths, metrics flags, `.resume-token`) are atomic but not fsync'd: a
+ * crashed process loses nothing (the data is in the page cache); a power loss may bring back the last durable
+ * version, which is what recovery after a crash at that point sees anyway. (ext4, the usual case, also flushes a
+ * file's data before a rename that replaces another file, so an empty manifest cannot appear there; the same holds
+ * for the moment between a `durable: "after"` rename and its fsync.)
  */
-export function writeFileAtomicSync(path: string, data: string, options: { durable: boolean }): void {
+export function writeFileAtomicSync(path: string, data: string, options: { durable: true | false }): void;
+export function writeFileAtomicSync(path: string, data: string, options: { durable: "after" }): Promise<void>;
+export function writeFileAtomicSync(path: string, data: string, options: { durable: boolean | "after" }): Promise<void> | undefined {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${toHex(crypto.getRandomValues(new Uint8Array(4)))}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
   let fd: number | null = null;
   let renamed = false;
   try {
@@ -167,11 +175,19 @@ export function writeFileAtomicSync(path: string, data: string, options: { durab
     const bytes = encoder.encode(data);
     let offset = 0;
     while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset);
-    if (options.durable) fsyncSync(fd);
-    closeSync(fd);
+    if (options.durable === true) fsyncSync(fd);
+    if (options.durable !== "after") closeSync(fd);
+    const open = fd;
     fd = null;
-    renameSync(temp, path);
+    try {
+      renameSync(temp, path);
+    } catch (error) {
+      if (options.durable === "after") closeSync(open);
+      throw error;
+    }
     renamed = true;
+    if (options.durable === "after") return syncAndClose(open);
+    return undefined;
   } finally {
     if (fd !== null) {
       try {
@@ -184,6 +200,19 @@ export function writeFileAtomicSync(path: string, data: string, options: { durab
       } catch {}
     }
   }
+}
+
+/** fsync(fd) on the thread pool, then close(fd); rejects with the fsync's error (the descriptor is closed anyway). */
+function syncAndClose(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fsync(fd, (error) => {
+      try {
+        closeSync(fd);
+      } catch {}
+      if (error) reject(error);
+      else resolve();
+    });
+  });
 }
 
 /** A manifest (or any record) as the run store writes it: pretty JSON + newline, secrets redacted. */
@@ -230,6 +259,9 @@ export class ManifestStore {
   private reclaiming: Promise<boolean> | null = null;
   /** Length of the last manifest text written or tried (what a reclaim must make room for). */
   private textBytes = 0;
+  /** The fsyncs of saves renamed before being flushed (`durable: "after"`), until `synced()` has seen them. */
+  private pendingSync: Promise<void> | null = null;
+  private syncFailure: unknown = null;
 
   private constructor(
     readonly manifest: Manifest,
@@ -240,17 +272,19 @@ export class ManifestStore {
   }
 
   /**
-   * Creates the run directory with `errors/`, saves the new manifest, then writes `.resume-token` (once, here).
+   * Creates the run directory with `errors/`, saves the new manifest, then writes `.resume-token` (once, here). The
+   * first manifest is durable: its fsync runs while the run is set up, and the lifecycle awaits `synced()` before
+   * any command starts.
    */
   static async create(input: CreateManifestInput, effects: StoreEffects = {}): Promise<ManifestStore> {
     const now = (effects.now ?? (() => new Date()))();
     const random = effects.randomBytes ?? ((size: number) => crypto.getRandomValues(new Uint8Array(size)));
-    const token = toHex(random(32));
+    const token = hexOf(random(32));
     const manifest = newManifest(input, now, token);
     const files = runFiles(runDir(input.roots, input.taskId, input.runId));
     mkdirSync(files.errorsDir, { recursive: true });
     const store = new ManifestStore(manifest, files, effects);
-    writeFileAtomicSync(files.manifest, manifestText(orderManifest(manifest)), { durable: true });
+    store.track(writeFileAtomicSync(files.manifest, manifestText(orderManifest(manifest)), { durable: "after" }), files.manifest);
     store.durableStatus = manifest.status;
     // Not fsync'd: the durable manifest holds the same token (`resume_token`), which resume reads first.
     writeFileAtomicSync(files.resumeToken, `${token}\n`, { durable: false });
@@ -273,28 +307,57 @@ export class ManifestStore {
   /**
    * Writes the manifest now; the promise rejects when the write failed. With fault handlers, an ENOSPC frees space and
    * the save is retried once (with the manifest as it is then), and a final failure is reported as the run's fault.
+   * `syncAfter`: a save that records a new status is renamed at once and fsync'd in the background (the run's final
+   * status, whose flush then overlaps with `run-summary.json` and the metrics line); `synced()` waits for it.
    */
-  save(): Promise<void> {
+  save(options: { syncAfter?: boolean } = {}): Promise<void> {
     this.cancelSoon();
+    const syncAfter = options.syncAfter === true;
     try {
-      this.writeNow();
+      this.writeNow(syncAfter);
       return Promise.resolve();
     } catch (error) {
       if (this.handlers === null) return Promise.reject(error);
       // Twice the text: the temporary file is written while the old manifest still exists.
-      return this.recover(error, this.files.manifest, 2 * this.textBytes, () => this.writeNow());
+      return this.recover(error, this.files.manifest, 2 * this.textBytes, () => this.writeNow(syncAfter));
     }
   }
 
-  /** One synchronous save. */
-  private writeNow(): void {
+  /** One synchronous save (its fsync, if any, in the background with `syncAfter`). */
+  private writeNow(syncAfter = false): void {
     this.manifest.updated_at = this.now().toISOString();
     const status = this.manifest.status;
     const durable = status !== this.durableStatus;
     const text = manifestText(orderManifest(this.manifest));
     this.textBytes = text.length;
-    writeFileAtomicSync(this.files.manifest, text, { durable });
+    if (durable && syncAfter) this.track(writeFileAtomicSync(this.files.manifest, text, { durable: "after" }), this.files.manifest);
+    else writeFileAtomicSync(this.files.manifest, text, { durable });
     if (durable) this.durableStatus = status;
+  }
+
+  /** Keeps a background fsync for `synced()`; its failure is the run's fault (as a failed save's is). */
+  private track(sync: Promise<void>, path: string): void {
+    const tracked = sync.catch((error: unknown) => {
+      this.syncFailure ??= error;
+      this.handlers?.fault(error, path);
+    });
+    const before = this.pendingSync;
+    this.pendingSync = before === null ? tracked : Promise.all([before, tracked]).then(() => undefined);
+  }
+
+  /**
+   * Resolves once every save so far is on disk as the durability rule wants it (the background fsyncs are done);
+   * rejects with the error of one that failed.
+   */
+  async synced(): Promise<void> {
+    const pending = this.pendingSync;
+    if (pending !== null) {
+      await pending;
+      if (this.pendingSync === pending) this.pendingSync = null;
+    }
+    const failure = this.syncFailure;
+    this.syncFailure = null;
+    if (failure !== null) throw failure;
   }
 
   /**
@@ -348,11 +411,15 @@ export class ManifestStore {
     }, SAVE_SOON_MS);
   }
 
-  /** Carries out a pending `saveSoon()` now; rejects with the error of a failed deferred save, if any. */
+  /**
+   * Carries out a pending `saveSoon()` now and waits for the background fsyncs; rejects with the error of a failed
+   * deferred save or fsync, if any.
+   */
   async idle(): Promise<void> {
     if (this.soon !== null) await this.save();
     const failure = this.deferredFailure;
     this.deferredFailure = null;
+    await this.synced();
     if (failure !== null) throw failure;
   }
 
