@@ -147,71 +147,90 @@ const encoder = new TextEncoder();
  * pool) cost milliseconds per save where the calls themselves cost microseconds (measured: docs/benchmarks.md).
  *
  * Durability rule: `durable` saves are fsync'd — the run's creation and every save that records a new run `status`.
- * `durable: true` fsyncs before the rename; `durable: "after"` renames first and returns the fsync of the same file,
- * done on the thread pool (then the descriptor is closed), so that the flush overlaps with the caller's next work:
- * the caller awaits it before anything depends on the file being on disk (the command's spawn, the run's end).
+ * `durable: true` fsyncs before the rename. The two others return a promise and flush on the thread pool, so that
+ * the flush overlaps with the caller's next work (the caller awaits it before anything depends on the file being on
+ * disk: the command's spawn, the run's end): `"after"` renames first and fsyncs the same file right after (for a
+ * file that replaces another one: the manifest), `"pool"` fsyncs before the rename (a new file: `run-summary.json`).
  * Other saves (stage progress, heartbeats, paths, metrics flags, `.resume-token`) are atomic but not fsync'd: a
  * crashed process loses nothing (the data is in the page cache); a power loss may bring back the last durable
  * version, which is what recovery after a crash at that point sees anyway. (ext4, the usual case, also flushes a
  * file's data before a rename that replaces another file, so an empty manifest cannot appear there; the same holds
- * for the moment between a `durable: "after"` rename and its fsync.)
+ * for the moment between an `"after"` rename and its fsync.)
  */
 export function writeFileAtomicSync(path: string, data: string, options: { durable: true | false }): void;
-export function writeFileAtomicSync(path: string, data: string, options: { durable: "after" }): Promise<void>;
-export function writeFileAtomicSync(path: string, data: string, options: { durable: boolean | "after" }): Promise<void> | undefined {
+export function writeFileAtomicSync(path: string, data: string, options: { durable: "after" | "pool" }): Promise<void>;
+export function writeFileAtomicSync(path: string, data: string, options: { durable: boolean | "after" | "pool" }): Promise<void> | undefined {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
-  let fd: number | null = null;
-  let renamed = false;
+  let fd: number;
   try {
+    fd = openSync(temp, "wx", 0o644);
+  } catch (error) {
+    // The directory almost always exists: create it only when it does not (one syscall less per save).
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    mkdirSync(dir, { recursive: true });
+    fd = openSync(temp, "wx", 0o644);
+  }
+  // Closed at most once: another thread of the runtime may reuse a descriptor number as soon as it is closed.
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    closeSync(fd);
+  };
+  const discard = () => {
     try {
-      fd = openSync(temp, "wx", 0o644);
-    } catch (error) {
-      // The directory almost always exists: create it only when it does not (one syscall less per save).
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      mkdirSync(dir, { recursive: true });
-      fd = openSync(temp, "wx", 0o644);
-    }
+      close();
+    } catch {}
+    try {
+      unlinkSync(temp);
+    } catch {}
+  };
+  try {
     const bytes = encoder.encode(data);
     let offset = 0;
     while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset);
     if (options.durable === true) fsyncSync(fd);
-    if (options.durable !== "after") closeSync(fd);
-    const open = fd;
-    fd = null;
-    try {
-      renameSync(temp, path);
-    } catch (error) {
-      if (options.durable === "after") closeSync(open);
-      throw error;
-    }
-    renamed = true;
-    if (options.durable === "after") return syncAndClose(open);
-    return undefined;
-  } finally {
-    if (fd !== null) {
-      try {
-        closeSync(fd);
-      } catch {}
-    }
-    if (!renamed) {
-      try {
-        unlinkSync(temp);
-      } catch {}
-    }
+  } catch (error) {
+    discard();
+    throw error;
   }
+  if (options.durable === "pool") {
+    return flush(fd).then(
+      () => {
+        try {
+          close();
+          renameSync(temp, path);
+        } catch (error) {
+          discard();
+          throw error;
+        }
+      },
+      (error: unknown) => {
+        discard();
+        throw error;
+      },
+    );
+  }
+  try {
+    if (options.durable !== "after") close();
+    renameSync(temp, path);
+  } catch (error) {
+    discard();
+    throw error;
+  }
+  if (options.durable !== "after") return undefined;
+  return flush(fd).finally(() => {
+    try {
+      close();
+    } catch {}
+  });
 }
 
-/** fsync(fd) on the thread pool, then close(fd); rejects with the fsync's error (the descriptor is closed anyway). */
-function syncAndClose(fd: number): Promise<void> {
+/** fsync(fd) on the thread pool. */
+function flush(fd: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    fsync(fd, (error) => {
-      try {
-        closeSync(fd);
-      } catch {}
-      if (error) reject(error);
-      else resolve();
-    });
+    fsync(fd, (error) => (error ? reject(error) : resolve()));
   });
 }
 
