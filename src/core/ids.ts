@@ -84,12 +84,17 @@ export function newRunId(now: Date = new Date(), random: () => Uint8Array = () =
 
 /** Stage id → file slug (SPEC §7.1). */
 export function stageSlug(stageId: string): string {
-  const slug = stageId
-    .trim()
-    .replace(/[^A-Za-z0-9]+/g, "-")
-    .replace(/-+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 80);
+  // Every run of characters other than ASCII letters and digits becomes one '-', none at either end; at most 80
+  // characters. A loop rather than regular expressions (see hexOf): every run names a stage log with it.
+  let slug = "";
+  for (let i = 0; i < stageId.length; i++) {
+    const c = stageId.charCodeAt(i);
+    const word = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    if (word) slug += stageId[i];
+    else if (slug !== "" && !slug.endsWith("-")) slug += "-";
+  }
+  if (slug.endsWith("-")) slug = slug.slice(0, -1);
+  slug = slug.slice(0, 80);
   return slug === "" ? "command" : slug;
 }
 
