@@ -5,7 +5,7 @@ import * as v from "valibot";
 import { RunFailedError, errorMessage } from "../core/errors.ts";
 import { hexOf, randomHex } from "../core/ids.ts";
 import { redactJson } from "../core/redact.ts";
-import { type CommandEntry, Manifest } from "../core/schemas/manifest.ts";
+import type { CommandEntry, Manifest } from "../core/schemas/manifest.ts";
 import { prettyJson } from "./atomic-write.ts";
 import { instructionFields, type LoadedInstructions } from "./instructions.ts";
 import { removeStaleTempFiles } from "./stale-temp-files.ts";
@@ -254,7 +254,9 @@ export async function loadManifest(path: string): Promise<Manifest> {
   } catch (error) {
     throw fail(errorMessage(error), error);
   }
-  const result = v.safeParse(Manifest, parsed);
+  // The schema module is loaded by the first read of a manifest: a new run only writes one (start-up, issue 21).
+  const { Manifest: ManifestSchema } = await import("../core/schemas/manifest.ts");
+  const result = v.safeParse(ManifestSchema, parsed);
   if (!result.success) throw fail(problemOf(result.issues[0]), result.issues);
   // The parsed input, not `result.output`: unknown keys and their order survive a load/save round trip.
   return parsed as Manifest;
