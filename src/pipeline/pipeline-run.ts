@@ -122,8 +122,6 @@ export async function executeRun(
   if (store.manifest.status === "queued") store.manifest.status = "in_progress";
   try {
     await (options.manifestCurrent === true && store.manifest.status === "in_progress" ? heartbeat.announce() : heartbeat.force());
-    // The run's first manifest is on disk before any of its commands starts (its fsync ran meanwhile).
-    await store.synced();
   } catch (error) {
     throw new RunFailedError(storeFaultLine(run.host.invocation.roots.runs, run.runtime.log.failure ?? { error, path: store.files.manifest }), {
       cause: error,
