@@ -100,5 +100,5 @@ export function stageSlug(stageId: string): string {
 
 /** `NN-<slug>` for stage index (1-based). */
 export function stageFileStem(index: number, stageId: string): string {
-  return `${String(index).padStart(2, "0")}-${stageSlug(stageId)}`;
+  return `${index < 10 ? `0${index}` : String(index)}-${stageSlug(stageId)}`;
 }
