@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as v from "valibot";
 import { UsageError, errorMessage } from "../core/errors.ts";
 import { UserGlobalConfig } from "../core/schemas/approvals.ts";
@@ -37,6 +37,8 @@ export function parseSandboxModeOption(value: string): SandboxMode {
  */
 export function loadUserGlobalConfig(env: Env = process.env): { path: string; config: UserGlobalConfig } {
   const path = userConfigPath(env);
+  // Usually missing: asking first spares an exception (start-up, issue 21).
+  if (!existsSync(path)) return { path, config: {} };
   let text: string;
   try {
     text = readFileSync(path, "utf8");

@@ -1,6 +1,7 @@
 import { canonicalJson } from "../core/canonical-json.ts";
 import type { CacheFingerprint } from "../core/schemas/cache.ts";
-import { digestFiles, sha256Of } from "./input-files.ts";
+import { sha256Of } from "../core/sha256.ts";
+import { digestFiles } from "./input-files.ts";
 
 /** What a cacheable stage's key is made of (issue 18), before its inputs are read. */
 export type KeyInput = {

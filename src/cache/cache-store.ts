@@ -1,13 +1,13 @@
-import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import * as v from "valibot";
 import { errorMessage } from "../core/errors.ts";
+import { randomHex } from "../core/ids.ts";
 import { redactJson } from "../core/redact.ts";
 import { CacheEntry, type CacheFile, type CacheFingerprint, CacheStageIndex, type CacheStats } from "../core/schemas/cache.ts";
 import { writeFileAtomic } from "../platform/atomic-write.ts";
 import { withLock } from "../platform/file-lock.ts";
-import { sha256Of } from "./input-files.ts";
+import { sha256Of, sha256Hex } from "../core/sha256.ts";
 
 /**
  * The stage cache's store (issue 18): a directory of entries addressed by key (`entries/<2 hex>/<64 hex>/`), each
@@ -30,7 +30,7 @@ export class CacheStore {
   }
 
   private stageIndexPath(pipelineId: string, stageId: string): string {
-    return join(this.dir, "stages", `${createHash("sha256").update(`${pipelineId}\0${stageId}`).digest("hex")}.json`);
+    return join(this.dir, "stages", `${sha256Hex(`${pipelineId}\0${stageId}`)}.json`);
   }
 
   /**
@@ -80,7 +80,7 @@ export class CacheStore {
 
   /** Removes an entry directory: renamed away first, so no reader ever sees half of it. */
   private async remove(dir: string): Promise<void> {
-    const trash = join(this.dir, "tmp", `removed-${process.pid}-${randomBytes(4).toString("hex")}`);
+    const trash = join(this.dir, "tmp", `removed-${process.pid}-${randomHex(4)}`);
     try {
       await mkdir(dirname(trash), { recursive: true });
       await rename(dir, trash);
@@ -95,7 +95,7 @@ export class CacheStore {
    * same key first (its entry stays: it was made from the same inputs).
    */
   async write(input: NewEntry): Promise<boolean> {
-    const tmp = join(this.dir, "tmp", `${process.pid}-${randomBytes(6).toString("hex")}`);
+    const tmp = join(this.dir, "tmp", `${process.pid}-${randomHex(6)}`);
     await mkdir(join(tmp, "files"), { recursive: true });
     try {
       const outputs: CacheFile[] = [];

@@ -1,11 +1,6 @@
-import { createHash } from "node:crypto";
 import { globSync, readFileSync, statSync } from "node:fs";
 import { join, sep } from "node:path";
-
-/** `sha256:<hex>` of bytes or text. */
-export function sha256Of(data: string | Uint8Array): string {
-  return `sha256:${createHash("sha256").update(data).digest("hex")}`;
-}
+import { sha256Of } from "../core/sha256.ts";
 
 /**
  * The regular files under `cwd` matching any of `patterns` (globs relative to `cwd`), as sorted POSIX paths relative

@@ -1,6 +1,7 @@
 import { secretRedactor } from "./redact.ts";
 import { isoTimestamp } from "./timestamp.ts";
-import { EVENT_SCHEMA_VERSION, type EventPayload, type EventType, type OrchestratorEvent } from "./schemas/events.ts";
+import { EVENT_SCHEMA_VERSION } from "./schemas/event-version.ts";
+import type { EventPayload, EventType, OrchestratorEvent } from "./schemas/events.ts";
 
 /** The event of type `T`. */
 export type EventOf<T extends EventType> = Extract<OrchestratorEvent, { type: T }>;

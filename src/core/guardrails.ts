@@ -11,13 +11,32 @@ const CLI_NAMES = new Set(["codex-orchestrator", "codex-orch"]);
 export function isGuardrailCommand(command: string | null | undefined): boolean {
   if (typeof command !== "string" || command === "") return false;
   if (command.includes(SPEC_GUARD_SCRIPT)) return true;
-  const words = command.split(/\s+/).filter((w) => w !== "");
+  const words = whitespaceWords(command);
   for (let i = 0; i + 1 < words.length; i += 1) {
     const word = words[i] as string;
     const last = word.slice(word.lastIndexOf("/") + 1);
     if (CLI_NAMES.has(last) && words[i + 1] === "spec-guard") return true;
   }
   return false;
+}
+
+/** JavaScript's whitespace (`\s`): the separators of `split(/\s+/)`, which every run's metrics line would compile. */
+const WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff";
+
+/** The non-empty words of `text` between runs of whitespace. */
+function whitespaceWords(text: string): string[] {
+  const words: string[] = [];
+  let word = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (!WHITESPACE.includes(c)) word += c;
+    else if (word !== "") {
+      words.push(word);
+      word = "";
+    }
+  }
+  if (word !== "") words.push(word);
+  return words;
 }
 
 type EntryLike = { command: string | null; status: string };

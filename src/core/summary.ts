@@ -58,15 +58,25 @@ export function removeSummaryLines(summary: string | null, remove: (line: string
   return joined === "" ? null : joined;
 }
 
-const SAFE_TOKEN = /^[A-Za-z0-9_/.:=-]+$/;
+const SAFE_PUNCTUATION = "_/.:=-";
+
+/** Whether a token is shown as is: only `A-Za-z0-9_/.:=-` (a loop, not a regular expression: every exec runs it). */
+function isSafeToken(token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) continue;
+    if (!SAFE_PUNCTUATION.includes(token[i] as string)) return false;
+  }
+  return true;
+}
 
 /** Display string of an argv (§14.2): safe tokens as is, `''` for empty, others single-quoted. */
 export function displayString(argv: readonly string[]): string {
   return argv
     .map((token) => {
       if (token === "") return "''";
-      if (SAFE_TOKEN.test(token)) return token;
-      return `'${token.replace(/'/g, "'\\''")}'`;
+      if (isSafeToken(token)) return token;
+      return `'${token.split("'").join("'\\''")}'`;
     })
     .join(" ");
 }

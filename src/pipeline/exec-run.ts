@@ -16,7 +16,7 @@ import { loadInstructions } from "../run/instructions.ts";
 import { ManifestStore } from "../run/manifest-store.ts";
 import { rel } from "../run/paths.ts";
 import { type Invocation, type Logger, prepareInvocation } from "./invocation.ts";
-import { type OutputCheck, StdoutCapture, checkOutput, readOutputSchema } from "./output-validation.ts";
+import type { OutputCheck, StdoutCapture } from "./output-validation.ts";
 import { executeRun, openRun } from "./pipeline-run.ts";
 import type { ActiveRun, ExecKind, ExecutorOutcome, FinalStatus } from "./run-context.ts";
 import type { CommandStage } from "./stage-context.ts";
@@ -106,17 +106,29 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
   });
   const { roots } = invocation;
   const schemaPath = request.outputSchema === undefined ? null : resolve(request.cwd, request.outputSchema);
-  const outputSchema = schemaPath === null ? null : await readOutputSchema(schemaPath);
+  // Loaded only with --output-schema (start-up, issue 21).
+  const validation = schemaPath === null ? null : await import("./output-validation.ts");
+  const outputSchema = schemaPath === null || validation === null ? null : await validation.readOutputSchema(schemaPath);
   // `--sandbox`, else the user-global `sandboxMode` (exec has no stage or pipeline config of its own).
   const sandboxMode = resolveSandboxMode({ cli: request.sandbox, userConfig: invocation.userConfig });
   const shell = request.shellCommand ?? displayString(request.argv);
   const commandCwd = request.commandCwd === undefined ? roots.repo : resolve(request.cwd, request.commandCwd);
   const instructions = await loadInstructions(roots.repo);
   await hooks.prepared(invocation, shell);
-  const capture = outputSchema === null ? null : new StdoutCapture();
+  const capture = outputSchema === null || validation === null ? null : new validation.StdoutCapture();
   if (capture !== null) invocation.events.subscribe(capture.onEvent);
-  const exec = new ExecRun(request, invocation, { shell, commandCwd, sandboxMode, schemaPath, outputSchema, capture });
+  const exec = new ExecRun(request, invocation, { shell, commandCwd, sandboxMode, schemaPath, outputSchema, capture, checkOutput: validation?.checkOutput ?? null });
 
+  const execRecord: NonNullable<Manifest["exec"]> = {
+    argv: request.argv,
+    cwd: commandCwd,
+    tty: request.tty,
+    session: request.session ?? null,
+    sandbox: request.sandbox ?? null,
+    timeout_seconds: request.timeoutSeconds ?? null,
+    require_approval: request.requireApproval,
+    output_schema: schemaPath,
+  };
   const result = await withPipelineHost(invocation, { cwd: request.cwd, command: "exec", approvalPolicy: invocation.policy.policy }, async (host) => {
     let store: ManifestStore;
     try {
@@ -132,21 +144,14 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
         status: "in_progress",
         stages: [{ id: "exec", title: `Execute ${shell}`, command: shell, kind: "command" }],
         instructions,
+        exec: execRecord,
       });
     } catch (error) {
       throw new RunFailedError(`Cannot write the run store under ${roots.runs}: ${errorMessage(error)}`, { cause: error });
     }
     const runId = store.manifest.run_id;
-    store.manifest.exec = {
-      argv: request.argv,
-      cwd: commandCwd,
-      tty: request.tty,
-      session: request.session ?? null,
-      sandbox: request.sandbox ?? null,
-      timeout_seconds: request.timeoutSeconds ?? null,
-      require_approval: request.requireApproval,
-      output_schema: schemaPath,
-    };
+    // A resumed run records what it runs now (a new run has it from its first manifest).
+    if (request.resume !== undefined) store.manifest.exec = execRecord;
     const runSpan = invocation.tracer.startRun({ runId, taskId: invocation.taskId, pipelineId: "exec", command: "exec" });
     const pipeline: PipelineDefinition = {
       id: "exec",
@@ -155,7 +160,10 @@ export async function runExec(request: ExecRequest, hooks: ExecHooks): Promise<E
     };
     const run: ActiveRun = { ...openRun(host, store, pipeline, runSpan, 0), exec };
     if (request.origin !== undefined) run.runtime.origin = request.origin;
-    const recorded = await executeRun(run, { started: () => hooks.started?.({ runId, manifestPath: store.files.manifest }) });
+    const recorded = await executeRun(run, {
+      started: () => hooks.started?.({ runId, manifestPath: store.files.manifest }),
+      manifestCurrent: request.resume === undefined,
+    });
     return { run, recorded };
   });
   return {
@@ -178,6 +186,7 @@ type ExecInputs = {
   schemaPath: string | null;
   outputSchema: OutputSchema | null;
   capture: StdoutCapture | null;
+  checkOutput: typeof import("./output-validation.ts").checkOutput | null;
 };
 
 /** What makes the run an exec run (`ExecKind`): its one stage, its `run:summary`, its exit code. */
@@ -228,9 +237,9 @@ class ExecRun implements ExecKind {
     const entry = manifest.commands[0] as CommandEntry;
     const cancelledBy = invocation.cancel.signal;
     // --output-schema: the whole stdout of the command, unless it never ran or the run was cancelled.
-    if (inputs.outputSchema !== null && inputs.capture !== null && inputs.schemaPath !== null) {
+    if (inputs.outputSchema !== null && inputs.capture !== null && inputs.schemaPath !== null && inputs.checkOutput !== null) {
       const ran = result.attempt !== null && !result.attempt.spawnError && !cancelledBy;
-      this.check = checkOutput(inputs.outputSchema, inputs.schemaPath, rel(invocation.roots, inputs.schemaPath), inputs.capture, ran);
+      this.check = inputs.checkOutput(inputs.outputSchema, inputs.schemaPath, rel(invocation.roots, inputs.schemaPath), inputs.capture, ran);
     }
     // A mismatch fails a run whose command succeeded (exit 1, one stderr line); a failed command keeps its own failure.
     this.schemaFailure = entry.status === "succeeded" && !cancelledBy ? (this.check?.failure ?? null) : null;

@@ -49,6 +49,8 @@ export async function finalizeRun(run: ActiveRun, outcome: ExecutorOutcome): Pro
   await run.heartbeat.stop();
   // On a full disk this save frees space from the run's logs and retries once (ManifestStore.withRoom), so that the
   // manifest still reaches its final status; a save that fails anyway is the run's store fault, reported at the end.
-  await run.runtime.log.tolerate(run.store.withRoom(run.store.files.manifest, 0, () => run.heartbeat.force()));
+  // Its fsync runs in the background, beside those of `run-summary.json` and the metrics line (`writeSummaryAndMetrics`
+  // waits for it), and the run's close waits for it in any case.
+  await run.runtime.log.tolerate(run.store.withRoom(run.store.files.manifest, 0, () => run.heartbeat.force({ syncAfter: true })));
   return status;
 }

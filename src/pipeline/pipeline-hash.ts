@@ -1,17 +1,15 @@
-import { createHash } from "node:crypto";
 import { canonicalJson } from "../core/canonical-json.ts";
 import type { PipelineDefinition } from "../core/schemas/config.ts";
+import { sha256Of } from "../core/sha256.ts";
 
 type StageDefinition = PipelineDefinition["stages"][number];
-
-const sha256 = (text: string) => `sha256:${createHash("sha256").update(text, "utf8").digest("hex")}`;
 
 /**
  * The fingerprint of one stage as it is resolved (issue 22.2): every key of its definition, unknown ones included
  * (a key this version ignores may mean something to the next). Recorded in `commands[].definition_hash`.
  */
 export function stageHash(stage: StageDefinition): string {
-  return sha256(canonicalJson(stage));
+  return sha256Of(canonicalJson(stage));
 }
 
 /**
@@ -20,7 +18,7 @@ export function stageHash(stage: StageDefinition): string {
  */
 export function pipelineHash(pipeline: PipelineDefinition): string {
   const { title: _title, description: _description, tags: _tags, ...behaviour } = pipeline;
-  return sha256(canonicalJson(behaviour));
+  return sha256Of(canonicalJson(behaviour));
 }
 
 /** What a run recorded of its pipeline: the whole hash (null in runs made before it existed) and its stages. */

@@ -11,11 +11,7 @@ import { RunLog, type StoreFault, bindRunStore, storeFaultLine } from "../run/ru
 import { RunRecorder } from "../run/run-recorder.ts";
 import type { TaskMetadata } from "../run/task-metadata.ts";
 import type { RunSpan } from "../telemetry/span-types.ts";
-import { executeStages } from "./executor.ts";
 import { finalizeRun, type RecordedRun } from "./finalize.ts";
-import { pipelineHash, stageHash } from "./pipeline-hash.ts";
-import { recordRun } from "./record-run.ts";
-import { recordedNeeds } from "./stage-graph.ts";
 import type { ActiveRun, ExecutorOutcome, PipelineHost } from "./run-context.ts";
 import type { CancelScope } from "./cancel-scope.ts";
 import type { RunRuntime } from "./stage-context.ts";
@@ -35,6 +31,8 @@ export type NewRunInput = {
 export async function createPipelineRun(host: PipelineHost, input: NewRunInput): Promise<ActiveRun> {
   const { invocation } = host;
   const runId = newRunId();
+  // Loaded by pipeline runs only, like the executor and the pipeline's records below: an exec run needs none of them.
+  const [{ recordedNeeds }, { pipelineHash, stageHash }] = await Promise.all([import("./stage-graph.ts"), import("./pipeline-hash.ts")]);
   const needs = recordedNeeds(input.pipeline);
   let store: ManifestStore;
   try {
@@ -115,11 +113,15 @@ export function runStoreFault(host: PipelineHost): StoreFault | null {
  * `Execution error: <message>`. A child run is closed here; the top-level run after its `run:summary`
  * (`top-level.ts`).
  */
-export async function executeRun(run: ActiveRun, options: { started?: () => void } = {}): Promise<RecordedRun> {
+export async function executeRun(
+  run: ActiveRun,
+  /** `manifestCurrent`: the manifest on disk is the one in memory, already `in_progress` (a new exec run). */
+  options: { started?: () => void; manifestCurrent?: boolean } = {},
+): Promise<RecordedRun> {
   const { store, heartbeat } = run;
   if (store.manifest.status === "queued") store.manifest.status = "in_progress";
   try {
-    await heartbeat.force();
+    await (options.manifestCurrent === true && store.manifest.status === "in_progress" ? heartbeat.announce() : heartbeat.force());
   } catch (error) {
     throw new RunFailedError(storeFaultLine(run.host.invocation.roots.runs, run.runtime.log.failure ?? { error, path: store.files.manifest }), {
       cause: error,
@@ -132,7 +134,7 @@ export async function executeRun(run: ActiveRun, options: { started?: () => void
   let outcome: ExecutorOutcome;
   let crash: string | null = null;
   try {
-    outcome = run.exec !== undefined ? await run.exec.execute(run) : await executeStages(run);
+    outcome = run.exec !== undefined ? await run.exec.execute(run) : await (await import("./executor.ts")).executeStages(run);
   } catch (error) {
     crash = errorMessage(error);
     store.manifest.summary = appendSummary(store.manifest.summary, `Execution error: ${crash}`);
@@ -140,7 +142,7 @@ export async function executeRun(run: ActiveRun, options: { started?: () => void
   }
   unrecord();
   const status = await finalizeRun(run, outcome);
-  const recorded = run.exec === undefined ? await recordRun(run, outcome.notes) : { status, runSummary: null };
+  const recorded = run.exec === undefined ? await (await import("./record-run.ts")).recordRun(run, outcome.notes) : { status, runSummary: null };
   run.runSpan.end({ status: store.manifest.status, metrics: store.manifest.metrics });
   if (run.depth > 0) await closeRun(run);
   return { ...recorded, crash };

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { RunFailedError, UsageError, errorMessage } from "../core/errors.ts";
+import { digestsMatch } from "../core/sha256.ts";
 
 /**
  * The stored resume token (SPEC §12 step 4): the manifest's `resume_token`, or the trimmed `.resume-token` file when
@@ -15,11 +15,9 @@ export async function storedResumeToken(manifestToken: string, tokenFile: string
   }
 }
 
-/** Constant-time comparison: SHA-256 digests have equal length whatever the inputs, so timingSafeEqual applies. */
+/** Constant-time comparison (of the two tokens' digests, whose length does not depend on the tokens). */
 export function resumeTokenMatches(given: string, stored: string): boolean {
-  const a = createHash("sha256").update(given, "utf8").digest();
-  const b = createHash("sha256").update(stored, "utf8").digest();
-  return timingSafeEqual(a, b);
+  return digestsMatch(given, stored);
 }
 
 /** Throws `Resume token mismatch.` (exit 2) when a token was given and does not match. */

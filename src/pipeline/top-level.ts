@@ -3,16 +3,12 @@ import { RunFailedError } from "../core/errors.ts";
 import type { Manifest } from "../core/schemas/manifest.ts";
 import { storeFaultLine } from "../run/run-log.ts";
 import { installSignalHandlers } from "./cancel-scope.ts";
-import { runSubpipelineStage } from "./child-run.ts";
-import { type FailureReport, describeFailure } from "./failure-report.ts";
-import { SessionManager } from "../exec/session-manager.ts";
-import { runNotifier } from "../telemetry/run-notifier.ts";
+import type { FailureReport } from "./failure-report.ts";
 import { pipelineSummaryPayload } from "./pipeline-summary-payload.ts";
 import type { RecordedRun } from "./finalize.ts";
 import type { Invocation } from "./invocation.ts";
 import { summaryRecords } from "../run/summary-records.ts";
 import { closeRun, runStoreFault } from "./pipeline-run.ts";
-import { evictAfterRun } from "./stage-cache.ts";
 import { type ActiveRun, type PipelineHost, stageBaseEnv } from "./run-context.ts";
 
 /** What `start`/`resume` print and exit with (SPEC §5.1, §5.4). */
@@ -47,8 +43,12 @@ export async function withPipelineHost(
   body: (host: PipelineHost) => Promise<{ run: ActiveRun; recorded: RecordedRun }>,
 ): Promise<PipelineResult> {
   // An exec run has no pipeline stages to share sessions between (`exec --session` talks to the session host).
+  // What only some runs need is loaded when they need it (start-up, issue 21): the session manager (pipelines), child
+  // runs (sub-pipeline stages), the stage cache's eviction, the notifier, the failure report.
   const sessions =
-    options.command === "exec" ? null : new SessionManager({ env: stageBaseEnv(invocation.env), cwd: invocation.roots.repo, idleMs: 0 });
+    options.command === "exec"
+      ? null
+      : new (await import("../exec/session-manager.ts")).SessionManager({ env: stageBaseEnv(invocation.env), cwd: invocation.roots.repo, idleMs: 0 });
   const host: PipelineHost = {
     invocation,
     sessions,
@@ -56,12 +56,13 @@ export async function withPipelineHost(
     command: options.command,
     approvalPolicy: options.approvalPolicy,
     only: options.only ?? null,
-    runSubpipeline: runSubpipelineStage,
+    runSubpipeline: async (...args) => (await import("./child-run.ts")).runSubpipelineStage(...args),
   };
   const removeSignals = invocation.handleSignals ? installSignalHandlers(invocation.cancel) : () => {};
   try {
     const { run, recorded } = await body(host);
-    await evictAfterRun(invocation);
+    // An exec run never consults the stage cache (its one stage has no `inputs`).
+    if (run.exec === undefined) await (await import("./stage-cache.ts")).evictAfterRun(invocation);
     const { log } = run.runtime;
     const { store } = run;
     // A run store that could not be written (issue 10, B2) is the command's one error line, printed last.
@@ -73,7 +74,7 @@ export async function withPipelineHost(
       invocation.notifyTargets.length === 0
         ? () => {}
         : invocation.events.subscribe(
-            runNotifier(
+            (await import("../telemetry/run-notifier.ts")).runNotifier(
               m.run_id,
               invocation.notifyTargets,
               { repo: invocation.roots.repo, warn: invocation.logger.plain, env: invocation.env },
@@ -113,7 +114,7 @@ export async function withPipelineHost(
       logPath: m.log_path,
       manifest: m,
       manifestPath: store.files.manifest,
-      failure: recorded.status === "failed" && run.exec === undefined ? await describeFailure(invocation.roots, m) : null,
+      failure: recorded.status === "failed" && run.exec === undefined ? await (await import("./failure-report.ts")).describeFailure(invocation.roots, m) : null,
     };
   } finally {
     await host.sessions?.disposeAll().catch(() => undefined);

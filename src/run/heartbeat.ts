@@ -52,13 +52,26 @@ export class Heartbeat {
 
   /**
    * Sets `heartbeat_at = now`, saves the manifest and rewrites `.heartbeat`, so both hold the same instant. Used at
-   * executor start, after resume's reset and at the end of a run. Rejects if the save fails.
+   * executor start, after resume's reset and at the end of a run (there with `syncAfter`: the final status is fsync'd
+   * in the background, see `ManifestStore.save`). Rejects if the save fails.
    */
-  force(): Promise<void> {
+  force(options: { syncAfter?: boolean } = {}): Promise<void> {
     return this.enqueue(async () => {
       const iso = this.now().toISOString();
       this.store.manifest.heartbeat_at = iso;
-      await this.store.save();
+      await this.store.save(options);
+      writeHeartbeatFile(this.store, iso);
+    });
+  }
+
+  /**
+   * The first beat of a run whose manifest was written just now and not changed since (a new exec run): `.heartbeat`
+   * gets the manifest's own `heartbeat_at`, so both hold the same instant without rewriting the manifest.
+   */
+  announce(): Promise<void> {
+    const iso = this.store.manifest.heartbeat_at;
+    if (iso === null) return this.force();
+    return this.enqueue(async () => {
       writeHeartbeatFile(this.store, iso);
     });
   }

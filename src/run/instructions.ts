@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError, errorMessage } from "../core/errors.ts";
+import { sha256Hex } from "../core/sha256.ts";
 import type { InstructionsRecord } from "../core/schemas/manifest.ts";
 
 /** Candidate files, relative to `<repo>`, in merge order (SPEC §18). */
@@ -19,6 +20,8 @@ export type InstructionFields = {
 };
 
 function readCandidate(abs: string): Buffer | null {
+  // Most candidates are missing: asking first spares an exception each (the first costs ~0.4 ms, measured).
+  if (!existsSync(abs)) return null;
   try {
     // Synchronous: three small files, read once per run; each awaited read costs a thread-pool round trip.
     return readFileSync(abs);
@@ -48,7 +51,7 @@ export async function loadInstructions(repo: string): Promise<LoadedInstructions
   }
   if (sources.length === 0) return { combined: "", hash: null, sources };
   const combined = parts.join("\n\n").trim();
-  return { combined, hash: await sha256Hex(combined), sources };
+  return { combined, hash: sha256Hex(combined), sources };
 }
 
 export function instructionFields(loaded: LoadedInstructions): InstructionFields {
@@ -59,8 +62,3 @@ export function instructionFields(loaded: LoadedInstructions): InstructionFields
   };
 }
 
-/** SHA-256 hex through Web Crypto (no `node:crypto` module to load at start-up). */
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Buffer.from(digest).toString("hex");
-}

@@ -1,10 +1,11 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import * as v from "valibot";
 import { RunFailedError, errorMessage } from "../core/errors.ts";
+import { hexOf, randomHex } from "../core/ids.ts";
 import { redactJson } from "../core/redact.ts";
-import { type CommandEntry, Manifest } from "../core/schemas/manifest.ts";
+import type { CommandEntry, Manifest } from "../core/schemas/manifest.ts";
 import { prettyJson } from "./atomic-write.ts";
 import { instructionFields, type LoadedInstructions } from "./instructions.ts";
 import { removeStaleTempFiles } from "./stale-temp-files.ts";
@@ -43,6 +44,8 @@ export type CreateManifestInput = {
   status: "queued" | "in_progress";
   stages: readonly ManifestStageInput[];
   instructions: LoadedInstructions;
+  /** What an exec run runs (`exec`), known at creation: written with the first manifest rather than right after. */
+  exec?: Manifest["exec"];
 };
 
 export type StoreEffects = { now?: () => Date; randomBytes?: (size: number) => Uint8Array };
@@ -62,8 +65,6 @@ export function isNoSpace(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === "ENOSPC" || code === "EDQUOT";
 }
-
-const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** A fresh `commands[]` entry: `pending`, every time, code, summary and path null (§8.2). */
 export function pendingEntry(stage: ManifestStageInput, index: number): CommandEntry {
@@ -131,6 +132,7 @@ export function newManifest(input: CreateManifestInput, now: Date, resumeToken: 
     toolRuns: [],
     metrics: null,
     notifications: null,
+    ...(input.exec !== undefined ? { exec: input.exec } : {}),
   };
 }
 
@@ -144,46 +146,92 @@ const encoder = new TextEncoder();
  * Synchronous on purpose: a manifest is a few KiB, and six awaited file-system calls (each a round trip to the thread
  * pool) cost milliseconds per save where the calls themselves cost microseconds (measured: docs/benchmarks.md).
  *
- * Durability rule: `durable` saves are fsync'd before the rename — the run's creation and every save that records a
- * new run `status`. Other saves (stage progress, heartbeats, paths, metrics flags, `.resume-token`) are atomic but
- * not fsync'd: a crashed process loses nothing (the data is in the page cache); a power loss may bring back the last
- * durable version, which is what recovery after a crash at that point sees anyway. (ext4, the usual case, also
- * flushes a file's data before a rename that replaces another file, so an empty manifest cannot appear there.)
+ * Durability rule: `durable` saves are fsync'd — the run's creation and every save that records a new run `status`.
+ * `durable: true` fsyncs before the rename. The two others return a promise and flush on the thread pool, so that
+ * the flush overlaps with the caller's next work (the caller awaits it before anything depends on the file being on
+ * disk: the run's end): `"after"` renames first and fsyncs the same file right after (for a
+ * file that replaces another one: the manifest), `"pool"` fsyncs before the rename (a new file: `run-summary.json`).
+ * Other saves (stage progress, heartbeats, paths, metrics flags, `.resume-token`) are atomic but not fsync'd: a
+ * crashed process loses nothing (the data is in the page cache); a power loss may bring back the last durable
+ * version, which is what recovery after a crash at that point sees anyway. (ext4, the usual case, also flushes a
+ * file's data before a rename that replaces another file, so an empty manifest cannot appear there; the same holds
+ * for the moment between an `"after"` rename and its fsync.)
  */
-export function writeFileAtomicSync(path: string, data: string, options: { durable: boolean }): void {
+export function writeFileAtomicSync(path: string, data: string, options: { durable: true | false }): void;
+export function writeFileAtomicSync(path: string, data: string, options: { durable: "after" | "pool" }): Promise<void>;
+export function writeFileAtomicSync(path: string, data: string, options: { durable: boolean | "after" | "pool" }): Promise<void> | undefined {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${toHex(crypto.getRandomValues(new Uint8Array(4)))}.tmp`);
-  let fd: number | null = null;
-  let renamed = false;
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
+  let fd: number;
   try {
+    fd = openSync(temp, "wx", 0o644);
+  } catch (error) {
+    // The directory almost always exists: create it only when it does not (one syscall less per save).
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    mkdirSync(dir, { recursive: true });
+    fd = openSync(temp, "wx", 0o644);
+  }
+  // Closed at most once: another thread of the runtime may reuse a descriptor number as soon as it is closed.
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    closeSync(fd);
+  };
+  const discard = () => {
     try {
-      fd = openSync(temp, "wx", 0o644);
-    } catch (error) {
-      // The directory almost always exists: create it only when it does not (one syscall less per save).
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      mkdirSync(dir, { recursive: true });
-      fd = openSync(temp, "wx", 0o644);
-    }
+      close();
+    } catch {}
+    try {
+      unlinkSync(temp);
+    } catch {}
+  };
+  try {
     const bytes = encoder.encode(data);
     let offset = 0;
     while (offset < bytes.byteLength) offset += writeSync(fd, bytes, offset);
-    if (options.durable) fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    renameSync(temp, path);
-    renamed = true;
-  } finally {
-    if (fd !== null) {
-      try {
-        closeSync(fd);
-      } catch {}
-    }
-    if (!renamed) {
-      try {
-        unlinkSync(temp);
-      } catch {}
-    }
+    if (options.durable === true) fsyncSync(fd);
+  } catch (error) {
+    discard();
+    throw error;
   }
+  if (options.durable === "pool") {
+    return flush(fd).then(
+      () => {
+        try {
+          close();
+          renameSync(temp, path);
+        } catch (error) {
+          discard();
+          throw error;
+        }
+      },
+      (error: unknown) => {
+        discard();
+        throw error;
+      },
+    );
+  }
+  try {
+    if (options.durable !== "after") close();
+    renameSync(temp, path);
+  } catch (error) {
+    discard();
+    throw error;
+  }
+  if (options.durable !== "after") return undefined;
+  return flush(fd).finally(() => {
+    try {
+      close();
+    } catch {}
+  });
+}
+
+/** fsync(fd) on the thread pool. */
+function flush(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fsync(fd, (error) => (error ? reject(error) : resolve()));
+  });
 }
 
 /** A manifest (or any record) as the run store writes it: pretty JSON + newline, secrets redacted. */
@@ -206,7 +254,9 @@ export async function loadManifest(path: string): Promise<Manifest> {
   } catch (error) {
     throw fail(errorMessage(error), error);
   }
-  const result = v.safeParse(Manifest, parsed);
+  // The schema module is loaded by the first read of a manifest: a new run only writes one (start-up, issue 21).
+  const { Manifest: ManifestSchema } = await import("../core/schemas/manifest.ts");
+  const result = v.safeParse(ManifestSchema, parsed);
   if (!result.success) throw fail(problemOf(result.issues[0]), result.issues);
   // The parsed input, not `result.output`: unknown keys and their order survive a load/save round trip.
   return parsed as Manifest;
@@ -230,6 +280,9 @@ export class ManifestStore {
   private reclaiming: Promise<boolean> | null = null;
   /** Length of the last manifest text written or tried (what a reclaim must make room for). */
   private textBytes = 0;
+  /** The fsyncs of saves renamed before being flushed (`durable: "after"`), until `synced()` has seen them. */
+  private pendingSync: Promise<void> | null = null;
+  private syncFailure: unknown = null;
 
   private constructor(
     readonly manifest: Manifest,
@@ -240,12 +293,14 @@ export class ManifestStore {
   }
 
   /**
-   * Creates the run directory with `errors/`, saves the new manifest, then writes `.resume-token` (once, here).
+   * Creates the run directory with `errors/`, saves the new manifest (durable: fsync'd before its rename, so before
+   * any command starts), then writes `.resume-token` (once, here). The fsync stays on this thread: on the thread pool
+   * (`durable: "after"`) the run waited ~2 ms more for it, measured — it was the process's first job there.
    */
   static async create(input: CreateManifestInput, effects: StoreEffects = {}): Promise<ManifestStore> {
     const now = (effects.now ?? (() => new Date()))();
     const random = effects.randomBytes ?? ((size: number) => crypto.getRandomValues(new Uint8Array(size)));
-    const token = toHex(random(32));
+    const token = hexOf(random(32));
     const manifest = newManifest(input, now, token);
     const files = runFiles(runDir(input.roots, input.taskId, input.runId));
     mkdirSync(files.errorsDir, { recursive: true });
@@ -273,28 +328,57 @@ export class ManifestStore {
   /**
    * Writes the manifest now; the promise rejects when the write failed. With fault handlers, an ENOSPC frees space and
    * the save is retried once (with the manifest as it is then), and a final failure is reported as the run's fault.
+   * `syncAfter`: a save that records a new status is renamed at once and fsync'd in the background (the run's final
+   * status, whose flush then overlaps with `run-summary.json` and the metrics line); `synced()` waits for it.
    */
-  save(): Promise<void> {
+  save(options: { syncAfter?: boolean } = {}): Promise<void> {
     this.cancelSoon();
+    const syncAfter = options.syncAfter === true;
     try {
-      this.writeNow();
+      this.writeNow(syncAfter);
       return Promise.resolve();
     } catch (error) {
       if (this.handlers === null) return Promise.reject(error);
       // Twice the text: the temporary file is written while the old manifest still exists.
-      return this.recover(error, this.files.manifest, 2 * this.textBytes, () => this.writeNow());
+      return this.recover(error, this.files.manifest, 2 * this.textBytes, () => this.writeNow(syncAfter));
     }
   }
 
-  /** One synchronous save. */
-  private writeNow(): void {
+  /** One synchronous save (its fsync, if any, in the background with `syncAfter`). */
+  private writeNow(syncAfter = false): void {
     this.manifest.updated_at = this.now().toISOString();
     const status = this.manifest.status;
     const durable = status !== this.durableStatus;
     const text = manifestText(orderManifest(this.manifest));
     this.textBytes = text.length;
-    writeFileAtomicSync(this.files.manifest, text, { durable });
+    if (durable && syncAfter) this.track(writeFileAtomicSync(this.files.manifest, text, { durable: "after" }), this.files.manifest);
+    else writeFileAtomicSync(this.files.manifest, text, { durable });
     if (durable) this.durableStatus = status;
+  }
+
+  /** Keeps a background fsync for `synced()`; its failure is the run's fault (as a failed save's is). */
+  private track(sync: Promise<void>, path: string): void {
+    const tracked = sync.catch((error: unknown) => {
+      this.syncFailure ??= error;
+      this.handlers?.fault(error, path);
+    });
+    const before = this.pendingSync;
+    this.pendingSync = before === null ? tracked : Promise.all([before, tracked]).then(() => undefined);
+  }
+
+  /**
+   * Resolves once every save so far is on disk as the durability rule wants it (the background fsyncs are done);
+   * rejects with the error of one that failed.
+   */
+  async synced(): Promise<void> {
+    const pending = this.pendingSync;
+    if (pending !== null) {
+      await pending;
+      if (this.pendingSync === pending) this.pendingSync = null;
+    }
+    const failure = this.syncFailure;
+    this.syncFailure = null;
+    if (failure !== null) throw failure;
   }
 
   /**
@@ -348,11 +432,15 @@ export class ManifestStore {
     }, SAVE_SOON_MS);
   }
 
-  /** Carries out a pending `saveSoon()` now; rejects with the error of a failed deferred save, if any. */
+  /**
+   * Carries out a pending `saveSoon()` now and waits for the background fsyncs; rejects with the error of a failed
+   * deferred save or fsync, if any.
+   */
   async idle(): Promise<void> {
     if (this.soon !== null) await this.save();
     const failure = this.deferredFailure;
     this.deferredFailure = null;
+    await this.synced();
     if (failure !== null) throw failure;
   }
 

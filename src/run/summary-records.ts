@@ -30,8 +30,9 @@ export function summaryRecords(store: ManifestStore, log: RunLog, roots: StoreRo
  * Writes a run's `run-summary.json` (`summary`, whatever shape the run's kind gives it) and appends its metrics line
  * (unless `skipMetrics`: the line of this run is already in), setting `run_summary_path`; true when the line was
  * appended. The two are independent writes, each fsync'd by its own module, so they go side by side (about 3–4 ms less
- * per run, measured); after a store fault one at a time, so that the summary's write frees space before the line needs
- * it. The caller records the outcome and saves the manifest once.
+ * per run, measured), and beside the fsync of the final-status manifest (`ManifestStore.save({ syncAfter })`): one
+ * round of flushes at the end of a run instead of two. After a store fault one at a time, so that the summary's write
+ * frees space before the line needs it. The caller records the outcome and saves the manifest once.
  */
 export async function writeSummaryAndMetrics(
   store: ManifestStore,
@@ -45,8 +46,11 @@ export async function writeSummaryAndMetrics(
   const summaryBytes = () => JSON.stringify(summary, null, 2).length;
   const writeSummary = () => log.tolerate(store.withRoom(store.files.runSummary, summaryBytes, () => writeRunSummaryFile(store.files.dir, summary)));
   const writeMetrics = async () => (skipMetrics ? false : tryAppendMetricsLine(roots, buildMetricsLine(manifest, new Date()), warn));
+  const synced = () => log.tolerate(store.synced());
   const [path, recorded] =
-    log.failure === null ? await Promise.all([writeSummary(), writeMetrics()]) : [await writeSummary(), await writeMetrics()];
+    log.failure === null
+      ? await Promise.all([writeSummary(), writeMetrics(), synced()])
+      : [await writeSummary(), await writeMetrics(), await synced()];
   if (path !== null) manifest.run_summary_path = rel(roots, path);
   return recorded;
 }

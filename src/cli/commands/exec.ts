@@ -3,7 +3,6 @@ import { defineCommand } from "../define-command.ts";
 import { ExitSignal } from "../../core/errors.ts";
 import { EXEC_ARGS, parseExecArgs, resolveExecStdin } from "../exec-args.ts";
 import { discardPrespawnedSandboxHelper, prespawnSandboxHelperFor } from "../exec-prespawn.ts";
-import { reportToGithubActions } from "../github-actions.ts";
 import { stderrStream, stdoutStream } from "../output-stream.ts";
 import { createExecRenderer, type ExecRenderer } from "../renderers/exec-renderers.ts";
 import type { Invocation } from "../../pipeline/invocation.ts";
@@ -73,7 +72,8 @@ export default defineCommand({
     }
     await stderrStream.flush();
     const exitCode = exitAfterReport(outcome.exitCode, report);
-    reportToGithubActions(
+    // Loaded only in a GitHub Actions job (its check is the same one line as reportToGithubActions' own).
+    if (process.env.GITHUB_ACTIONS === "true") (await import("../github-actions.ts")).reportToGithubActions(
       { manifest: outcome.manifest, manifestPath: outcome.manifestPath, exitCode, reportPath: report?.error === null ? report.path : null },
       { machineOutput: mode !== "interactive", stdout: (text) => void stdoutStream.write(text) },
     );

@@ -43,7 +43,7 @@ export type ApprovalPolicy = v.InferOutput<typeof ApprovalPolicy>;
 /** `a, b or c`: the expected values of a picklist, as messages name them. */
 export function oneOf(options: readonly string[], quote = false): string {
   const q = options.map((o) => (quote ? `"${o}"` : o));
-  return q.length < 2 ? (q[0] ?? "") : `${q.slice(0, -1).join(", ")} or ${q.at(-1)}`;
+  return q.length < 2 ? (q[0] ?? "") : `${q.slice(0, -1).join(", ")} or ${q[q.length - 1]}`;
 }
 
 /** Who let the command run: nobody needed to, the cache, a person, a config rule or a preExec hook (issue 19). */

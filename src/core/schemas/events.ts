@@ -13,10 +13,10 @@ import {
 /** The backend that enforced an attempt's sandbox (null: none in force) and the kernel's Landlock ABI (issue 15). */
 const SandboxBackendField = v.optional(v.nullable(SandboxBackendName));
 const LandlockAbiField = v.optional(v.nullable(PositiveInt));
+import { EVENT_SCHEMA_VERSION } from "./event-version.ts";
 import { ToolRunRecordWithEvents } from "./tool-run.ts";
 
-/** Major version of the JSONL envelope (`v`). A consumer refuses a newer major version. */
-export const EVENT_SCHEMA_VERSION = 1;
+export { EVENT_SCHEMA_VERSION };
 
 export const ExecBeginPayload = v.looseObject({
   attempt: PositiveInt,
