@@ -14,6 +14,16 @@
 /** Inputs longer than this (bytes) are hashed natively; once the native hash is loaded, every input is. */
 export const NATIVE_HASH_MIN_BYTES = 4096;
 
+/**
+ * Bytes hashed in JavaScript before the native hash is loaded anyway. A run hashes a few texts (an exec run two); a
+ * pipeline with a stage cache hashes every stage's environment, one digest per variable — hundreds of short texts,
+ * which in plain JavaScript under the executable's raised JIT thresholds came to more than the native hash's loading
+ * (bench/cache.ts, 20 cached stages against `exec -- true`: 2.00–2.10 × with the script hash alone in three full
+ * bench runs, 1.89 × with a 16 KiB budget, 1.80 × with this one, in runs of their own; exec unchanged).
+ */
+export const SCRIPT_HASH_BUDGET_BYTES = 4 * 1024;
+let scriptBytes = 0;
+
 /** The first 32 bits of the fractional parts of the cube roots of the first 64 primes (FIPS 180-4 §4.2.2). */
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
@@ -109,7 +119,10 @@ function nativeHash(): NativeHash {
 /** SHA-256 of `data` (a text is hashed as UTF-8) as 64 lowercase hex digits. */
 export function sha256Hex(data: string | Uint8Array): string {
   const bytes = bytesOf(data);
-  if (native !== null || bytes.length > NATIVE_HASH_MIN_BYTES) return nativeHash().createHash("sha256").update(bytes).digest("hex");
+  scriptBytes += bytes.length;
+  if (native !== null || bytes.length > NATIVE_HASH_MIN_BYTES || scriptBytes > SCRIPT_HASH_BUDGET_BYTES) {
+    return nativeHash().createHash("sha256").update(bytes).digest("hex");
+  }
   return scriptSha256Hex(bytes);
 }
 
