@@ -96,7 +96,7 @@ export const lazyBuiltins: BunPlugin = {
 export const JIT_POLICY = 400;
 
 /** The executable's entry points, the dispatcher first (their paths under `src/` are their names inside it). */
-export const ENTRY_POINTS = ["./src/entry.ts", "./src/main.ts", "./src/exec/sandbox-helper-main.ts"];
+export const ENTRY_POINTS = ["./src/entry.ts", "./src/main.ts", "./src/exec/sandbox-helper-main.ts", "./src/exec/sandbox-thread-main.ts"];
 
 export async function buildBinary(options: BuildOptions): Promise<string> {
   const version = options.version ?? pkg.version;
@@ -111,8 +111,9 @@ export async function buildBinary(options: BuildOptions): Promise<string> {
   if (options.target !== undefined) compile.target = options.target;
   if (options.executablePath !== undefined) compile.executablePath = options.executablePath;
   const result = await Bun.build({
-    // The first is the executable's main module; the other two are embedded beside it and imported by it at run time
-    // (src/entry.ts), so that the sandbox helper never loads the CLI's bundle.
+    // The first is the executable's main module; the CLI and the sandbox helper are embedded beside it and imported by
+    // it at run time (src/entry.ts), so that the helper never loads the CLI's bundle; the last is the sandbox thread's
+    // worker (src/exec/sandbox-thread.ts).
     entrypoints: ENTRY_POINTS.map((path) => new URL(path, import.meta.url).pathname),
     root: new URL("./src", import.meta.url).pathname,
     compile: compile as never,

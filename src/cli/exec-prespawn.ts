@@ -21,7 +21,11 @@ export async function prespawnSandboxHelperFor(args: ExecArgs, stdin: boolean, e
   // The kernel is not probed here (that would load bun:ffi): the helper probes and reports (sandbox-prespawn.ts), and
   // on a kernel without usable Landlock it is discarded having run nothing. Only what needs no probe is ruled out.
   if ((process.arch !== "x64" && process.arch !== "arm64") || env[NO_LANDLOCK_TEST_ENV] === "1") return;
-  prespawn.prespawnSandboxHelper({ stdin: stdin ? "inherit" : "ignore", env });
+  // The sandbox thread where it can be used (exec/sandbox-thread.ts): it boots beside the run's preparation as the
+  // helper would, for a fraction of its cost; the helper otherwise.
+  const thread = await import("../exec/sandbox-thread.ts");
+  if (thread.sandboxThreadEnabled(env)) thread.startSandboxThread(env);
+  else prespawn.prespawnSandboxHelper({ stdin: stdin ? "inherit" : "ignore", env });
 }
 
 /** Ends a helper the run did not use (nothing was executed by it). */
@@ -53,10 +57,13 @@ export async function prespawnForExecArgs(rawArgs: readonly string[], env: Recor
  */
 export async function withWarmSandboxHelper<T>(work: () => Promise<T>): Promise<T> {
   const prespawn = await import("../exec/sandbox-prespawn.ts");
+  const thread = await import("../exec/sandbox-thread.ts");
   prespawn.keepSandboxHelperWarm(process.env);
+  thread.keepSandboxThreadSpare(true);
   try {
     return await work();
   } finally {
+    thread.keepSandboxThreadSpare(false);
     await prespawn.stopKeepingSandboxHelperWarm();
   }
 }

@@ -1,7 +1,6 @@
 import { ptr } from "bun:ffi";
-import { closeSync, fstatSync, readFileSync } from "node:fs";
 import { type LandlockProbe, NO_LANDLOCK_TEST_ENV } from "../core/sandbox-backend.ts";
-import { errnoName, lastErrno, loadLibc, openPath, sys, syscallTable } from "./libc.ts";
+import { closeFd, errnoName, lastErrno, loadLibc, openPath, sys, syscallTable } from "./libc.ts";
 
 /**
  * Landlock (issue 15): the kernel's unprivileged file-system (and TCP) access control, applied by the sandbox helper
@@ -39,6 +38,7 @@ const SCOPE_ABSTRACT_UNIX_SOCKET = 1n << 0n;
 const SCOPE_SIGNAL = 1n << 1n;
 
 const CREATE_RULESET_VERSION = 1;
+const PR_GET_SECCOMP = 21;
 const RULE_PATH_BENEATH = 1;
 
 /** Rights that make sense on a file that is not a directory (anything else in a file's rule is EINVAL). */
@@ -77,14 +77,38 @@ export function probeLandlockAbi(env: Record<string, string | undefined> = proce
   return { abi: 0, reason: `Landlock probe failed (${errnoName(errno)})` };
 }
 
-/** Whether the kernel can install seccomp filters (the helper's network filter needs them). */
+const CREATE_RULESET_ERRATA = 2;
+/** Erratum 2 of ABI 6 (landlock(7), "Errata"): signal scoping no longer blocks signals between a process's threads. */
+const ERRATUM_SIGNALS_BETWEEN_THREADS = 1 << 1;
+
+/**
+ * Whether a Landlock-restricted thread may share a process with unrestricted ones (the sandbox thread,
+ * sandbox-thread.ts). The ruleset scopes signals from ABI 6, and until erratum 2 was fixed (Linux 6.15, backported as
+ * the erratum) that scope also stopped a restricted thread — or one it started, as the runtime's JIT and GC helpers can
+ * be — from signalling the process's other threads. Below ABI 6 signals are not scoped at all.
+ */
+export function threadRestrictionSafe(abi: number): boolean {
+  if (abi < 6) return true;
+  const table = syscallTable();
+  if (table === null) return false;
+  const errata = sys(table.landlockCreateRuleset, 0, 0, CREATE_RULESET_ERRATA);
+  return errata >= 0 && (errata & ERRATUM_SIGNALS_BETWEEN_THREADS) !== 0;
+}
+
+/**
+ * Whether the kernel can install seccomp filters (the network filter needs them): PR_GET_SECCOMP answers on a kernel
+ * built with CONFIG_SECCOMP and fails with EINVAL otherwise. No file is read: the sandbox thread loads no `node:fs`,
+ * which would cost it ~2 ms of CPU beside the orchestrator's start (sandbox-thread-main.ts).
+ */
 export function seccompAvailable(): boolean {
+  const table = syscallTable();
+  if (table === null) return false;
   try {
-    // "Seccomp:" exists in /proc/<pid>/status only on a kernel built with CONFIG_SECCOMP.
-    return /^Seccomp:/m.test(readFileSync("/proc/self/status", "latin1"));
+    loadLibc();
   } catch {
     return false;
   }
+  return sys(table.prctl, PR_GET_SECCOMP) >= 0;
 }
 
 /**
@@ -143,32 +167,21 @@ export function openRulePaths(paths: readonly string[], into: Map<string, Opened
   if (table === null) throw new SandboxSetupError(`no syscall table for ${process.arch}`);
   for (const path of paths) {
     if (into.has(path)) continue;
-    const fd = openPath(table, path);
+    const handle = openPath(table, path);
     // A root that does not exist (no $TMPDIR, no /dev/tty node) has nothing to allow.
-    if (fd === -2) continue;
-    if (fd < 0) {
+    if (handle === -2) continue;
+    if (typeof handle === "number") {
       closeOpened(into);
-      throw new SandboxSetupError(`cannot open ${path} for a Landlock rule (${errnoName(-fd)})`);
+      throw new SandboxSetupError(`cannot open ${path} for a Landlock rule (${errnoName(-handle)})`);
     }
-    try {
-      into.set(path, { fd, isDir: fstatSync(fd).isDirectory() });
-    } catch (error) {
-      closeSync(fd);
-      closeOpened(into);
-      throw new SandboxSetupError(`cannot stat ${path} for a Landlock rule: ${(error as Error).message}`);
-    }
+    into.set(path, handle);
   }
   return into;
 }
 
 function closeOpened(opened: Map<string, OpenedPath>): void {
-  for (const { fd } of opened.values()) {
-    try {
-      closeSync(fd);
-    } catch {
-      // Already closed.
-    }
-  }
+  const table = syscallTable();
+  if (table !== null) for (const { fd } of opened.values()) closeFd(table, fd);
   opened.clear();
 }
 
@@ -211,7 +224,7 @@ export function applyLandlock(plan: LandlockPlan, opened: Map<string, OpenedPath
         throw new SandboxSetupError(`landlock_restrict_self failed (${errnoName(lastErrno())})`);
       }
     } finally {
-      closeSync(ruleset);
+      closeFd(table, ruleset);
     }
   } finally {
     closeOpened(opened);

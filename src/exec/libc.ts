@@ -21,6 +21,8 @@ export type SyscallTable = {
   landlockAddRule: number;
   landlockRestrictSelf: number;
   openat: number;
+  close: number;
+  pipe2: number;
   prctl: number;
   execve: number;
   rtSigaction: number;
@@ -43,6 +45,8 @@ const X86_64: SyscallTable = {
   landlockAddRule: 445,
   landlockRestrictSelf: 446,
   openat: 257,
+  close: 3,
+  pipe2: 293,
   prctl: 157,
   execve: 59,
   rtSigaction: 13,
@@ -64,6 +68,8 @@ const AARCH64: SyscallTable = {
   landlockAddRule: 445,
   landlockRestrictSelf: 446,
   openat: 56,
+  close: 57,
+  pipe2: 59,
   prctl: 167,
   execve: 221,
   rtSigaction: 134,
@@ -117,14 +123,27 @@ export function sys(nr: number, a = 0, b = 0, c = 0, d = 0, e = 0): number {
   return Number(loadLibc().syscall(nr, a, b, c, d, e));
 }
 
-/** `openat(AT_FDCWD, path, O_PATH | O_CLOEXEC)`: a handle on a file or directory (a device is not opened), or -errno. */
-export function openPath(table: SyscallTable, path: string): number {
+/**
+ * `openat(AT_FDCWD, path, O_PATH | O_CLOEXEC)`: a handle on a file or directory (a device is not opened), with whether
+ * it is a directory (asked with O_DIRECTORY first: one call for the common case, no `fstat`), or -errno.
+ */
+export function openPath(table: SyscallTable, path: string): { fd: number; isDir: boolean } | number {
   const AT_FDCWD = -100;
   const O_PATH = 0o10000000;
   const O_CLOEXEC = 0o2000000;
+  const O_DIRECTORY = 0o200000;
+  const ENOTDIR = 20;
   const bytes = Buffer.from(`${path}\0`, "utf8");
+  const dir = sys(table.openat, AT_FDCWD, ptr(bytes), O_PATH | O_CLOEXEC | O_DIRECTORY);
+  if (dir >= 0) return { fd: dir, isDir: true };
+  if (lastErrno() !== ENOTDIR) return -lastErrno();
   const fd = sys(table.openat, AT_FDCWD, ptr(bytes), O_PATH | O_CLOEXEC);
-  return fd >= 0 ? fd : -lastErrno();
+  return fd >= 0 ? { fd, isDir: false } : -lastErrno();
+}
+
+/** close(2), errors ignored (the descriptor is gone either way, EINTR included on Linux). */
+export function closeFd(table: SyscallTable, fd: number): void {
+  sys(table.close, fd);
 }
 
 /** errno after the last failed call on this thread. */

@@ -12,6 +12,7 @@ import { startPtyAttempt } from "./pty-once.ts";
 import { checkWorkingDirectory, classifySpawnError, type SpawnError } from "./spawn-error.ts";
 import { orphanGuard } from "./orphan-guard.ts";
 import { sandboxAttemptStarted, takePrespawnedHelper } from "./sandbox-prespawn.ts";
+import { spawnInSandboxThread } from "./sandbox-thread.ts";
 
 export type { AttemptResult, AttemptSpec, ChunkHandler, RunningAttempt } from "./attempt.ts";
 
@@ -38,11 +39,14 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
   const cwdError = checkWorkingDirectory(spec.cwd);
   if (cwdError !== null) return failed(cwdError);
 
-  let proc: Bun.Subprocess<"ignore" | "inherit", "pipe", "pipe">;
+  let proc: PipeProcess;
   try {
     orphanGuard.ready();
-    // A sandbox helper started ahead of time for this attempt becomes the command now (sandbox-prespawn.ts).
-    proc = takePrespawnedHelper(spec) ?? Bun.spawn(spec.argv, {
+    // A Landlock attempt is spawned by the sandbox thread of its policy (sandbox-thread.ts); failing that, a helper
+    // started ahead of time for it becomes the command (sandbox-prespawn.ts), else the helper starts now.
+    const threaded = spawnInSandboxThread(spec);
+    if (threaded instanceof Error) return failed(classifySpawnError(threaded, spec.argv[0] ?? ""));
+    proc = threaded ?? takePrespawnedHelper(spec) ?? Bun.spawn(spec.argv, {
       cwd: spec.cwd,
       env: spec.env,
       stdin: spec.stdin === "inherit" ? "inherit" : "ignore",
@@ -57,7 +61,8 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
     return failed(classifySpawnError(error, spec.argv[0] ?? ""));
   }
 
-  sandboxAttemptStarted(spec);
+  // A helper kept warm is for attempts the threads do not take (sandbox-prespawn.ts).
+  if (proc.release === undefined) sandboxAttemptStarted(spec);
   const control = new AttemptControl(proc.pid, spec);
 
   const stdout = new OutputSink("stdout", onChunk);
@@ -81,6 +86,7 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
       await Promise.all([stdoutReader.cancel().catch(() => {}), stderrReader.cancel().catch(() => {})]);
       await pumps;
     }
+    proc.release?.();
     await control.settle();
     return control.result(proc, startedAt, stdout.tail, stderr.tail);
   })();
@@ -93,6 +99,18 @@ function startPipeAttempt(spec: AttemptSpec, onChunk: ChunkHandler): RunningAtte
     },
   };
 }
+
+/** What the runner needs of a spawned command: a Bun subprocess, or one the sandbox thread spawned. */
+type PipeProcess = {
+  readonly pid: number;
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  readonly exited: Promise<unknown>;
+  readonly exitCode: number | null;
+  readonly signalCode: string | number | null;
+  /** Closes what the runner must close once both streams are done (the thread's pipes; Bun closes its own). */
+  release?(): void;
+};
 
 /** Reads one stream to its end (or until its reader is cancelled), one read at a time after the sink took the last. */
 async function pump(reader: ReadableStreamDefaultReader<Uint8Array>, sink: OutputSink): Promise<void> {

@@ -2,19 +2,11 @@ import { ptr } from "bun:ffi";
 import { closeSync, readSync, writeSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { SANDBOX_HELPER_PREFIX, type SandboxPolicy, decodeSandboxPolicy } from "../core/sandbox-policy.ts";
-import {
-  FIXED_RULE_PATHS,
-  type OpenedPath,
-  SandboxSetupError,
-  applyLandlock,
-  landlockPlan,
-  openRulePaths,
-  probeLandlockAbi,
-  probeLandlockSandbox,
-} from "./landlock.ts";
+import { FIXED_RULE_PATHS, type OpenedPath, openRulePaths, probeLandlockAbi, probeLandlockSandbox } from "./landlock.ts";
 import { type SyscallTable, errnoName, lastErrno, loadLibc, sys, syscallTable } from "./libc.ts";
 import { HANDOFF_FD, HANDOFF_FLAG, decodeHandoff, encodeReady } from "./sandbox-handoff.ts";
-import { type SeccompFilter, buildSeccompFilter, installSeccomp } from "./seccomp.ts";
+import { restrictThisThread, sandboxedCommandEnv } from "./sandbox-restrict.ts";
+import { type SeccompFilter, buildSeccompFilter } from "./seccomp.ts";
 
 /**
  * The sandbox helper (issue 15): `codex-orchestrator __sandbox-exec <policy> -- <argv…>`, the executable re-executed
@@ -24,7 +16,6 @@ import { type SeccompFilter, buildSeccompFilter, installSeccomp } from "./seccom
  * nothing unless every restriction is in place: any failure is one stderr line and exit 1.
  */
 
-const PR_SET_NO_NEW_PRIVS = 38;
 const SIG_SETMASK = 2;
 const SIG_IGN = 1n;
 const EPERM = 1;
@@ -158,12 +149,7 @@ function runCommand(args: readonly string[], env: Record<string, string>, ready?
     abi = probe.abi;
   }
   try {
-    loadLibc();
-    if (sys(table.prctl, PR_SET_NO_NEW_PRIVS, 1) !== 0) throw new SandboxSetupError(`PR_SET_NO_NEW_PRIVS failed (${errnoName(lastErrno())})`);
-    const writable = policy.mode === "workspace-write" ? policy.writableRoots : [];
-    applyLandlock(landlockPlan({ abi, writableRoots: writable, networkAllowed: policy.networkAllowed }), ready?.opened);
-    const filter = ready === undefined ? buildSeccompFilter(table, policy.networkAllowed) : ready.filters[policy.networkAllowed ? "networkOn" : "networkOff"];
-    installSeccomp(table, filter);
+    restrictThisThread(table, abi, policy, ready ?? {});
   } catch (error) {
     fail(`${(error as Error).message}; nothing was run`);
   }
@@ -172,9 +158,7 @@ function runCommand(args: readonly string[], env: Record<string, string>, ready?
 
 /** Like execvp: the first PATH candidate that executes wins; the command's env is this process's plus the markers. */
 function execCommand(table: SyscallTable, argv: readonly string[], policy: SandboxPolicy, commandEnv: Record<string, string>, signalsReset: boolean): never {
-  const env: Record<string, string> = { ...commandEnv };
-  env.CODEX_ORCHESTRATOR_SANDBOX = policy.mode;
-  if (!policy.networkAllowed) env.CODEX_SANDBOX_NETWORK_DISABLED = "1";
+  const env = sandboxedCommandEnv(policy, commandEnv);
   const keep: Uint8Array[] = [];
   const cstrings = (list: readonly string[]): BigUint64Array => {
     const out = new BigUint64Array(list.length + 1);

@@ -24,7 +24,7 @@ export function sandboxBackendLookup(choice: SandboxBackendChoice, env: Record<s
  * and asked.
  */
 export async function probeLandlock(env: Record<string, string | undefined>): Promise<LandlockProbe> {
-  const reported = (await import("../exec/sandbox-prespawn.ts")).prespawnedLandlockProbe();
+  const reported = (await import("../exec/sandbox-thread.ts")).sandboxThreadProbe() ?? (await import("../exec/sandbox-prespawn.ts")).prespawnedLandlockProbe();
   if (reported !== null) return reported;
   return (await import("../exec/landlock.ts")).probeLandlockSandbox(env);
 }

@@ -1,4 +1,5 @@
-// The sandbox helper started ahead of its command (issue 15/21, src/exec/sandbox-prespawn.ts), through the compiled
+// The sandbox helper started ahead of its command (issue 15/21, src/exec/sandbox-prespawn.ts) — the path of every
+// Landlock attempt when the sandbox thread is off or cannot be used (sandbox-thread.test.ts) — through the compiled
 // binary on this kernel's Landlock: it waits while the run is prepared and approved, becomes the command itself (same
 // pid) once handed it, and when the orchestrator decides not to run — approval denied, refused, the sandbox
 // unavailable — it is gone with the CLI having executed nothing. Also the helper's end of the handoff on its own.
@@ -31,6 +32,8 @@ function setup(): { w: string; env: Record<string, string>; marker: string } {
     TMPDIR: "/tmp",
     CODEX_ORCHESTRATOR_RUNS_DIR: join(root, "runs"),
     CO_PRESPAWN_TEST_MARKER: marker,
+    // These are the helper's tests: the sandbox thread, which takes pipe attempts first, is off (sandbox-thread.test.ts).
+    CODEX_ORCHESTRATOR_SANDBOX_THREAD: "0",
   };
   return { w, env, marker };
 }
