@@ -115,7 +115,7 @@ await section(
   (r) =>
     "skipped" in r
       ? `skipped: ${r.skipped}`
-      : `Landlock helper +${r.addedMs.toFixed(1)} ms per exec — target ≤ ${r.targetMs} ms ${ok(r.addedMs <= r.targetMs)}; ratio ${r.ratio.toFixed(3)} — target ≤ ${r.targetRatio} ${ok(r.ratio <= r.targetRatio)} (helper alone ${r.helperToHello.toFixed(2)}× hello-world; started with its attempt +${r.addedLateMs.toFixed(1)} ms)`,
+      : `Landlock sandbox +${r.addedMs.toFixed(1)} ms per exec — target ≤ ${r.targetMs} ms ${ok(r.addedMs <= r.targetMs)}; ratio ${r.ratio.toFixed(3)} — target ≤ ${r.targetRatio} ${ok(r.ratio <= r.targetRatio)} (thread started with its attempt +${r.addedLateMs.toFixed(1)} ms; through the helper +${r.addedHelperMs.toFixed(1)} ms; per sandboxed stage +${r.addedPerStageMs.toFixed(1)} ms, helper +${r.addedPerStageHelperMs.toFixed(1)} ms)`,
 );
 await section(
   "telemetry",

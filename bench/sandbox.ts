@@ -1,10 +1,12 @@
 /**
  * The cost of the in-binary sandbox (issue 15, issue 21): `exec --json compact --sandbox read-only -- true` (Landlock +
- * seccomp through the re-executed helper, started ahead of its command: src/exec/sandbox-prespawn.ts), the same with
- * the helper started with its attempt (`CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0`), against `exec -- true` unsandboxed,
- * and the helper alone (`codex-orchestrator __sandbox-exec <policy> -- true`) against a bare spawn of `true` and a
- * compiled hello-world, all interleaved in one run, medians after a warm-up. No bubblewrap is involved
- * (`--sandbox-backend landlock`). Targets: ≤ 5 ms added per exec (issue 15), ≤ 1.3× the unsandboxed exec (issue 21).
+ * seccomp; the shipping path is the sandbox thread, started at the executable's entry: src/exec/sandbox-thread.ts),
+ * the same with the thread started with its attempt (`CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0`), the same through the
+ * re-executed helper started ahead of its command (`CODEX_ORCHESTRATOR_SANDBOX_THREAD=0`: src/exec/sandbox-prespawn.ts),
+ * against `exec -- true` unsandboxed, and the helper alone (`codex-orchestrator __sandbox-exec <policy> -- true`)
+ * against a bare spawn of `true` and a compiled hello-world; and a 10-stage pipeline, sandboxed both ways and not. All
+ * interleaved in one run, medians after a warm-up. No bubblewrap is involved (`--sandbox-backend landlock`). Targets:
+ * ≤ 5 ms added per exec (issue 15), ≤ 1.3× the unsandboxed exec (issue 21).
  * `CODEX_ORCHESTRATOR_BENCH_BASELINE_BIN=<binary>` adds that binary's helper and sandboxed exec to the same series
  * (an older build: before/after in one run).
  *
@@ -39,24 +41,29 @@ export type SandboxBench =
       helperToHello: number;
       execMs: number;
       execCpuMs: number;
-      /** The shipping path: the helper started ahead of its command. */
+      /** The shipping path: the sandbox thread, started at the executable's entry. */
       execSandboxedMs: number;
       execSandboxedCpuMs: number;
       addedMs: number;
       addedCpuMs: number;
       ratio: number;
-      /** The helper started with its attempt (CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0). */
+      /** The thread started with its attempt (CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0). */
       execSandboxedLateMs: number;
       addedLateMs: number;
       ratioLate: number;
+      /** The helper instead of the thread, started ahead of its command (CODEX_ORCHESTRATOR_SANDBOX_THREAD=0). */
+      execSandboxedHelperMs: number;
+      execSandboxedHelperCpuMs: number;
+      addedHelperMs: number;
+      ratioHelper: number;
       /** `start` of a pipeline of PIPELINE_STAGES × `true`: sandboxed (read-only, Landlock) and not, per stage. */
       pipelineStages: number;
       pipelineOpenMs: number;
       pipelineSandboxedMs: number;
-      /** Added per sandboxed stage, with a helper kept waiting for the next stage (the shipping path). */
+      /** Added per sandboxed stage (the shipping path: one thread per policy, reused by every stage). */
       addedPerStageMs: number;
-      /** The same with CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0: each stage starts its own helper. */
-      addedPerStageLateMs: number;
+      /** The same through the helper, one kept waiting for the next stage (CODEX_ORCHESTRATOR_SANDBOX_THREAD=0). */
+      addedPerStageHelperMs: number;
       /** The baseline binary's figures, when one was given. */
       baseline: { bin: string; helperMs: number; execMs: number; execSandboxedMs: number; addedMs: number; ratio: number } | null;
       targetMs: number;
@@ -70,6 +77,7 @@ export async function benchSandbox(cli: string, runs = 21): Promise<SandboxBench
   try {
     const opts = { cwd: s.dir, env: benchEnv(s.home) };
     const lateOpts = { cwd: s.dir, env: benchEnv(s.home, { CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN: "0" }) };
+    const helperOpts = { cwd: s.dir, env: benchEnv(s.home, { CODEX_ORCHESTRATOR_SANDBOX_THREAD: "0" }) };
     const hello = await buildHello(s.dir);
     const policy = JSON.stringify({ v: 1, mode: "read-only", write: [], net: false });
     const sandboxed = ["exec", "--json", "compact", "--sandbox", "read-only", "--sandbox-backend", "landlock", "--", "true"];
@@ -92,9 +100,10 @@ export async function benchSandbox(cli: string, runs = 21): Promise<SandboxBench
       exec: () => timedRun([cli, "exec", "--json", "compact", "--", "true"], opts),
       sandboxed: () => timedRun([cli, ...sandboxed], opts),
       late: () => timedRun([cli, ...sandboxed], lateOpts),
+      viaHelper: () => timedRun([cli, ...sandboxed], helperOpts),
       pipeOpen: () => timedRun([cli, "start", "open"], opts),
       pipeBoxed: () => timedRun([cli, "start", "boxed"], opts),
-      pipeBoxedLate: () => timedRun([cli, "start", "boxed"], lateOpts),
+      pipeBoxedHelper: () => timedRun([cli, "start", "boxed"], helperOpts),
     };
     if (base !== undefined) {
       variants.baseHelper = () => timedRun([base, "__sandbox-exec", policy, "--", "true"], opts);
@@ -104,8 +113,16 @@ export async function benchSandbox(cli: string, runs = 21): Promise<SandboxBench
     const loadBefore = loadAverage();
     const samples = await interleaved(variants, runs, 3);
     const f = (name: string): Figure => ({ ms: wallMedian(samples[name] ?? []), cpuMs: cpuMedian(samples[name] ?? []) });
-    const [t, h, helper, exec, sbx, late] = ["true", "hello", "helper", "exec", "sandboxed", "late"].map(f) as Figure[] as [Figure, Figure, Figure, Figure, Figure, Figure];
-    const [po, pb, pl] = ["pipeOpen", "pipeBoxed", "pipeBoxedLate"].map(f) as [Figure, Figure, Figure];
+    const [t, h, helper, exec, sbx, late, via] = ["true", "hello", "helper", "exec", "sandboxed", "late", "viaHelper"].map(f) as Figure[] as [
+      Figure,
+      Figure,
+      Figure,
+      Figure,
+      Figure,
+      Figure,
+      Figure,
+    ];
+    const [po, pb, ph] = ["pipeOpen", "pipeBoxed", "pipeBoxedHelper"].map(f) as [Figure, Figure, Figure];
     let baseline = null;
     if (base !== undefined) {
       const [bh, be, bs] = ["baseHelper", "baseExec", "baseSandboxed"].map(f) as [Figure, Figure, Figure];
@@ -132,11 +149,15 @@ export async function benchSandbox(cli: string, runs = 21): Promise<SandboxBench
       execSandboxedLateMs: round(late.ms),
       addedLateMs: round(late.ms - exec.ms),
       ratioLate: round(late.ms / exec.ms, 3),
+      execSandboxedHelperMs: round(via.ms),
+      execSandboxedHelperCpuMs: round(via.cpuMs),
+      addedHelperMs: round(via.ms - exec.ms),
+      ratioHelper: round(via.ms / exec.ms, 3),
       pipelineStages: PIPELINE_STAGES,
       pipelineOpenMs: round(po.ms),
       pipelineSandboxedMs: round(pb.ms),
       addedPerStageMs: round((pb.ms - po.ms) / PIPELINE_STAGES),
-      addedPerStageLateMs: round((pl.ms - po.ms) / PIPELINE_STAGES),
+      addedPerStageHelperMs: round((ph.ms - po.ms) / PIPELINE_STAGES),
       baseline,
       targetMs: SANDBOX_TARGET_MS,
       targetRatio: SANDBOX_TARGET_RATIO,
@@ -165,9 +186,10 @@ export function formatSandbox(r: SandboxBench): string {
     `  bare compiled Bun hello-world                      ${r.helloMs.toFixed(1)} ms (cpu ${r.helloCpuMs.toFixed(1)} ms)`,
     `  __sandbox-exec <read-only> -- true (helper alone)  ${r.helperMs.toFixed(1)} ms (+${r.helperAddedMs.toFixed(1)} ms over true, ${r.helperToHello.toFixed(2)}× hello-world; cpu ${r.helperCpuMs.toFixed(1)} ms)`,
     `  exec --json compact -- true                        ${r.execMs.toFixed(1)} ms (cpu ${r.execCpuMs.toFixed(1)} ms)`,
-    `  exec … --sandbox read-only -- true                 ${r.execSandboxedMs.toFixed(1)} ms (cpu ${r.execSandboxedCpuMs.toFixed(1)} ms): +${r.addedMs.toFixed(1)} ms (cpu +${r.addedCpuMs.toFixed(1)} ms), ratio ${r.ratio.toFixed(3)} (targets ≤ +${r.targetMs} ms: ${met(r.addedMs <= r.targetMs)}; ≤ ${r.targetRatio}×: ${met(r.ratio <= r.targetRatio)})`,
-    `  the same, helper started with its attempt          ${r.execSandboxedLateMs.toFixed(1)} ms: +${r.addedLateMs.toFixed(1)} ms, ratio ${r.ratioLate.toFixed(3)} (CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0)`,
-    `  start of ${r.pipelineStages} × true, read-only        ${r.pipelineSandboxedMs.toFixed(1)} ms vs ${r.pipelineOpenMs.toFixed(1)} ms unsandboxed: +${r.addedPerStageMs.toFixed(1)} ms per stage (a helper kept waiting); +${r.addedPerStageLateMs.toFixed(1)} ms each starting its own`,
+    `  exec … --sandbox read-only -- true (thread)        ${r.execSandboxedMs.toFixed(1)} ms (cpu ${r.execSandboxedCpuMs.toFixed(1)} ms): +${r.addedMs.toFixed(1)} ms (cpu +${r.addedCpuMs.toFixed(1)} ms), ratio ${r.ratio.toFixed(3)} (targets ≤ +${r.targetMs} ms: ${met(r.addedMs <= r.targetMs)}; ≤ ${r.targetRatio}×: ${met(r.ratio <= r.targetRatio)})`,
+    `  the same, thread started with its attempt          ${r.execSandboxedLateMs.toFixed(1)} ms: +${r.addedLateMs.toFixed(1)} ms, ratio ${r.ratioLate.toFixed(3)} (CODEX_ORCHESTRATOR_SANDBOX_PRESPAWN=0)`,
+    `  the same through the helper (no thread)            ${r.execSandboxedHelperMs.toFixed(1)} ms (cpu ${r.execSandboxedHelperCpuMs.toFixed(1)} ms): +${r.addedHelperMs.toFixed(1)} ms, ratio ${r.ratioHelper.toFixed(3)} (CODEX_ORCHESTRATOR_SANDBOX_THREAD=0)`,
+    `  start of ${r.pipelineStages} × true, read-only        ${r.pipelineSandboxedMs.toFixed(1)} ms vs ${r.pipelineOpenMs.toFixed(1)} ms unsandboxed: +${r.addedPerStageMs.toFixed(1)} ms per stage (one thread for the policy); +${r.addedPerStageHelperMs.toFixed(1)} ms through the helper (one kept waiting)`,
   ];
   if (r.baseline !== null) {
     const b = r.baseline;

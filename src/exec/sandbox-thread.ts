@@ -27,8 +27,9 @@ export const SANDBOX_THREAD_ENV = "CODEX_ORCHESTRATOR_SANDBOX_THREAD";
 /** How long an attempt waits for a thread to boot or to answer before it goes to the helper instead. */
 const BOOT_WAIT_MS = 10_000;
 const ANSWER_WAIT_MS = 30_000;
-/** Threads restricted to a policy kept for later attempts; beyond it the least recently used idle one ends. */
-const MAX_RESTRICTED = 8;
+/** Threads restricted to a policy kept for later attempts (each a runtime of its own, ~9 MiB); beyond it the least
+ * recently used idle one ends. */
+const MAX_RESTRICTED = 4;
 
 type Thread = {
   worker: Worker;
