@@ -52,14 +52,18 @@ export async function prespawnForExecArgs(rawArgs: readonly string[], env: Recor
 
 /**
  * Runs `work` (a command that runs many attempts: `start`, `resume`, `mcp`) with a sandbox helper kept waiting for
- * its next Landlock attempt (`keepSandboxHelperWarm`, exec/sandbox-prespawn.ts); the waiting one is ended, having run
- * nothing, when `work` settles.
+ * its next Landlock attempt (`keepSandboxHelperWarm`, exec/sandbox-prespawn.ts), for the attempts the sandbox thread
+ * does not take; the waiting one is ended, having run nothing, when `work` settles. `server`: a long-lived server,
+ * idle between calls, also keeps an unrestricted sandbox thread spare for the next new policy, and starts one now when
+ * its default sandbox is one Landlock enforces (`sandboxed`). A pipeline starts its thread itself once it knows a
+ * stage is sandboxed (pipeline/start-run.ts).
  */
-export async function withWarmSandboxHelper<T>(work: () => Promise<T>): Promise<T> {
+export async function withWarmSandboxHelper<T>(work: () => Promise<T>, server?: { sandboxed: boolean }): Promise<T> {
   const prespawn = await import("../exec/sandbox-prespawn.ts");
   const thread = await import("../exec/sandbox-thread.ts");
   prespawn.keepSandboxHelperWarm(process.env);
-  thread.keepSandboxThreadSpare(true);
+  if (server !== undefined) thread.keepSandboxThreadSpare(true);
+  if (server?.sandboxed === true) thread.startSandboxThread(process.env);
   try {
     return await work();
   } finally {

@@ -58,7 +58,7 @@ export function startSandboxThread(env: Record<string, string | undefined> = pro
   spare = createThread(env);
 }
 
-/** Long-lived hosts (`start`, `resume`, `mcp`): a spare is started again each time one is taken. */
+/** A long-lived server (`mcp`), idle between calls: a spare is started again each time one is taken. */
 export function keepSandboxThreadSpare(on: boolean): void {
   keepSpare = on;
   if (!on) stopSandboxThreads();

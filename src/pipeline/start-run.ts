@@ -4,6 +4,9 @@ import type { ApprovalPrompter } from "../autonomy/approval-prompter.ts";
 import { type Logger, prepareInvocation } from "./invocation.ts";
 import { createPipelineRun, executeRun } from "./pipeline-run.ts";
 import { requireStages, resolvePipeline } from "./resolve.ts";
+import { startSandboxThread } from "../exec/sandbox-thread.ts";
+import type { CommandStage, OrchestratorConfig, PipelineDefinition } from "../core/schemas/config.ts";
+import { stageSandbox } from "./stage-sandbox.ts";
 import { selectStages } from "./stage-selection.ts";
 import { type PipelineHooks, type PipelineResult, withPipelineHost } from "./top-level.ts";
 
@@ -58,6 +61,12 @@ export async function runStart(request: StartRequest, hooks: PipelineHooks = {})
     ...(request.handleSignals !== undefined ? { handleSignals: request.handleSignals } : {}),
   });
   const { pipeline } = requireStages(resolvePipeline(invocation.config?.config ?? null, request.pipeline));
+  // A pipeline with a stage Landlock may sandbox starts its sandbox thread now, so that it boots beside the run's
+  // preparation rather than in the first such stage's way (exec/sandbox-thread.ts). A guess: the thread is unused if
+  // the backend turns out to be another, and a stage it missed starts its own.
+  if (invocation.sandbox.backend !== "bwrap" && invocation.sandbox.backend !== "seatbelt" && hasSandboxedStage(pipeline, invocation.config?.config)) {
+    startSandboxThread(request.env);
+  }
   const only = request.only === undefined ? null : selectStages(pipeline, request.only);
   const metadata = await loadTaskMetadata(invocation.roots.repo, invocation.taskId);
   const instructions = await loadInstructions(invocation.roots.repo);
@@ -73,5 +82,14 @@ export async function runStart(request: StartRequest, hooks: PipelineHooks = {})
     });
     if (only !== null) run.store.manifest.only = pipeline.stages.map((s) => s.id).filter((id) => only.has(id));
     return { run, recorded: await executeRun(run) };
+  });
+}
+
+/** Whether a command stage of `pipeline` (not of its sub-pipelines) runs under `read-only` or `workspace-write`. */
+function hasSandboxedStage(pipeline: PipelineDefinition, config: OrchestratorConfig | undefined): boolean {
+  return pipeline.stages.some((stage) => {
+    if (stage.kind !== "command") return false;
+    const mode = stageSandbox(stage as CommandStage, pipeline, config).mode;
+    return mode === "read-only" || mode === "workspace-write";
   });
 }

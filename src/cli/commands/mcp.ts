@@ -55,17 +55,24 @@ export default defineCommand({
     };
     if (httpOption === undefined) {
       const { serveStdio } = await import("../../mcp/stdio.ts");
-      // Sandboxed calls after the first find a sandbox helper ready (exec/sandbox-prespawn.ts).
-      await withWarmSandboxHelper(() => serveStdio(ctx));
+      // A sandboxed call finds its sandbox thread started (exec/sandbox-thread.ts).
+      await withWarmSandboxHelper(() => serveStdio(ctx), { sandboxed: landlockMode(sandbox) });
       return;
     }
     const { parseHttpAddress, serveHttp, serverToken } = await import("../../mcp/http.ts");
     const address = parseHttpAddress(httpOption);
-    await withWarmSandboxHelper(() =>
-      serveHttp(ctx, address, serverToken(env), async (text) => {
-        await stdoutStream.write(text);
-        await stdoutStream.flush();
-      }),
+    await withWarmSandboxHelper(
+      () =>
+        serveHttp(ctx, address, serverToken(env), async (text) => {
+          await stdoutStream.write(text);
+          await stdoutStream.flush();
+        }),
+      { sandboxed: landlockMode(sandbox) },
     );
   },
 });
+
+/** Whether the server's default sandbox is one the Landlock backend enforces (a thread is then started at once). */
+function landlockMode(mode: unknown): boolean {
+  return mode === "read-only" || mode === "workspace-write";
+}
