@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
   if (entry === undefined) return unknownCommand(first);
   const def = await entry.load();
   commandLoaded = true;
-  if (wantsHelp(first, rest)) {
+  if (await wantsHelp(first, rest)) {
     await writeOut(stdout(), `${await renderCommandUsage(first, def)}\n`);
     return 0;
   }
@@ -89,11 +89,19 @@ async function commandHelp(name: string): Promise<number> {
 }
 
 /** `<command> --help` / `-h` before any `--` (for exec: before the command word too). */
-function wantsHelp(command: string, args: string[]): boolean {
-  for (const arg of args) {
-    if (arg === "--") return false;
+async function wantsHelp(command: string, args: string[]): Promise<boolean> {
+  const end = args.indexOf("--");
+  const head = end === -1 ? args : args.slice(0, end);
+  if (!head.includes("--help") && !head.includes("-h")) return false;
+  if (command !== "exec") return true;
+  // `exec`: a --help after the command word is the command's (`exec ls --help`); an option's value is not that word
+  // (`exec --sandbox read-only --help` is exec's help).
+  const { execOptionValueFollows } = await import("./cli/exec-args.ts");
+  for (let i = 0; i < head.length; i++) {
+    const arg = head[i] as string;
     if (arg === "--help" || arg === "-h") return true;
-    if (command === "exec" && !arg.startsWith("-")) return false;
+    if (!arg.startsWith("-")) return false;
+    if (arg.startsWith("--") && !arg.includes("=") && execOptionValueFollows(arg.slice(2), head[i + 1])) i++;
   }
   return false;
 }

@@ -81,6 +81,13 @@ const SANDBOX_FALLBACKS: readonly string[] = SandboxFallback.options;
  * `exec` parsing (SPEC §5.5): left to right; after a bare `--` everything belongs to the command; an argument not
  * starting with `--` is a command argument; options are recognised anywhere before `--`.
  */
+/** Whether `--<name>` takes `next` as its value, as `parseExecArgs` reads it (the CLI's `--help` check needs it). */
+export function execOptionValueFollows(name: string, next: string | undefined): boolean {
+  if (next === undefined || next.startsWith("--")) return false;
+  if (name === "json") return next === "compact" || next === "pretty";
+  return STRING_OPTIONS.has(name);
+}
+
 export function parseExecArgs(raw: readonly string[]): ExecArgs {
   const out: ExecArgs = {
     argv: [],

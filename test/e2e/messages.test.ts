@@ -168,6 +168,23 @@ describe("issue 22.9: messages name the real thing", () => {
     expect((await runCli(["help"], { cwd: w })).stdout).toStartWith("Usage: codex-orchestrator <command> [options]");
   });
 
+  test("exec --help after option values is exec's help; after the command word it belongs to the command", async () => {
+    const w = scratchDir();
+    const usage = (await runCli(["exec", "--help"], { cwd: w })).stdout;
+    for (const args of [
+      ["exec", "--sandbox", "read-only", "--help"],
+      ["exec", "--json", "compact", "--cwd", w, "-h", "--", "false"],
+      ["exec", "--tty", "--timeout", "5", "--help", "echo"],
+    ]) {
+      const r = await runCli(args, { cwd: w });
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, usage, ""]);
+    }
+    // After the command word (or `--`), --help is the command's argument: `exec ls --help` is not exec's help.
+    const cmd = await runCli(["exec", "--json", "compact", "--", "sh", "-c", 'echo "$1"', "sh", "--help"], { cwd: w });
+    expect(cmd.code).toBe(0);
+    expect(JSON.parse(cmd.stdout).payload.outputs.stdout).toBe("--help\n");
+  });
+
   test("an unknown command is one stderr line with a suggestion, exit 2, no help dump", async () => {
     const w = scratchDir();
     const typo = await runCli(["exce", "--", "true"], { cwd: w });
