@@ -52,6 +52,17 @@ export function sandboxThreadEnabled(env: Record<string, string | undefined> = p
   return process.platform === "linux" && env[SANDBOX_THREAD_ENV] !== "0" && process.env[SANDBOX_THREAD_ENV] !== "0";
 }
 
+/**
+ * Whether the sandbox thread would be used on this machine for Landlock `abi`, and why not (`sandbox check`). Loads the
+ * Landlock module (bun:ffi) to ask the kernel for its errata.
+ */
+export async function sandboxThreadUsable(abi: number, env: Record<string, string | undefined> = process.env): Promise<{ usable: boolean; reason: string | null }> {
+  if (!sandboxThreadEnabled(env)) return { usable: false, reason: `${SANDBOX_THREAD_ENV}=0` };
+  const { threadRestrictionSafe } = await import("./landlock.ts");
+  if (!threadRestrictionSafe(abi)) return { usable: false, reason: `Landlock ABI ${abi} without erratum 2 scopes signals between threads` };
+  return { usable: true, reason: null };
+}
+
 /** Starts the spare thread if there is none (it boots and probes beside the caller). Never throws. */
 export function startSandboxThread(env: Record<string, string | undefined> = process.env): void {
   if (!sandboxThreadEnabled(env) || (spare !== null && !spare.dead)) return;

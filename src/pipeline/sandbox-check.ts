@@ -45,10 +45,16 @@ export async function checkSandbox(input: {
       : landlock.abi < MIN_LANDLOCK_ABI
         ? `ABI ${landlock.abi} cannot deny truncate(2) (needs ABI ${MIN_LANDLOCK_ABI}, Linux 6.2)`
         : null;
+  const thread = landlockReason === null ? await (await import("../exec/sandbox-thread.ts")).sandboxThreadUsable(landlock.abi, input.env) : null;
   return {
     platform: process.platform,
     arch: process.arch,
-    landlock: { abi: landlock.abi, usable: landlockReason === null, reason: landlockReason },
+    landlock: {
+      abi: landlock.abi,
+      usable: landlockReason === null,
+      reason: landlockReason,
+      thread: thread ?? { usable: false, reason: landlockReason ?? "Landlock is not usable" },
+    },
     seccomp: { available: seccomp },
     bwrap: { path: bwrap.path, usable: bwrap.path !== null && bwrap.reason === null, reason: bwrap.reason },
     seatbelt: { path: seatbelt.path, usable: seatbelt.reason === null, reason: seatbelt.reason },
@@ -69,6 +75,9 @@ export function formatSandboxCheck(report: SandboxCheckReport): string[] {
   const lines = [
     `Platform:        ${report.platform} ${report.arch}`,
     `Landlock:        ${landlock}; usable: ${yes(report.landlock.usable)}${report.landlock.reason ? ` (${report.landlock.reason})` : ""}`,
+    ...(report.landlock.usable && report.landlock.thread !== undefined
+      ? [`Sandbox thread:  ${yes(report.landlock.thread.usable)}${report.landlock.thread.reason ? ` (${report.landlock.thread.reason}; the helper runs every command)` : ""}`]
+      : []),
     `seccomp:         ${report.seccomp.available ? "available" : "not available"}`,
     `bubblewrap:      ${report.bwrap.path ?? "not found on PATH"}; usable: ${yes(report.bwrap.usable)}${report.bwrap.path !== null && report.bwrap.reason ? ` (${report.bwrap.reason})` : ""}`,
     `Seatbelt:        ${report.seatbelt.path ?? "not available"}; usable: ${yes(report.seatbelt.usable)}${report.seatbelt.reason ? ` (${report.seatbelt.reason})` : ""}`,

@@ -329,6 +329,14 @@ landlock.describe("Landlock sandbox through the binary, no bubblewrap on PATH", 
       fallback: "fail",
     });
     expect(report.backend.reason).toContain("bubblewrap (bwrap) not found on PATH");
+    // Which Landlock path pipe attempts take: the sandbox thread here (ABI 7 has erratum 2), the helper when it is off.
+    // (On ABI 6 it depends on whether the kernel has the erratum's fix.)
+    if (probe.abi !== 6) {
+      expect(report.landlock.thread).toEqual({ usable: true, reason: null });
+      expect(text.stdout).toContain("Sandbox thread:  yes\n");
+    }
+    const off = await runCli(["sandbox", "check", "--format", "json"], { cwd: w, env: { ...env, CODEX_ORCHESTRATOR_SANDBOX_THREAD: "0" } });
+    expect(JSON.parse(off.stdout).landlock.thread).toEqual({ usable: false, reason: "CODEX_ORCHESTRATOR_SANDBOX_THREAD=0" });
     const bad = await runCli(["sandbox", "check", "--format", "yaml"], { cwd: w, env });
     expect(bad).toMatchObject({ code: 2, stderr: "Invalid value for --format: yaml (expected json or text).\n" });
   });

@@ -14,6 +14,12 @@ export const SandboxCheckReport = v.looseObject({
     /** ABI ≥ 3 and seccomp filters: the in-binary backend can enforce every mode. */
     usable: v.boolean(),
     reason: v.nullable(v.string()),
+    /**
+     * Whether sandboxed attempts on pipes are spawned by a restricted thread of the orchestrator (the sandbox thread)
+     * rather than by the re-executed helper, and why not (issue 15): off with CODEX_ORCHESTRATOR_SANDBOX_THREAD=0, and
+     * on Landlock ABI 6 without erratum 2. Additive.
+     */
+    thread: v.optional(v.looseObject({ usable: v.boolean(), reason: v.nullable(v.string()) })),
   }),
   seccomp: v.looseObject({ available: v.boolean() }),
   bwrap: v.looseObject({
