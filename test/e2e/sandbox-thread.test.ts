@@ -143,6 +143,29 @@ landlock.describe("the sandbox thread", () => {
     }
   });
 
+  test("parallel stages of one policy: one thread has several commands running at once, each exit its own", async () => {
+    const { w, env } = setup();
+    // Each stage marks its start and waits (up to 10 s) until all three have started: only concurrent commands end.
+    const stage = (id: string, code: number) => ({
+      kind: "command",
+      id,
+      title: id,
+      command: `touch started-${id}; i=0; while [ $(ls started-* | wc -l) -lt 3 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; [ $i -lt 100 ] && echo ok > done-${id}; exit ${code}`,
+      allowFailure: code !== 0,
+    });
+    const config = { pipelines: [{ id: "p", title: "P", parallel: true, sandbox: "workspace-write", stages: [stage("a", 0), stage("b", 3), stage("c", 0)] }] };
+    writeFileSync(join(w, "codex.orchestrator.json"), JSON.stringify(config));
+    const run = await runCli(["start", "p", "--concurrency", "3", "--format", "json"], { cwd: w, env });
+    expect(run.code).toBe(0);
+    for (const id of ["a", "b", "c"]) expect(readFileSync(join(w, `done-${id}`), "utf8")).toBe("ok\n");
+    const m = JSON.parse(readFileSync(join(w, JSON.parse(run.stdout).manifest), "utf8"));
+    expect(m.commands.map((c: { exit_code?: number; sandbox?: { state?: string } }) => [c.exit_code, c.sandbox?.state])).toEqual([
+      [0, "sandboxed"],
+      [3, "sandboxed"],
+      [0, "sandboxed"],
+    ]);
+  });
+
   test("the MCP server: 40 sandboxed calls leave its own threads unrestricted, no descriptor or child behind", async () => {
     const { w, env } = setup();
     const { client, close } = await stdioClient(w, env);
