@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { type FileHandle, open, truncate } from "node:fs/promises";
+import { writeSync } from "node:fs";
+import { type FileHandle, mkdir, open, truncate } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /** Largest size of each of the two buffers of a file. */
@@ -38,8 +38,7 @@ export class AppendFile {
   private used = 0;
   /** Encoded copies of lines waiting for room in a buffer. */
   private readonly queue: Uint8Array[] = [];
-  /** The file's descriptor once opened (synchronously, as it is written: see `openFile`). */
-  private fd: number | null = null;
+  private handle: FileHandle | null = null;
   private draining: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private failure: unknown = null;
@@ -146,12 +145,12 @@ export class AppendFile {
   private async closeOnce(): Promise<void> {
     await this.startDrain();
     this.closed = true;
-    const fd = this.fd;
-    this.fd = null;
+    const handle = this.handle;
+    this.handle = null;
     this.active = this.spare = null;
-    if (fd !== null) {
+    if (handle !== null) {
       try {
-        closeSync(fd);
+        await handle.close();
       } catch (error) {
         this.failure ??= error;
       }
@@ -175,7 +174,7 @@ export class AppendFile {
   private async drain(): Promise<void> {
     try {
       while ((this.used > 0 || this.queue.length > 0) && this.failure === null && !this.stopped) {
-        const fd = this.fd ?? this.openFile();
+        const handle = this.handle ?? (await this.openHandle());
         const full = this.active as Buffer;
         const batch = full.subarray(0, this.used);
         // Swap: the producer fills the other buffer while this one is written. Output that filled this buffer (or
@@ -184,23 +183,15 @@ export class AppendFile {
         this.active = this.spare !== null && this.spare.byteLength >= wanted ? this.spare : Buffer.alloc(wanted);
         this.spare = full;
         this.used = 0;
-        // Both are synchronous; each `await` still yields once, so that `draining` is set before a drain ends and a
-        // line written meanwhile is seen by this loop or starts the next drain (never left behind).
-        if (batch.byteLength > 0) await this.writeAll(fd, batch);
-        await this.refill(fd);
+        if (batch.byteLength > 0) await this.writeAll(handle, batch);
+        await this.refill(handle);
       }
     } catch (error) {
       this.failure = error;
       this.queue.length = 0;
       this.used = 0;
       // A short write before the error left part of a line: cut it off. On a full disk this also gives the space back.
-      // Synchronously, with the listener told before anything else runs: a producer that is not waiting (its lines are
-      // now dropped) must see the failure at its next check.
-      try {
-        this.dropPartialBatch();
-      } catch {
-        // The file keeps the partial line; the failure is reported all the same.
-      }
+      await this.dropPartialBatch().catch(() => {});
       this.onFailure?.(error, this);
     }
     if (this.stopped) {
@@ -210,7 +201,7 @@ export class AppendFile {
   }
 
   /** Moves queued lines into the active buffer; a line larger than a whole buffer is written on its own. */
-  private refill(fd: number): void {
+  private async refill(handle: FileHandle): Promise<void> {
     while (this.queue.length > 0) {
       const item = this.queue[0] as Uint8Array;
       const active = this.active as Buffer;
@@ -220,22 +211,17 @@ export class AppendFile {
         this.queue.shift();
       } else if (this.used === 0) {
         this.queue.shift();
-        this.writeAll(fd, item);
+        await this.writeAll(handle, item);
       } else {
         return;
       }
     }
   }
 
-  /**
-   * Creates the file (and its directory) on the first batch. Synchronously, like the writes: a stage's command log is
-   * opened, written once and closed, and three round trips through the runtime's thread pool (mkdir, open, close) cost
-   * more than the stage's own bookkeeping (issue 21, profiled: ~0.2 ms per stage).
-   */
-  private openFile(): number {
-    mkdirSync(dirname(this.path), { recursive: true });
-    this.fd = openSync(this.path, "a", 0o644);
-    return this.fd;
+  private async openHandle(): Promise<FileHandle> {
+    await mkdir(dirname(this.path), { recursive: true });
+    this.handle = await open(this.path, "a", 0o644);
+    return this.handle;
   }
 
   /**
@@ -244,20 +230,20 @@ export class AppendFile {
    * through the runtime's thread pool and a promise per batch, which was most of the log's cost on bulk output
    * (issue 21). The producer still waits for a full buffer (`write` returns the drain's promise).
    */
-  private writeAll(fd: number, bytes: Uint8Array): void {
+  private async writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
     this.partial = 0;
     while (this.partial < bytes.byteLength) {
-      this.partial += writeSync(fd, bytes, this.partial, bytes.byteLength - this.partial);
+      this.partial += writeSync(handle.fd, bytes, this.partial, bytes.byteLength - this.partial);
     }
     this.partial = 0;
   }
 
   /** After a failed write: removes the part of the batch that reached the file (the file ends with a whole line). */
-  private dropPartialBatch(): void {
-    const fd = this.fd;
-    if (fd === null || this.partial === 0) return;
-    const size = fstatSync(fd).size;
-    ftruncateSync(fd, Math.max(0, size - this.partial));
+  private async dropPartialBatch(): Promise<void> {
+    const handle = this.handle;
+    if (handle === null || this.partial === 0) return;
+    const size = (await handle.stat()).size;
+    await handle.truncate(Math.max(0, size - this.partial));
     this.partial = 0;
   }
 
