@@ -8,6 +8,7 @@ import {
   READY,
   RESULT,
   STATE,
+  THREAD_CRASH_TEST_ENV,
   THREAD_SETUP_FAILURE_TEST_ENV,
   type ThreadInit,
   type ThreadMessage,
@@ -41,6 +42,7 @@ let restrictedTo: string | null = null;
 /** The thread failed to restrict itself: it refuses everything (the orchestrator discards it). */
 let poisoned = false;
 let forcedFailure = false;
+let forcedCrash = false;
 /** Commands running, so that each exit is reported once with its code. */
 const running = new Map<number, Bun.Subprocess>();
 
@@ -58,6 +60,7 @@ function init(request: ThreadInit): void {
   const ctl = new Int32Array(request.control);
   control = ctl;
   forcedFailure = request.env[THREAD_SETUP_FAILURE_TEST_ENV] === "1";
+  forcedCrash = request.env[THREAD_CRASH_TEST_ENV] === "1";
   let usable = false;
   try {
     const probe = probeLandlockSandbox(request.env);
@@ -128,6 +131,11 @@ function spawn(request: ThreadSpawn): void {
   Atomics.store(ctl, CTL.STATE, STATE.DONE);
   Atomics.notify(ctl, CTL.STATE);
   if (!poisoned && result !== RESULT.SETUP_FAILED) refillPipes();
+  if (forcedCrash && result === RESULT.SPAWNED) {
+    setTimeout(() => {
+      throw new Error(`the sandbox thread dies (${THREAD_CRASH_TEST_ENV}=1)`);
+    }, 50);
+  }
 }
 
 function run(ctl: Int32Array, request: ThreadSpawn): number {

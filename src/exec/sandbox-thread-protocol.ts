@@ -46,3 +46,9 @@ export type ThreadMessage = ThreadExit | ThreadFailure;
  * prove that the attempt then goes to the helper, sandboxed, and never runs unrestricted.
  */
 export const THREAD_SETUP_FAILURE_TEST_ENV = "CODEX_ORCHESTRATOR_TEST_SANDBOX_THREAD_FAIL";
+
+/**
+ * Set to `1`, the thread dies (an uncaught error) right after it spawned a command: tests prove that its commands are
+ * then killed and their attempts end, instead of waiting forever for exits that no thread will report.
+ */
+export const THREAD_CRASH_TEST_ENV = "CODEX_ORCHESTRATOR_TEST_SANDBOX_THREAD_CRASH";

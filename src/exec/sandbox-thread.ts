@@ -234,6 +234,22 @@ function createThread(env: Record<string, string | undefined>): Thread | null {
     worker.onerror = () => {
       thread.dead = true;
     };
+    // A thread that ends with commands running (an uncaught error kills a worker) will never report their exits: its
+    // commands' process groups are killed and their attempts end as killed, rather than wait forever.
+    worker.addEventListener("close", () => {
+      thread.dead = true;
+      if (spare === thread) spare = null;
+      for (const [policy, t] of restricted) if (t === thread) restricted.delete(policy);
+      for (const [pid, done] of thread.exits) {
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          // The group is gone already.
+        }
+        done({ kind: "exit", pid, exitCode: null, signalCode: "SIGKILL" });
+      }
+      thread.exits.clear();
+    });
     const init: ThreadRequest = { kind: "init", control: control.buffer as SharedArrayBuffer, env: { ...env } };
     worker.postMessage(init);
     refs(worker).unref();

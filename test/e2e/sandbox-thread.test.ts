@@ -12,7 +12,7 @@ import { probeLandlockAbi } from "../../src/exec/landlock.ts";
 import { jsonLines, runCli, scratchDir } from "../helpers/cli.ts";
 import { needsFeature } from "../helpers/needs-program.ts";
 import { pathWithout } from "../helpers/path-without.ts";
-import { pids, procStat } from "../helpers/processes.ts";
+import { cmdline, pids, procStat } from "../helpers/processes.ts";
 import { DOWN, onTerminal } from "../helpers/terminal.ts";
 import { call, stdioClient } from "./mcp-helpers.ts";
 
@@ -217,6 +217,24 @@ landlock.describe("the sandbox thread", () => {
     expect(Number(restricted)).toBe(0);
     expect(existsSync(join(OUTSIDE, "fallback-escape"))).toBe(false);
     expect(summary?.payload.result).toMatchObject({ sandboxState: "sandboxed", sandboxBackend: "landlock" });
+  });
+
+  test("a thread that dies with a command running: the command's group is killed and the run ends, recorded so", async () => {
+    const { w, env } = setup();
+    const marker = `co-thread-crash-${process.pid}`;
+    const run = await runCli(["exec", "--json", "compact", "--sandbox", "read-only", "--", "sh", "-c", `sleep 30 & sleep 30; echo ${marker}`], {
+      cwd: w,
+      env: { ...env, CODEX_ORCHESTRATOR_TEST_SANDBOX_THREAD_CRASH: "1" },
+    });
+    // Killed by SIGKILL: exit 128 + 9, as exec reports any command a signal ended.
+    expect(run.code).toBe(137);
+    const summary = jsonLines(run.stdout).at(-1);
+    expect(summary?.payload.result).toMatchObject({ status: "failed", exitCode: null, signal: "SIGKILL", sandboxState: "sandboxed" });
+    expect(String(summary?.payload.outputs.stdout)).not.toContain(marker);
+    // Both sleeps (the group's leader and its background child) are gone.
+    expect(pids().filter((p) => /^sleep\s30\s*$/.test(cmdline(p) ?? ""))).toEqual([]);
+    const manifest = JSON.parse(readFileSync(summary?.payload.run.manifest.startsWith("/") ? summary?.payload.run.manifest : join(w, summary?.payload.run.manifest), "utf8"));
+    expect(manifest.status).toBe("failed");
   });
 
   test("CODEX_ORCHESTRATOR_SANDBOX_THREAD=0: the helper runs it, sandboxed, and the CLI has no restricted thread", async () => {
