@@ -133,7 +133,8 @@ await section(
     `MCP exec of true ${r.execMs.toFixed(1)} ms, ${r.overheadMs.toFixed(1)} ms over the command — target ≤ ${r.targetMs} ms ${ok(r.overheadMs <= r.targetMs)}` +
     (r.overheadTmpfsMs === null ? "" : `; with the run store on tmpfs ${r.overheadTmpfsMs.toFixed(1)} ms`) +
     (r.serverCpuMs === null ? "" : `; server CPU ${r.serverCpuMs.toFixed(2)} ms per call`) +
-    (r.baseline === undefined ? "" : `; baseline ${r.baseline.overheadMs.toFixed(1)} ms over (tmpfs ${r.baseline.overheadTmpfsMs?.toFixed(1) ?? "-"}, CPU ${r.baseline.serverCpuMs?.toFixed(2) ?? "-"})`),
+    (r.baseline === undefined ? "" : `; baseline ${r.baseline.overheadMs.toFixed(1)} ms over (tmpfs ${r.baseline.overheadTmpfsMs?.toFixed(1) ?? "-"}, CPU ${r.baseline.serverCpuMs?.toFixed(2) ?? "-"})`) +
+    (r.sandboxed === undefined ? "" : `; a sandboxed call adds ${r.sandboxed.addedMs.toFixed(1)} ms (through the helper ${r.sandboxed.addedHelperMs.toFixed(1)} ms)`),
 );
 
 await section(

@@ -7,7 +7,8 @@
  * the figure.
  *
  * The server's CPU time per call (all its threads, from /proc) is reported too: on a shared machine it varies less
- * than the wall time. `CODEX_ORCHESTRATOR_BENCH_BASELINE_BIN=<binary>` runs that binary's servers in the same
+ * than the wall time. Where Landlock is usable, a sandboxed call (`sandbox: "workspace-write"`) is timed too, through
+ * the sandbox thread (src/exec/sandbox-thread.ts) and through the helper (`CODEX_ORCHESTRATOR_SANDBOX_THREAD=0`). `CODEX_ORCHESTRATOR_BENCH_BASELINE_BIN=<binary>` runs that binary's servers in the same
  * interleaved series, for a before/after in one run.
  *
  *   bun run bench/mcp.ts [--n 200] [--warmup 30]
@@ -17,6 +18,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { probeLandlockAbi } from "../src/exec/landlock.ts";
 import { benchEnv, binaryPath, ensureBinary, median, percentile, round, scratch } from "./lib.ts";
 
 export type McpServerFigures = {
@@ -42,6 +44,11 @@ export type McpBench = McpServerFigures & {
   targetMs: number;
   /** `CODEX_ORCHESTRATOR_BENCH_BASELINE_BIN`: the same figures for that binary, in the same interleaved series. */
   baseline?: McpServerFigures & { bin: string };
+  /**
+   * A call with `sandbox: "workspace-write"` (run store on disk): its median through the sandbox thread and through
+   * the helper, and what each adds over the unsandboxed call. Absent without Landlock ABI ≥ 3.
+   */
+  sandboxed?: { threadMs: number; helperMs: number; addedMs: number; addedHelperMs: number };
 };
 
 type Server = { client: Client; pid: number | null };
@@ -103,6 +110,12 @@ export async function benchMcp(bin: string, n = 200, warmup = 30, baselineBin = 
     const series = [await open(bin, "new")];
     if (baselineBin !== undefined && baselineBin !== "") series.push(await open(baselineBin, "base"));
     const exec = (server: Server) => () => server.client.callTool({ name: "exec", arguments: { command: ["true"] } });
+    const landlock = probeLandlockAbi({}).abi >= 3;
+    const boxed = landlock
+      ? { thread: await server(bin, disk, benchEnv(s.home)), helper: await server(bin, disk, benchEnv(s.home, { CODEX_ORCHESTRATOR_SANDBOX_THREAD: "0" })) }
+      : null;
+    const boxedExec = (server: Server) => () => server.client.callTool({ name: "exec", arguments: { command: ["true"], sandbox: "workspace-write" } });
+    const boxedTimes = { thread: [] as number[], helper: [] as number[] };
     const bare = async () => {
       const proc = Bun.spawn(["true"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
       await proc.exited;
@@ -123,6 +136,10 @@ export async function benchMcp(bin: string, n = 200, warmup = 30, baselineBin = 
         await exec(x.disk)();
         if (x.tmpfs !== null) await exec(x.tmpfs)();
       }
+      if (boxed !== null) {
+        await boxedExec(boxed.thread)();
+        await boxedExec(boxed.helper)();
+      }
       await bare();
     }
     for (const x of series) x.cpu0 = cpuMs(x.disk.pid);
@@ -133,6 +150,10 @@ export async function benchMcp(bin: string, n = 200, warmup = 30, baselineBin = 
         x.a.push(await timed(exec(x.disk)));
         if (x.tmpfs !== null) x.b.push(await timed(exec(x.tmpfs)));
       }
+      if (boxed !== null) {
+        boxedTimes.thread.push(await timed(boxedExec(boxed.thread)));
+        boxedTimes.helper.push(await timed(boxedExec(boxed.helper)));
+      }
       c.push(await timed(bare));
       if (i % 4 === 0) d.push(await timed(durable));
     }
@@ -142,6 +163,18 @@ export async function benchMcp(bin: string, n = 200, warmup = 30, baselineBin = 
       await x.disk.client.close();
       await x.tmpfs?.client.close();
     }
+    await boxed?.thread.client.close();
+    await boxed?.helper.client.close();
+    const cur = current as McpServerFigures;
+    const sandboxed =
+      boxed === null
+        ? undefined
+        : {
+            threadMs: round(median(boxedTimes.thread)),
+            helperMs: round(median(boxedTimes.helper)),
+            addedMs: round(median(boxedTimes.thread) - cur.execMs),
+            addedHelperMs: round(median(boxedTimes.helper) - cur.execMs),
+          };
     return {
       n,
       warmup,
@@ -150,6 +183,7 @@ export async function benchMcp(bin: string, n = 200, warmup = 30, baselineBin = 
       durableWriteMs: round(median(d)),
       targetMs: 5,
       ...(base === undefined ? {} : { baseline: { bin: baselineBin as string, ...base } }),
+      ...(sandboxed === undefined ? {} : { sandboxed }),
     };
   } finally {
     s.dispose();
@@ -170,6 +204,11 @@ export function formatMcp(r: McpBench): string {
     ...lines(r, ""),
     ...(r.baseline === undefined ? [] : lines(r.baseline, `baseline ${r.baseline.bin}: `)),
     `  one durable atomic write on the run store's disk: ${r.durableWriteMs.toFixed(2)} ms`,
+    ...(r.sandboxed === undefined
+      ? []
+      : [
+          `  sandboxed call (workspace-write): ${r.sandboxed.threadMs.toFixed(2)} ms through the sandbox thread (+${r.sandboxed.addedMs.toFixed(2)} ms), ${r.sandboxed.helperMs.toFixed(2)} ms through the helper (+${r.sandboxed.addedHelperMs.toFixed(2)} ms)`,
+        ]),
   ].join("\n");
 }
 
