@@ -54,6 +54,15 @@ function carriersOf(marker: string): number[] {
   });
 }
 
+/**
+ * No process carries the marker any more. The CLI's own watchdog shell (src/exec/orphan-guard.ts) ends on its own once
+ * the CLI is gone, a moment after it; a helper left waiting would stay, and fail this after the wait.
+ */
+async function noCarriersLeft(marker: string): Promise<void> {
+  await waitFor(() => carriersOf(marker).length === 0, 5_000).catch(() => {});
+  expect(carriersOf(marker).map((p) => cmdline(p))).toEqual([]);
+}
+
 landlock.describe("the sandbox helper started ahead of its command", () => {
   test("it waits through the approval prompt, then becomes the command: same pid, sandboxed, recorded as such", async () => {
     const { w, env } = setup();
@@ -87,7 +96,7 @@ landlock.describe("the sandbox helper started ahead of its command", () => {
     expect(existsSync(target)).toBe(false);
     // Reaped before the CLI exited: no stray process, no process carrying our marker at all.
     expect(isAlive(helpers[0] as number)).toBe(false);
-    expect(carriersOf(marker)).toEqual([]);
+    await noCarriersLeft(marker);
   });
 
   test("refused without a prompt (never), or the sandbox unavailable (the config picks bwrap): nothing ran, nothing left", async () => {
@@ -99,7 +108,7 @@ landlock.describe("the sandbox helper started ahead of its command", () => {
     });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("approval policy forbids new prompts");
-    expect(carriersOf(marker)).toEqual([]);
+    await noCarriersLeft(marker);
 
     // The flag and environment say auto, so the helper starts; the repository's config then asks for bubblewrap,
     // which is not on PATH: the sandbox fails closed, with its one line, and the helper goes unused.
@@ -110,7 +119,7 @@ landlock.describe("the sandbox helper started ahead of its command", () => {
     expect(unavailable.stderr).toContain("Sandbox read-only cannot be enforced");
     expect(jsonLines(unavailable.stdout).at(-1)?.payload.result.sandboxState).toBe("unavailable");
     expect(existsSync(target)).toBe(false);
-    expect(carriersOf(marker)).toEqual([]);
+    await noCarriersLeft(marker);
   });
 
   test("started by the executable's entry: arguments that do not parse start nothing, and --help runs nothing", async () => {
@@ -127,7 +136,7 @@ landlock.describe("the sandbox helper started ahead of its command", () => {
     expect(after.code).toBe(0);
     expect(jsonLines(after.stdout).at(-1)?.payload.result.sandboxState).toBe("unsandboxed");
     expect(readFileSync(target, "utf8")).toBe("ran\n");
-    expect(carriersOf(marker)).toEqual([]);
+    await noCarriersLeft(marker);
   });
 
   test("a pipeline keeps a helper waiting for its next sandboxed stage; none is left when the run ends", async () => {
@@ -170,7 +179,7 @@ landlock.describe("the sandbox helper started ahead of its command", () => {
       ["unsandboxed", null],
     ]);
     // The helper started after the third stage was never used: ended with the run, having run nothing.
-    expect(carriersOf(marker)).toEqual([]);
+    await noCarriersLeft(marker);
   });
 
   test("the MCP server keeps a helper waiting after its first sandboxed exec; the next call becomes it", async () => {
