@@ -1,4 +1,5 @@
 import { RunFailedError } from "../core/errors.ts";
+import { confiningMode } from "../core/sandbox-policy.ts";
 import type {
   ApprovalPolicy,
   ApprovalSource,
@@ -172,7 +173,7 @@ export class ToolOrchestrator {
     const mode = invocation.sandboxMode ?? null;
     // The sandbox first: a command that cannot be sandboxed as asked is not run, so nobody is asked to approve it.
     let plan = await this.initialPlan(invocation, mode);
-    if (plan.state === "unavailable" && (mode === "read-only" || mode === "workspace-write")) {
+    if (plan.state === "unavailable" && confiningMode(mode)) {
       throw new SandboxUnavailableError({ mode, reason: plan.reason ?? "no sandbox backend" });
     }
     const sandboxWarning = plan.warning;
@@ -392,7 +393,7 @@ export class ToolOrchestrator {
     invocation: Pick<ToolInvocation, "networkAllowed" | "writableRoots">,
     mode: SandboxMode | null,
   ): Promise<SandboxPlan> {
-    const wantsSandbox = mode === "read-only" || mode === "workspace-write";
+    const wantsSandbox = confiningMode(mode);
     const backend = wantsSandbox ? await (this.options.sandbox ?? defaultBackend)() : null;
     return planSandbox({
       mode,

@@ -77,10 +77,6 @@ const BOOLEAN_OPTIONS = new Set(Object.entries(EXEC_ARGS).filter(([n, d]) => d.t
 const SANDBOX_BACKENDS: readonly string[] = SandboxBackendChoice.options;
 const SANDBOX_FALLBACKS: readonly string[] = SandboxFallback.options;
 
-/**
- * `exec` parsing (SPEC §5.5): left to right; after a bare `--` everything belongs to the command; an argument not
- * starting with `--` is a command argument; options are recognised anywhere before `--`.
- */
 /** Whether `--<name>` takes `next` as its value, as `parseExecArgs` reads it (the CLI's `--help` check needs it). */
 export function execOptionValueFollows(name: string, next: string | undefined): boolean {
   if (next === undefined || next.startsWith("--")) return false;
@@ -88,6 +84,10 @@ export function execOptionValueFollows(name: string, next: string | undefined): 
   return STRING_OPTIONS.has(name);
 }
 
+/**
+ * `exec` parsing (SPEC §5.5): left to right; after a bare `--` everything belongs to the command; an argument not
+ * starting with `--` is a command argument; options are recognised anywhere before `--`.
+ */
 export function parseExecArgs(raw: readonly string[]): ExecArgs {
   const out: ExecArgs = {
     argv: [],

@@ -1,4 +1,5 @@
 import { NO_LANDLOCK_TEST_ENV } from "../core/sandbox-backend.ts";
+import { confiningMode } from "../core/sandbox-policy.ts";
 import { isTerminal } from "../platform/terminal.ts";
 import { type ExecArgs, parseExecArgs, resolveExecStdin } from "./exec-args.ts";
 
@@ -12,7 +13,7 @@ import { type ExecArgs, parseExecArgs, resolveExecStdin } from "./exec-args.ts";
  */
 export async function prespawnSandboxHelperFor(args: ExecArgs, stdin: boolean, env: Record<string, string | undefined>): Promise<void> {
   if (process.platform !== "linux" || args.tty || args.session !== undefined) return;
-  if (args.sandbox !== "read-only" && args.sandbox !== "workspace-write") return;
+  if (!confiningMode(args.sandbox)) return;
   const prespawn = await import("../exec/sandbox-prespawn.ts");
   if (env[prespawn.SANDBOX_PRESPAWN_ENV] === "0") return;
   const { SANDBOX_BACKEND_ENV } = await import("../autonomy/sandbox-settings.ts");

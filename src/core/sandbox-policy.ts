@@ -16,6 +16,11 @@ export const SANDBOX_HELPER_PREFIX = "codex-orchestrator sandbox: ";
 /** The policy version on the wire: a helper refuses one it does not know rather than guess. */
 const WIRE_VERSION = 1;
 
+/** The modes a sandbox backend enforces (`danger-full-access` and no mode run unconfined). */
+export function confiningMode(mode: unknown): mode is "read-only" | "workspace-write" {
+  return mode === "read-only" || mode === "workspace-write";
+}
+
 export type SandboxPolicy = {
   mode: "read-only" | "workspace-write";
   /** Directories writable under `workspace-write` (ignored under `read-only`); missing ones are skipped. */

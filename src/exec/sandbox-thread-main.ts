@@ -43,8 +43,6 @@ let restrictedTo: string | null = null;
 let poisoned = false;
 let forcedFailure = false;
 let forcedCrash = false;
-/** Commands running, so that each exit is reported once with its code. */
-const running = new Map<number, Bun.Subprocess>();
 
 self.onmessage = (event: MessageEvent<ThreadRequest>) => {
   const request = event.data;
@@ -183,21 +181,12 @@ function run(ctl: Int32Array, request: ThreadSpawn): number {
   }
   // The command holds the write ends now; ours would keep the orchestrator's reads from ever seeing end-of-file.
   closeAll([out[1], err[1]]);
-  running.set(proc.pid, proc);
   Atomics.store(ctl, CTL.PID, proc.pid);
   Atomics.store(ctl, CTL.STDOUT_FD, out[0]);
   Atomics.store(ctl, CTL.STDERR_FD, err[0]);
   const pid = proc.pid;
-  proc.exited.then(
-    () => {
-      running.delete(pid);
-      post({ kind: "exit", pid, exitCode: proc.exitCode, signalCode: proc.signalCode ?? null });
-    },
-    () => {
-      running.delete(pid);
-      post({ kind: "exit", pid, exitCode: proc.exitCode, signalCode: proc.signalCode ?? null });
-    },
-  );
+  const reportExit = () => post({ kind: "exit", pid, exitCode: proc.exitCode, signalCode: proc.signalCode ?? null });
+  proc.exited.then(reportExit, reportExit);
   return RESULT.SPAWNED;
 }
 

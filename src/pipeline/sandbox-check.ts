@@ -45,7 +45,10 @@ export async function checkSandbox(input: {
       : landlock.abi < MIN_LANDLOCK_ABI
         ? `ABI ${landlock.abi} cannot deny truncate(2) (needs ABI ${MIN_LANDLOCK_ABI}, Linux 6.2)`
         : null;
-  const thread = landlockReason === null ? await (await import("../exec/sandbox-thread.ts")).sandboxThreadUsable(landlock.abi, input.env) : null;
+  const thread =
+    landlockReason === null
+      ? await (await import("../exec/sandbox-thread.ts")).sandboxThreadUsable(landlock.abi, input.env)
+      : { usable: false, reason: landlockReason };
   return {
     platform: process.platform,
     arch: process.arch,
@@ -53,7 +56,7 @@ export async function checkSandbox(input: {
       abi: landlock.abi,
       usable: landlockReason === null,
       reason: landlockReason,
-      thread: thread ?? { usable: false, reason: landlockReason ?? "Landlock is not usable" },
+      thread,
     },
     seccomp: { available: seccomp },
     bwrap: { path: bwrap.path, usable: bwrap.path !== null && bwrap.reason === null, reason: bwrap.reason },

@@ -4,6 +4,7 @@ import type { ApprovalPrompter } from "../autonomy/approval-prompter.ts";
 import { type Logger, prepareInvocation } from "./invocation.ts";
 import { createPipelineRun, executeRun } from "./pipeline-run.ts";
 import { requireStages, resolvePipeline } from "./resolve.ts";
+import { confiningMode } from "../core/sandbox-policy.ts";
 import { startSandboxThread } from "../exec/sandbox-thread.ts";
 import type { CommandStage, OrchestratorConfig, PipelineDefinition } from "../core/schemas/config.ts";
 import { stageSandbox } from "./stage-sandbox.ts";
@@ -89,7 +90,6 @@ export async function runStart(request: StartRequest, hooks: PipelineHooks = {})
 function hasSandboxedStage(pipeline: PipelineDefinition, config: OrchestratorConfig | undefined): boolean {
   return pipeline.stages.some((stage) => {
     if (stage.kind !== "command") return false;
-    const mode = stageSandbox(stage as CommandStage, pipeline, config).mode;
-    return mode === "read-only" || mode === "workspace-write";
+    return confiningMode(stageSandbox(stage as CommandStage, pipeline, config).mode);
   });
 }

@@ -1,4 +1,5 @@
 import { defineCommand } from "../define-command.ts";
+import { confiningMode } from "../../core/sandbox-policy.ts";
 import { withWarmSandboxHelper } from "../exec-prespawn.ts";
 import { loadUserGlobalConfig, parseApprovalPolicyOption, resolveSandboxMode } from "../../autonomy/approval-policy.ts";
 import { UsageError } from "../../core/errors.ts";
@@ -56,7 +57,7 @@ export default defineCommand({
     if (httpOption === undefined) {
       const { serveStdio } = await import("../../mcp/stdio.ts");
       // A sandboxed call finds its sandbox thread started (exec/sandbox-thread.ts).
-      await withWarmSandboxHelper(() => serveStdio(ctx), { sandboxed: landlockMode(sandbox) });
+      await withWarmSandboxHelper(() => serveStdio(ctx), { sandboxed: confiningMode(sandbox) });
       return;
     }
     const { parseHttpAddress, serveHttp, serverToken } = await import("../../mcp/http.ts");
@@ -67,12 +68,7 @@ export default defineCommand({
           await stdoutStream.write(text);
           await stdoutStream.flush();
         }),
-      { sandboxed: landlockMode(sandbox) },
+      { sandboxed: confiningMode(sandbox) },
     );
   },
 });
-
-/** Whether the server's default sandbox is one the Landlock backend enforces (a thread is then started at once). */
-function landlockMode(mode: unknown): boolean {
-  return mode === "read-only" || mode === "workspace-write";
-}
