@@ -10,6 +10,7 @@ import { probeLandlockAbi } from "../../src/exec/landlock.ts";
 import { CLI, cliEnv, runCli, scratchDir } from "../helpers/cli.ts";
 import { needsFeature } from "../helpers/needs-program.ts";
 import { pathWithout } from "../helpers/path-without.ts";
+import { sandboxTestEnv } from "../helpers/sandbox-env.ts";
 import { cmdline, isAlive, pids } from "../helpers/processes.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON under test is walked freely
@@ -35,15 +36,7 @@ function setup(): { w: string; outside: string; env: Record<string, string> } {
   const outside = join(root, "outside");
   mkdirSync(w);
   mkdirSync(outside);
-  const env = {
-    PATH: NO_BWRAP_PATH,
-    HOME: root,
-    XDG_STATE_HOME: join(root, "state"),
-    XDG_CONFIG_HOME: join(root, "config"),
-    TMPDIR: "/tmp",
-    CODEX_ORCHESTRATOR_RUNS_DIR: join(root, "runs"),
-  };
-  return { w, outside, env };
+  return { w, outside, env: sandboxTestEnv(root) };
 }
 
 const jsonl = (stdout: string): Json[] =>

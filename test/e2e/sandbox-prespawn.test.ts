@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { probeLandlockAbi } from "../../src/exec/landlock.ts";
 import { CLI, cliEnv, jsonLines, runCli, scratchDir } from "../helpers/cli.ts";
 import { needsFeature } from "../helpers/needs-program.ts";
-import { pathWithout } from "../helpers/path-without.ts";
+import { sandboxTestEnv } from "../helpers/sandbox-env.ts";
 import { cmdline, isAlive, pids, procStat } from "../helpers/processes.ts";
 import { DOWN, onTerminal } from "../helpers/terminal.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -24,17 +24,11 @@ function setup(): { w: string; env: Record<string, string>; marker: string } {
   const w = join(root, "ws");
   mkdirSync(w);
   const marker = `co-prespawn-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const env = {
-    PATH: pathWithout(["bwrap"]),
-    HOME: root,
-    XDG_STATE_HOME: join(root, "state"),
-    XDG_CONFIG_HOME: join(root, "config"),
-    TMPDIR: "/tmp",
-    CODEX_ORCHESTRATOR_RUNS_DIR: join(root, "runs"),
+  const env = sandboxTestEnv(root, {
     CO_PRESPAWN_TEST_MARKER: marker,
     // These are the helper's tests: the sandbox thread, which takes pipe attempts first, is off (sandbox-thread.test.ts).
     CODEX_ORCHESTRATOR_SANDBOX_THREAD: "0",
-  };
+  });
   return { w, env, marker };
 }
 

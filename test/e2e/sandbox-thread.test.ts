@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { probeLandlockAbi } from "../../src/exec/landlock.ts";
 import { jsonLines, runCli, scratchDir } from "../helpers/cli.ts";
 import { needsFeature } from "../helpers/needs-program.ts";
-import { pathWithout } from "../helpers/path-without.ts";
+import { sandboxTestEnv } from "../helpers/sandbox-env.ts";
 import { cmdline, pids, procStat } from "../helpers/processes.ts";
 import { DOWN, onTerminal } from "../helpers/terminal.ts";
 import { call, stdioClient } from "./mcp-helpers.ts";
@@ -28,17 +28,7 @@ function setup(): { w: string; env: Record<string, string> } {
   const root = scratchDir("co-e2e-thread-");
   const w = join(root, "ws");
   mkdirSync(w);
-  return {
-    w,
-    env: {
-      PATH: pathWithout(["bwrap"]),
-      HOME: root,
-      XDG_STATE_HOME: join(root, "state"),
-      XDG_CONFIG_HOME: join(root, "config"),
-      TMPDIR: "/tmp",
-      CODEX_ORCHESTRATOR_RUNS_DIR: join(root, "runs"),
-    },
-  };
+  return { w, env: sandboxTestEnv(root) };
 }
 
 /** Shell words printing what the command's parent (the orchestrator) looks like: main thread, restricted task count. */
@@ -46,6 +36,17 @@ const PARENT_REPORT =
   'grep -E "^(Seccomp|NoNewPrivs):" /proc/$PPID/status | tr -d "\\t" | tr "\\n" " "; echo; for t in /proc/$PPID/task/*; do grep -q "^Seccomp:.2" $t/status && echo R; done | wc -l';
 /** The same for the command itself. */
 const SELF_REPORT = 'grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status | tr -d "\\t" | tr "\\n" " "; echo';
+
+/**
+ * `exec --sandbox <mode>` of a shell script that first reports on itself and on its parent (the CLI), then runs
+ * `rest`: the CLI's result, its `run:summary`, and the three report lines.
+ */
+async function execReporting(w: string, env: Record<string, string>, mode: string, rest: string) {
+  const run = await runCli(["exec", "--json", "compact", "--sandbox", mode, "--", "sh", "-c", `${SELF_REPORT}; ${PARENT_REPORT}; ${rest}`], { cwd: w, env });
+  const summary = jsonLines(run.stdout).at(-1);
+  const [self, parentMain, restricted] = String(summary?.payload.outputs.stdout).trim().split("\n");
+  return { run, summary, self, parentMain, restricted: Number(restricted) };
+}
 
 /** Per task of `pid`: [tid, name, seccomp mode]. */
 function tasks(pid: number): [number, string, number][] {
@@ -58,15 +59,12 @@ function tasks(pid: number): [number, string, number][] {
 landlock.describe("the sandbox thread", () => {
   test("exec: a restricted thread of the CLI spawns the command; the CLI's own main thread stays unrestricted", async () => {
     const { w, env } = setup();
-    const script = `${SELF_REPORT}; ${PARENT_REPORT}; touch ${OUTSIDE}/exec-escape || true; touch inside.txt`;
-    const run = await runCli(["exec", "--json", "compact", "--sandbox", "workspace-write", "--", "sh", "-c", script], { cwd: w, env });
+    const { run, summary, self, parentMain, restricted } = await execReporting(w, env, "workspace-write", `touch ${OUTSIDE}/exec-escape || true; touch inside.txt`);
     expect(run.code).toBe(0);
-    const summary = jsonLines(run.stdout).at(-1);
-    const [self, parentMain, restricted] = String(summary?.payload.outputs.stdout).trim().split("\n");
     expect(self).toBe("NoNewPrivs:1 Seccomp:2 ");
     expect(parentMain).toBe("NoNewPrivs:0 Seccomp:0 ");
     // The thread path, not the helper (which leaves the orchestrator without any restricted thread).
-    expect(Number(restricted)).toBeGreaterThanOrEqual(1);
+    expect(restricted).toBeGreaterThanOrEqual(1);
     expect(existsSync(join(OUTSIDE, "exec-escape"))).toBe(false);
     expect(existsSync(join(w, "inside.txt"))).toBe(true);
     expect(summary?.payload.result).toMatchObject({ sandboxState: "sandboxed", sandboxBackend: "landlock", attempts: 1 });
@@ -204,17 +202,12 @@ landlock.describe("the sandbox thread", () => {
 
   test("a thread that cannot restrict itself: the attempt goes to the helper and runs sandboxed", async () => {
     const { w, env } = setup();
-    const script = `${SELF_REPORT}; ${PARENT_REPORT}; touch ${OUTSIDE}/fallback-escape || true`;
-    const run = await runCli(["exec", "--json", "compact", "--sandbox", "read-only", "--", "sh", "-c", script], {
-      cwd: w,
-      env: { ...env, CODEX_ORCHESTRATOR_TEST_SANDBOX_THREAD_FAIL: "1" },
-    });
+    const failing = { ...env, CODEX_ORCHESTRATOR_TEST_SANDBOX_THREAD_FAIL: "1" };
+    const { run, summary, self, parentMain, restricted } = await execReporting(w, failing, "read-only", `touch ${OUTSIDE}/fallback-escape || true`);
     expect(run.code).toBe(0);
-    const summary = jsonLines(run.stdout).at(-1);
-    const [self, parentMain, restricted] = String(summary?.payload.outputs.stdout).trim().split("\n");
     expect(self).toBe("NoNewPrivs:1 Seccomp:2 ");
     expect(parentMain).toBe("NoNewPrivs:0 Seccomp:0 ");
-    expect(Number(restricted)).toBe(0);
+    expect(restricted).toBe(0);
     expect(existsSync(join(OUTSIDE, "fallback-escape"))).toBe(false);
     expect(summary?.payload.result).toMatchObject({ sandboxState: "sandboxed", sandboxBackend: "landlock" });
   });
@@ -239,15 +232,10 @@ landlock.describe("the sandbox thread", () => {
 
   test("CODEX_ORCHESTRATOR_SANDBOX_THREAD=0: the helper runs it, sandboxed, and the CLI has no restricted thread", async () => {
     const { w, env } = setup();
-    const script = `${SELF_REPORT}; ${PARENT_REPORT}; touch denied.txt || true`;
-    const run = await runCli(["exec", "--json", "compact", "--sandbox", "read-only", "--", "sh", "-c", script], {
-      cwd: w,
-      env: { ...env, CODEX_ORCHESTRATOR_SANDBOX_THREAD: "0" },
-    });
+    const { run, self, restricted } = await execReporting(w, { ...env, CODEX_ORCHESTRATOR_SANDBOX_THREAD: "0" }, "read-only", "touch denied.txt || true");
     expect(run.code).toBe(0);
-    const [self, , restricted] = String(jsonLines(run.stdout).at(-1)?.payload.outputs.stdout).trim().split("\n");
     expect(self).toBe("NoNewPrivs:1 Seccomp:2 ");
-    expect(Number(restricted)).toBe(0);
+    expect(restricted).toBe(0);
     expect(existsSync(join(w, "denied.txt"))).toBe(false);
   });
 });
